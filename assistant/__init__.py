@@ -1,0 +1,20 @@
+"""A local-first home voice assistant and chatbot. Public API: ``Assistant``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__all__ = ["Assistant", "__version__"]
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from assistant.app import Assistant
+
+
+def __getattr__(name: str) -> Any:
+    # lazy: `import assistant.messages` must stay cheap (skills and devices import it)
+    if name == "Assistant":
+        from assistant.app import Assistant
+
+        return Assistant
+    raise AttributeError(name)

@@ -1,0 +1,5 @@
+"""`python -m assistant` = the `assistant` command."""
+
+from assistant.cli import main
+
+main()

@@ -1,0 +1,414 @@
+"""The engine facade: ``Assistant.create()`` wires config, store, home, models, skills and the pipeline.
+
+This is the public API for embedding and measurement (documented in the README):
+
+    from assistant import Assistant
+    a = Assistant.create()                       # embedded defaults, simulated default home
+    r = a.handle_text("turn on the kitchen light")
+    a.home.states()["light.kitchen"]
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from assistant.config import Config, load_config
+from assistant.engines import AudioInput, Embedder, LanguageModel, SpeechRecognizer, SpeechSynthesizer
+from assistant.events import EventBus
+from assistant.messages import AssistantError, ErrorCode, EventType, PipelineEvent, StateChange, Turn, TurnResult
+from assistant.pipeline import Pipeline, PipelineOptions
+
+__all__ = ["Assistant", "set_offline_environment"]
+
+_log = logging.getLogger("assistant")
+
+
+def set_offline_environment(offline: bool = True) -> None:
+    """No hub access and no telemetry unless the user turns offline mode off."""
+    if offline:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+class _Lazy:
+    """Build an engine on first use, once, thread-safely."""
+
+    def __init__(self, factory: Callable[[], Any]) -> None:
+        self._factory = factory
+        self._value: Any = None
+        self._built = False
+        self._lock = threading.Lock()
+
+    def __call__(self) -> Any:
+        if not self._built:
+            with self._lock:
+                if not self._built:
+                    self._value = self._factory()
+                    self._built = True
+        return self._value
+
+    @property
+    def built(self) -> bool:
+        return self._built
+
+
+class Assistant:
+    """The whole assistant: call ``create()``, then ``handle_text`` / ``handle_audio``."""
+
+    def __init__(self, *, config: Config, home_file: Path | None = None) -> None:
+        self.config = config
+        set_offline_environment(config.offline)
+        data_dir = Path(config.data_dir).expanduser()
+        self.data_dir = data_dir
+        self.bus = EventBus()
+
+        from assistant.store import Database
+
+        self.db = Database(data_dir)
+        from devices import create_home
+
+        home_path = home_file or config.resolve_path(config.home.file)
+        self.home = create_home(
+            file=Path(home_path),
+            adapter=config.home.adapter,
+            data_dir=data_dir,
+            persist=config.home.persist,
+            risk=config.home.risk,
+            **_adapter_settings(config),
+        )
+        self._unsubscribe_home = self.home.subscribe(self._on_state_change)
+
+        self._embedder = _Lazy(self._build_embedder)
+        self._llm = _Lazy(self._build_llm)
+        self._asr = _Lazy(self._build_asr)
+        self._tts = _Lazy(self._build_tts)
+
+        from skills.registry import SkillRegistry
+
+        skills_folder = config.skills.folder
+        folder = None
+        if skills_folder:
+            folder = Path(skills_folder).expanduser()
+            if not folder.is_absolute():
+                folder = data_dir / folder
+        self.skills = SkillRegistry.load(
+            folder=folder, disabled=config.skills.disabled, settings=config.skills.settings
+        )
+        for err in self.skills.errors:
+            _log.warning("skill load error: %s", err)
+
+        from assistant.rag import KnowledgeBase
+
+        self.kb = KnowledgeBase(self.db.knowledge, _LazyEmbedder(self._embedder), config.rag)
+
+        from assistant.nlu import create_understanding
+
+        self.understanding = create_understanding(
+            config.nlu,
+            home=self.home,
+            intents=self.skills.intents(),
+            embedder=_LazyEmbedder(self._embedder) if config.nlu.semantic else None,
+            llm=_LazyLLM(self._llm) if (config.nlu.llm and config.llm.backend != "none") else None,
+        )
+
+        from assistant.sentiment import create_analyzer
+        from assistant.sentiment.policy import ResponsePolicy
+
+        sentiment = create_analyzer(config.sentiment, embedder=_LazyEmbedder(self._embedder))
+        self.pipeline = Pipeline(
+            understanding=self.understanding,
+            skills=_SkillDispatch(self),
+            store=_StoreAdapter(self.db),
+            home=self.home,
+            sentiment=sentiment,
+            policy=ResponsePolicy(config.sentiment),
+            asr=self._asr,
+            tts=self._tts,
+            bus=self.bus,
+            options=PipelineOptions(
+                max_text_chars=min(config.pipeline.max_text_chars, config.nlu.max_text_chars),
+                min_asr_confidence=config.asr.min_confidence,
+                confirm_pin=config.nlu.confirm_pin,
+                asr_language=config.asr.language if config.asr.model.endswith(".en") else None,
+                bias_hotwords=config.asr.biasing,
+                workers=config.pipeline.workers,
+            ),
+        )
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def create(
+        cls,
+        config: Config | str | Path | None = None,
+        home: str | Path | None = None,
+        **overrides: Any,
+    ) -> Assistant:
+        """Build an assistant from a Config, a YAML path or the defaults (+ keyword overrides)."""
+        cfg = config if isinstance(config, Config) else load_config(config, **overrides)
+        return cls(config=cfg, home_file=Path(home).expanduser() if home else None)
+
+    def ingest_default_knowledge(self) -> None:
+        """Index the configured knowledge folder (incremental: unchanged files are skipped)."""
+        folder = self.config.resolve_path(self.config.rag.folder)
+        if folder.is_dir():
+            self.kb.ingest_folder(folder)
+
+    # ------------------------------------------------------------------ engines (lazy)
+
+    def _build_embedder(self) -> Embedder:
+        from assistant.embeddings import create_embedder
+
+        return create_embedder(self.config.embeddings)
+
+    def _build_llm(self) -> LanguageModel | None:
+        from assistant.llm import create_llm
+
+        return create_llm(self.config.llm, data_dir=self.data_dir)
+
+    def _build_asr(self) -> SpeechRecognizer:
+        from assistant.asr import create_recognizer
+
+        return create_recognizer(self.config.asr, data_dir=self.data_dir)
+
+    def _build_tts(self) -> SpeechSynthesizer | None:
+        from assistant.tts import create_synthesizer
+
+        return create_synthesizer(self.config.tts, data_dir=self.data_dir)
+
+    @property
+    def embedder(self) -> Embedder:
+        """The shared sentence embedder."""
+        return self._embedder()  # type: ignore[no-any-return]
+
+    @property
+    def llm(self) -> LanguageModel | None:
+        """The shared language model (None when disabled)."""
+        return self._llm()  # type: ignore[no-any-return]
+
+    @property
+    def asr(self) -> SpeechRecognizer:
+        """The shared speech recognizer."""
+        return self._asr()  # type: ignore[no-any-return]
+
+    @property
+    def tts(self) -> SpeechSynthesizer | None:
+        """The speech synthesizer, if any."""
+        return self._tts()  # type: ignore[no-any-return]
+
+    def warmup(self, *, asr: bool = True, llm: bool = False) -> None:
+        """Load models now instead of on first use."""
+        self.embedder.embed(["warm up"])
+        if asr:
+            warm = getattr(self.asr, "warmup", None)
+            if callable(warm):
+                warm()
+        if llm:
+            self._llm()
+
+    # ------------------------------------------------------------------ turns
+
+    def handle_text(
+        self, text: str, conversation_id: str | None = None, area: str | None = None, *, speak: bool = False
+    ) -> TurnResult:
+        """Run one typed turn end to end (stored in the conversation store)."""
+        return self.pipeline.run(Turn(text=text, conversation_id=conversation_id, area=area), speak=speak)
+
+    def handle_audio(
+        self,
+        audio: AudioInput,
+        conversation_id: str | None = None,
+        area: str | None = None,
+        *,
+        language: str | None = None,
+        speak: bool = False,
+    ) -> TurnResult:
+        """Run one spoken turn (a path or the bytes of any common audio format)."""
+        data = Path(audio).read_bytes() if isinstance(audio, str | Path) else audio
+        if isinstance(audio, str | Path) and not Path(audio).exists():
+            raise AssistantError(ErrorCode.ASR_UNREADABLE, f"Audio file not found: {audio}")
+        turn = Turn(audio=data, conversation_id=conversation_id, area=area, language=language)
+        return self.pipeline.run(turn, speak=speak)
+
+    def stream_text(
+        self, text: str, conversation_id: str | None = None, area: str | None = None
+    ) -> Iterator[str | TurnResult]:
+        """Yield reply tokens as they are produced (text generation), then the TurnResult."""
+        return self.pipeline.stream(Turn(text=text, conversation_id=conversation_id, area=area))
+
+    def subscribe(self, callback: Callable[[PipelineEvent], None]) -> Callable[[], None]:
+        """Receive every pipeline event (and home state changes); returns an unsubscribe function."""
+        return self.bus.subscribe(callback)
+
+    def pending_confirmation(self, conversation_id: str) -> str | None:
+        """The question waiting for yes/no in a conversation, if any."""
+        return self.pipeline.pending_confirmation(conversation_id)
+
+    def _on_state_change(self, change: StateChange) -> None:
+        self.bus.publish(
+            PipelineEvent(
+                type=EventType.STATE_CHANGED,
+                data={"entity_id": change.entity_id, "new_state": dict(change.new_state), "source": change.source},
+            )
+        )
+
+    def describe(self) -> dict[str, Any]:
+        """Models in use, devices and paths (for the UI's settings view and `assistant eval`)."""
+        asr_device = getattr(self._asr(), "device", "cpu") if self._asr.built else "not loaded"
+        return {
+            "data_dir": str(self.data_dir),
+            "home_file": str(self.config.resolve_path(self.config.home.file)),
+            "adapter": self.config.home.adapter,
+            "asr_model": self.config.asr.model,
+            "asr_device": asr_device,
+            "llm": f"{self.config.llm.backend}:{self.config.llm.model}",
+            "embeddings": self.config.embeddings.model,
+            "sentiment": self.config.sentiment.engine,
+            "tts": self.config.tts.engine,
+            "skills": sorted(self.skills.skills),
+            "entities": len(self.home.entities()),
+        }
+
+    def close(self) -> None:
+        """Release the store, adapters and workers."""
+        self._unsubscribe_home()
+        self.pipeline.close()
+        close_home = getattr(self.home, "close", None)
+        if callable(close_home):
+            close_home()
+        self.db.close()
+
+    def __enter__(self) -> Assistant:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _adapter_settings(config: Config) -> dict[str, Any]:
+    home = config.home
+    if home.adapter == "mqtt":
+        from devices.mqtt import MqttSettings
+
+        return {
+            "mqtt": MqttSettings(
+                host=home.mqtt_host,
+                port=home.mqtt_port,
+                username=home.mqtt_username,
+                password=home.mqtt_password,
+                discovery_prefix=home.mqtt_discovery_prefix,
+            )
+        }
+    if home.adapter == "homeassistant":
+        from devices.homeassistant import HaSettings
+
+        token = os.environ.get(home.ha_token_env, "")
+        if not home.ha_url or not token:
+            raise AssistantError(
+                ErrorCode.CONFIG_INVALID,
+                f"home.adapter 'homeassistant' needs home.ha_url and a token in ${home.ha_token_env}",
+                details={"key": "home.ha_url"},
+            )
+        return {"ha": HaSettings(url=home.ha_url, token=token)}
+    return {}
+
+
+class _LazyEmbedder:
+    """An Embedder that loads the model on first use (start-up stays fast)."""
+
+    def __init__(self, lazy: _Lazy) -> None:
+        self._lazy = lazy
+
+    def embed(self, texts: Any) -> Any:
+        return self._lazy().embed(texts)
+
+
+class _LazyLLM:
+    """A LanguageModel that loads on first use; a missing model is an llm-unavailable error."""
+
+    def __init__(self, lazy: _Lazy) -> None:
+        self._lazy = lazy
+
+    def _model(self) -> Any:
+        model = self._lazy()
+        if model is None:
+            raise AssistantError(ErrorCode.LLM_UNAVAILABLE, "No language model is configured.")
+        return model
+
+    def generate(self, prompt: str, **kwargs: Any) -> Any:
+        return self._model().generate(prompt, **kwargs)
+
+    def score(self, prompt: str, continuations: Any) -> Any:
+        return self._model().score(prompt, continuations)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._model(), name)
+
+
+class _SkillDispatch:
+    """Adapts the skill registry to the pipeline: contexts carry only the services a skill was granted."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self._a = assistant
+
+    def owner(self, intent: str) -> str | None:
+        return self._a.skills.owner(intent)
+
+    def handle(self, match: Any, ctx: Any) -> Any:
+        return self._a.skills.handle(match, ctx)
+
+    def make_context(self, skill_id: str, **kwargs: Any) -> Any:
+        from skills.api import Permission, SkillContext
+
+        a = self._a
+        skill = a.skills.skills[skill_id]
+        perms = skill.permissions
+        home = a.home if (Permission.CONTROL_DEVICES in perms or Permission.READ_DEVICES in perms) else None
+        llm = _LazyLLM(a._llm) if Permission.USE_LLM in perms and a.config.llm.backend != "none" else None
+        retriever = a.kb if Permission.READ_KNOWLEDGE in perms else None
+        return SkillContext(
+            settings=a.skills.settings_for(skill_id),
+            home=home,  # type: ignore[arg-type]
+            llm=llm,  # type: ignore[arg-type]
+            retriever=retriever,
+            **kwargs,
+        )
+
+
+class _StoreAdapter:
+    """Adapts the conversation repository to the pipeline's TurnStore protocol."""
+
+    def __init__(self, db: Any) -> None:
+        self._repo = db.conversations
+
+    def ensure_conversation(self, conversation_id: str | None) -> str:
+        if conversation_id:
+            return str(self._repo.ensure_conversation(conversation_id))
+        return str(self._repo.create_conversation())
+
+    def save_turn(self, result: TurnResult, *, policy_rule: str | None = None) -> str:
+        return str(self._repo.save_turn(result, policy_rule=policy_rule))
+
+    def recent(self, conversation_id: str, n: int) -> list[Any]:
+        from assistant.sentiment.policy import RecentTurn
+
+        turns = self._repo.recent_turns(conversation_id, n)
+        return [
+            RecentTurn(
+                text=t.user_text,
+                intent=t.intent,
+                success=t.error_code is None,
+                error_code=t.error_code,
+                sentiment_score=t.sentiment_score,
+            )
+            for t in turns
+        ]

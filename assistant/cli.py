@@ -1,0 +1,201 @@
+"""The `assistant` command line (Typer)."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from assistant.messages import AssistantError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="assistant",
+    help="A local-first home voice assistant: serve the web UI, ask, transcribe, history, eval.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="A YAML config file (over the defaults).")]
+HomeOpt = Annotated[Path | None, typer.Option("--home", help="A home file (synthetic-home YAML or HA fixture JSON).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _errors(func: _F) -> _F:
+    """Turn AssistantError into a one-line message with its code and exit status 2 (no traceback)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except AssistantError as exc:
+            typer.echo(f"error [{exc.code.value}]: {exc.message}", err=True)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _assistant(config: Path | None, home: Path | None = None) -> Any:
+    from assistant.app import Assistant
+
+    return Assistant.create(config, home=home)
+
+
+@app.command()
+@_errors
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (default from config: 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default from config: 7860).")] = None,
+    config: ConfigOpt = None,
+    home: HomeOpt = None,
+) -> None:
+    """Serve the web UI (binds to 127.0.0.1 unless configured; other addresses require auth)."""
+    from ui.server import serve as serve_ui
+
+    assistant = _assistant(config, home)
+    serve_ui(assistant, host=host or assistant.config.ui.host, port=port or assistant.config.ui.port)
+
+
+@app.command()
+@_errors
+def ask(
+    text: Annotated[str, typer.Argument(help="The request, e.g. 'turn on the kitchen light'.")],
+    home: HomeOpt = None,
+    area: Annotated[str | None, typer.Option(help="The speaker's area (for 'in here').")] = None,
+    conversation: Annotated[str | None, typer.Option("--conversation", help="Continue a conversation id.")] = None,
+    json_out: JsonOpt = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Ask one thing (typed) and print the reply."""
+    from assistant.serialize import turn_to_dict
+
+    with _assistant(config, home) as assistant:
+        result = assistant.handle_text(text, conversation_id=conversation, area=area)
+        if json_out:
+            typer.echo(json.dumps(turn_to_dict(result), indent=2, ensure_ascii=False))
+        else:
+            typer.echo(result.reply)
+            if result.error:
+                typer.echo(f"[{result.error}]", err=True)
+
+
+@app.command()
+@_errors
+def transcribe(
+    file: Annotated[Path, typer.Argument(help="Audio file: wav, flac, mp3, ogg, webm ...")],
+    json_out: JsonOpt = False,
+    language: Annotated[str | None, typer.Option(help="Force a language (multilingual model).")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Transcribe an audio file with the configured recognizer."""
+    from assistant.app import set_offline_environment
+    from assistant.asr import create_recognizer
+    from assistant.config import load_config
+    from assistant.messages import ErrorCode
+    from assistant.serialize import to_jsonable
+
+    cfg = load_config(config)
+    set_offline_environment(cfg.offline)
+    if not file.exists():
+        raise AssistantError(ErrorCode.ASR_UNREADABLE, f"Audio file not found: {file}")
+    recognizer = create_recognizer(cfg.asr, data_dir=Path(cfg.data_dir))
+    transcript = recognizer.transcribe(file.read_bytes(), language=language)
+    if json_out:
+        typer.echo(json.dumps(to_jsonable(transcript), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(transcript.text)
+
+
+@app.command()
+@_errors
+def history(
+    export: Annotated[str | None, typer.Option("--export", help="Print a conversation as JSON.")] = None,
+    delete: Annotated[str | None, typer.Option("--delete", help="Delete a conversation ('all' deletes all).")] = None,
+    search: Annotated[str | None, typer.Option("--search", help="Search past turns.")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """List, search, export or delete conversations."""
+    from assistant.config import load_config
+    from assistant.serialize import to_jsonable
+    from assistant.store import Database
+
+    cfg = load_config(config)
+    db = Database(Path(cfg.data_dir))
+    try:
+        repo = db.conversations
+        if export:
+            typer.echo(json.dumps(repo.export_conversation(export), indent=2, ensure_ascii=False, default=str))
+        elif delete:
+            if delete == "all":
+                repo.delete_all()
+                typer.echo("Deleted all conversations.")
+            else:
+                repo.delete_conversation(delete)
+                typer.echo(f"Deleted conversation {delete}.")
+        elif search:
+            for turn in repo.search_turns(search):
+                typer.echo(json.dumps(to_jsonable(turn), ensure_ascii=False, default=str))
+        else:
+            for conv in repo.list_conversations():
+                typer.echo(json.dumps(to_jsonable(conv), ensure_ascii=False, default=str))
+    finally:
+        db.close()
+
+
+@app.command()
+@_errors
+def home(
+    config: ConfigOpt = None,
+    home_file: HomeOpt = None,
+) -> None:
+    """Print the home's current states as JSON."""
+    with _assistant(config, home_file) as assistant:
+        typer.echo(json.dumps(assistant.home.states(), indent=2, ensure_ascii=False, default=str))
+
+
+@app.command()
+@_errors
+def prepare(config: ConfigOpt = None) -> None:
+    """Cache first-run model conversions (GGUF → safetensors) and check the embedded models (idempotent)."""
+    from assistant.app import set_offline_environment
+    from assistant.config import load_config
+    from assistant.prepare import prepare_all
+
+    cfg = load_config(config)
+    set_offline_environment(cfg.offline)
+    prepare_all(cfg, progress=lambda msg: typer.echo(msg, err=True))
+
+
+def _mount_optional() -> None:
+    try:
+        from assistant.skill_cli import skill_app
+
+        app.add_typer(skill_app, name="skill", help="Scaffold and test skills.")
+    except ImportError:  # pragma: no cover - the skills platform ships with the package
+        pass
+    try:
+        from assistant.evaluation import eval_command
+
+        app.command(name="eval")(eval_command)
+    except ImportError:  # pragma: no cover
+        pass
+
+
+_mount_optional()
+
+
+def main() -> None:
+    """Entry point."""
+    app(sys.argv[1:])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""Normalise a request once: lower case, number words to digits, and the parameters people say (%, degrees, colours)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["COLORS", "Params", "normalize", "parse_params", "split_commands", "words"]
+
+_UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}  # fmt: skip
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+
+COLORS: tuple[str, ...] = (
+    "white", "black", "red", "orange", "yellow", "green", "blue", "purple", "brown", "pink", "turquoise",
+    "cyan", "magenta", "violet", "gold", "amber", "lime", "teal", "indigo", "lavender",
+)  # fmt: skip
+"""Colour names understood in requests (Home Assistant's colour list plus a few)."""
+
+_NUMBER_WORD = re.compile(
+    r"\b(?:(" + "|".join(_TENS) + r")(?:[\s-](" + "|".join(k for k in _UNITS if _UNITS[k] < 10) + r"))?"
+    r"|(" + "|".join(_UNITS) + r"))(?:\s+hundred)?\b"
+)
+_SPACE = re.compile(r"\s+")
+_PUNCT = re.compile(r"[!?,;:\"“”]+|\.(?!\d)")
+
+
+def _number_words(text: str) -> str:
+    def repl(m: re.Match[str]) -> str:
+        if m.group(1):
+            value = _TENS[m.group(1)] + (_UNITS[m.group(2)] if m.group(2) else 0)
+        else:
+            value = _UNITS[m.group(3)]
+        if m.group(0).endswith("hundred"):
+            value *= 100
+        return str(value)
+
+    text = re.sub(r"\bone hundred\b|\ba hundred\b", "100", text)
+    text = re.sub(r"\b(\d+) (?:point|dot) (\d+)\b", r"\1.\2", _NUMBER_WORD.sub(repl, text))
+    return text
+
+
+def normalize(text: str) -> str:
+    """Lower-case, spell numbers as digits, unify '%', strip punctuation and extra spaces."""
+    out = text.lower().replace("’", "'")
+    out = _number_words(out)
+    out = re.sub(r"(?<=\d)\s*(?:percent|per cent|pct)\b", "%", out)
+    out = re.sub(r"(?<=\d)\s*%", "%", out)
+    out = re.sub(r"(?<=\d)\s*(?:°|degrees?|deg)\s*(?:c|f|celsius|fahrenheit)?\b", " degrees", out)
+    out = re.sub(r"\b(\d+) point (\d+)\b", r"\1.\2", out)
+    out = _PUNCT.sub(" ", out)
+    return _SPACE.sub(" ", out).strip()
+
+
+def words(text: str) -> list[str]:
+    """The words of a normalised text."""
+    return re.findall(r"[a-z0-9%.']+", text)
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    """Parameters parsed from a request; None when not said."""
+
+    percent: int | None = None
+    """An explicit percentage, or 'max'/'half'/'min' as 100/50/1."""
+    number: float | None = None
+    """A bare number (no unit)."""
+    degrees: float | None = None
+    """A temperature ('21 degrees', 'to 21' with a climate verb is decided by the ranker)."""
+    color: str | None = None
+    """A colour name."""
+    relative: int = 0
+    """+1 for 'brighter/warmer/up/more', -1 for 'dimmer/cooler/down/less'; 0 otherwise."""
+    small: bool = False
+    """'a bit', 'a little', 'slightly'."""
+    item: str | None = None
+    """Free text for a list ('add milk to the shopping list')."""
+
+
+_ITEM = re.compile(r"\b(?:add|put|append|include)\s+(.+?)\s+(?:to|on|onto|in|into)\s+(?:the\s+|my\s+|our\s+)?(.+?)\s*list\b")
+_ITEM2 = re.compile(r"\b(?:add|put)\s+(.+?)\s+(?:to|on)\s+(?:the\s+|my\s+)?(groceries|shopping)\b")
+_UP = re.compile(r"\b(brighter|warmer|hotter|louder|higher|more|up|increase|raise|boost|turn up|crank)\b")
+_DOWN = re.compile(r"\b(dimmer|darker|cooler|colder|quieter|softer|lower|less|down|decrease|reduce|dim)\b")
+
+
+def parse_params(text: str) -> Params:
+    """Parse the parameters of a normalised request."""
+    percent: int | None = None
+    m = re.search(r"\b(\d{1,3})%", text)
+    if m:
+        percent = min(100, int(m.group(1)))
+    elif re.search(r"\b(max|maximum|full|fully|all the way|100)\b(?! degrees)", text):
+        percent = 100
+    elif re.search(r"\b(half|halfway|half way)\b", text):
+        percent = 50
+    elif re.search(r"\b(min|minimum|lowest)\b", text):
+        percent = 1
+    degrees: float | None = None
+    m = re.search(r"\b(\d{1,3}(?:\.\d)?) degrees\b", text)
+    if m:
+        degrees = float(m.group(1))
+    number: float | None = None
+    m = re.search(r"\b(?:to|at|of)\s+(\d{1,3}(?:\.\d)?)\b(?!%| degrees)", text)
+    if m:
+        number = float(m.group(1))
+    color = next((c for c in COLORS if re.search(rf"\b{c}\b", text)), None)
+    relative = 0
+    if _UP.search(text) and not _DOWN.search(text):
+        relative = 1
+    elif _DOWN.search(text) and not _UP.search(text):
+        relative = -1
+    small = bool(re.search(r"\b(a bit|a little|slightly|a touch|a tad|little bit)\b", text))
+    item = None
+    m = _ITEM.search(text) or _ITEM2.search(text)
+    if m:
+        item = re.sub(r"^(?:some|a|an|the)\s+", "", m.group(1)).strip() or None
+    return Params(
+        percent=percent, number=number, degrees=degrees, color=color, relative=relative, small=small, item=item
+    )
+
+
+_SPLIT = re.compile(r"\s*(?:,\s*)?\b(?:and then|and also|then|and|also)\b\s+|\s*[,;]\s+")
+
+
+def split_commands(text: str) -> list[str]:
+    """Split 'turn on X and close Y' into its parts (the caller decides whether a split is real)."""
+    parts = [p.strip() for p in _SPLIT.split(text) if p and p.strip()]
+    return parts or [text]

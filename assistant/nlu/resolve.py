@@ -1,0 +1,121 @@
+"""Slots (name, area, floor, domain, device_class) to target entity ids, with the safety rules on broad targets."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.nlu.catalog import HomeIndex
+from skills.home_control.services import READ_INTENTS, entity_supports
+
+__all__ = ["Resolved", "WHOLE_HOME", "resolve_targets"]
+
+WHOLE_HOME = re.compile(
+    r"\b(every|everywhere|each|entire|whole|throughout|all over|all (?:the )?(?:rooms|areas|floors)|"
+    r"(?:the|my|our) (?:house|home|apartment|flat))\b"
+)
+"""Words that make a whole-home target explicit ('every light', 'all over the house')."""
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """Targets for a match, or why there are none."""
+
+    targets: tuple[str, ...] = ()
+    """Entity ids the intent applies to."""
+    clarification: str | None = None
+    """A question to ask instead of acting."""
+    error: str | None = None
+    """Why nothing was found (an ErrorCode value)."""
+    options: tuple[str, ...] = ()
+    """The entity ids the clarification chooses between."""
+
+
+def _values(slot: Any) -> list[str]:
+    if slot is None:
+        return []
+    if isinstance(slot, list | tuple | set | frozenset):
+        return [str(v) for v in slot]
+    return [str(slot)]
+
+
+def resolve_targets(
+    index: HomeIndex,
+    intent: str,
+    slots: Mapping[str, Any],
+    *,
+    text: str = "",
+    speaker_area: str | None = None,
+) -> Resolved:
+    """Entities the intent applies to. Never targets the whole home unless the request says so explicitly."""
+    domains = set(_values(slots.get("domain")))
+    classes = set(_values(slots.get("device_class")))
+    area = index.area_of(str(slots["area"])) if slots.get("area") else None
+    floor = index.floor_of(str(slots["floor"])) if slots.get("floor") else None
+    if slots.get("area") and area is None:
+        return Resolved(error="device-unknown", clarification=f"I don't know an area called {slots['area']}.")
+    if slots.get("floor") and floor is None:
+        return Resolved(error="device-unknown", clarification=f"I don't know a floor called {slots['floor']}.")
+    area_ids: set[str] | None = None
+    if area is not None:
+        area_ids = {area.id}
+    elif floor is not None:
+        area_ids = index.in_floor(floor.id)
+
+    def fits(entity_id: str) -> bool:
+        e = index.entities[entity_id]
+        if domains and e.domain not in domains:
+            return False
+        if classes and (e.device_class or e.attributes.get("device_class")) not in classes:
+            return False
+        return entity_supports(intent, e, slots)
+
+    if slots.get("name"):
+        ids = [i for i in index.by_name(str(slots["name"])) if fits(i)]
+        if not ids:
+            return Resolved(error="device-unknown", clarification=f"I couldn't find {slots['name']}.")
+        if area_ids is not None:
+            ids = [i for i in ids if index.entities[i].area_id in area_ids] or ids
+        if len(ids) > 1 and intent not in READ_INTENTS:
+            local = [i for i in ids if speaker_area and index.entities[i].area_id == _area_id(index, speaker_area)]
+            if len(local) == 1:
+                ids = local
+            else:
+                return Resolved(
+                    clarification=_which(index, ids), error="nlu-ambiguous", options=tuple(ids)
+                )
+        return Resolved(targets=tuple(ids))
+    if not domains and not classes and area_ids is None:
+        return Resolved(error="nlu-no-match")
+    if area_ids is None and intent not in READ_INTENTS:
+        here = _area_id(index, speaker_area)
+        if here is not None and not WHOLE_HOME.search(text):
+            area_ids = {here}
+        elif not WHOLE_HOME.search(text):
+            what = next(iter(domains or classes), "devices")
+            return Resolved(clarification=f"Which room do you mean for the {what.replace('_', ' ')}s?",
+                            error="nlu-ambiguous")
+    ids = [
+        i
+        for i, e in index.entities.items()
+        if (area_ids is None or e.area_id in area_ids) and fits(i)
+    ]
+    if not ids:
+        return Resolved(error="device-unknown", clarification="I couldn't find a matching device.")
+    return Resolved(targets=tuple(sorted(ids)))
+
+
+def _area_id(index: HomeIndex, area: str | None) -> str | None:
+    found = index.area_of(area)
+    return found.id if found else None
+
+
+def _which(index: HomeIndex, ids: list[str]) -> str:
+    labels = []
+    for i in ids[:4]:
+        e = index.entities[i]
+        a = index.areas.get(e.area_id) if e.area_id else None
+        labels.append(f"the {e.name} in the {a.name}" if a else f"the {e.name} ({e.domain.replace('_', ' ')})")
+    return "Which one do you mean: " + ", ".join(labels[:-1]) + f" or {labels[-1]}?"

@@ -1,0 +1,153 @@
+"""Tier 1: hassil with Home Assistant's English sentences plus skill templates; slot lists from the live registry."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from hassil import Intents
+from hassil.intents import SlotList, TextSlotList, TextSlotValue
+from hassil.recognize import recognize_best
+
+from assistant.nlu.catalog import HomeIndex
+from skills.api import IntentSpec
+
+__all__ = ["TemplateHit", "TemplateMatcher", "ha_intents_data"]
+
+
+@lru_cache(maxsize=2)
+def _ha_data(language: str) -> dict[str, Any]:
+    import home_assistant_intents
+
+    data = home_assistant_intents.get_intents(language)
+    if data is None:
+        return {"language": language, "intents": {}, "lists": {}, "expansion_rules": {}, "skip_words": []}
+    return dict(data)
+
+
+def ha_intents_data(language: str = "en") -> dict[str, Any]:
+    """A copy of Home Assistant's sentence data for a language (from the installed home-assistant-intents)."""
+    return copy.deepcopy(_ha_data(language))
+
+
+_SLOT_LISTS = {
+    "text": {"wildcard": True},
+    "number": {"range": {"from": 0, "to": 10000}},
+}
+
+
+def _merge_skill_templates(data: dict[str, Any], specs: Sequence[IntentSpec]) -> None:
+    intents = data.setdefault("intents", {})
+    lists = data.setdefault("lists", {})
+    for spec in specs:
+        if not spec.templates:
+            continue
+        entry = intents.setdefault(spec.name, {"data": []})
+        entry["data"].append({"sentences": list(spec.templates), "metadata": {"skill_template": True}})
+        for slot, kind in spec.slots.items():
+            if slot in lists or slot in ("name", "area", "floor"):
+                continue
+            if kind in _SLOT_LISTS:
+                lists[slot] = _SLOT_LISTS[kind]
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateHit:
+    """One template match."""
+
+    intent: str
+    """Intent name."""
+    slots: Mapping[str, Any]
+    """Slot values, as in Home Assistant's tests."""
+    skill_template: bool = False
+    """True when a skill's own template matched."""
+    wildcards: int = 0
+    """How many wildcard slots it used (fewer is more certain)."""
+
+
+class TemplateMatcher:
+    """Compiles the sentences once; slot lists are rebuilt only when the registry changes."""
+
+    def __init__(self, specs: Sequence[IntentSpec] = (), *, language: str = "en") -> None:
+        """Compile Home Assistant's sentences plus the skills' templates."""
+        data = ha_intents_data(language)
+        _merge_skill_templates(data, specs)
+        self._intents = Intents.from_dict(data)
+        self._skip = list(data.get("skip_words", []))
+        self._lists: dict[str, SlotList] = {}
+        self._signature: int | None = None
+        self._entity_slots = {s for spec in specs for s, kind in spec.slots.items() if kind == "entity"}
+
+    def update_lists(self, index: HomeIndex) -> None:
+        """Fill the name, area and floor lists from the registry (names and aliases); no-op if unchanged."""
+        if index.signature == self._signature:
+            return
+        names: list[tuple[str, Any, dict[str, Any]]] = []
+        for e in index.entities.values():
+            context: dict[str, Any] = {"domain": e.domain}
+            device_class = e.device_class or e.attributes.get("device_class")
+            if device_class:
+                context["device_class"] = device_class
+            for n in dict.fromkeys((e.name, *e.aliases)):
+                names.append((_template_safe(n), n, context))
+        areas = [(_template_safe(n), a.name) for a in index.areas.values() for n in dict.fromkeys((a.name, *a.aliases))]
+        floors = [
+            (_template_safe(n), f.name) for f in index.floors.values() for n in dict.fromkeys((f.name, *f.aliases))
+        ]
+        lists: dict[str, SlotList] = {
+            "name": _text_list("name", names),
+            "area": _text_list("area", areas),
+            "floor": _text_list("floor", floors),
+        }
+        for slot in self._entity_slots:
+            lists[slot] = _text_list(slot, [(t, v) for t, v, _c in names])
+        self._lists = lists
+        self._signature = index.signature
+
+    def match(self, text: str, *, area_name: str | None = None) -> TemplateHit | None:
+        """The best template match for a sentence, or None."""
+        context: dict[str, Any] = {}
+        if area_name:
+            context["area"] = {"value": area_name, "text": area_name}
+        result = recognize_best(
+            text,
+            self._intents,
+            slot_lists=self._lists,
+            skip_words=self._skip,
+            intent_context=context or None,
+            language="en",
+            best_metadata_key="skill_template",
+            best_slot_name="name",
+        )
+        if result is None:
+            return None
+        slots: dict[str, Any] = {}
+        wildcards = 0
+        for ent in result.entities_list:
+            value = ent.value
+            if ent.is_wildcard:
+                wildcards += 1
+                value = ent.text_clean if isinstance(value, str) else value
+            slots[ent.name] = value
+        meta = result.intent_metadata or {}
+        return TemplateHit(
+            intent=result.intent.name,
+            slots=slots,
+            skill_template=bool(meta.get("skill_template")),
+            wildcards=wildcards,
+        )
+
+
+def _template_safe(name: str) -> str:
+    """Names are matched literally, except the optional-letter syntax some fixtures use ('Trader Joe[']s')."""
+    return name.replace("(", " ").replace(")", " ").replace("|", " ").strip()
+
+
+def _text_list(name: str, values: Sequence[tuple[Any, ...]]) -> TextSlotList:
+    return TextSlotList(
+        name=name,
+        values=[TextSlotValue.from_tuple(v, allow_template="[" in v[0]) for v in values],  # type: ignore[arg-type]
+    )

@@ -1,0 +1,610 @@
+"""The turn pipeline: asr → (sentiment ∥ nlu) → dialogue → skill → reply → tts, emitting events.
+
+Safety lives here, in code: sensitive actions wait for an explicit "yes" (and the PIN when configured) before the
+skill runs them; a new request drops a pending confirmation; low ASR confidence asks for a repeat instead of acting.
+The pipeline knows its collaborators only through the narrow Protocols below.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+from assistant.engines import AudioInput, SentimentAnalyzer, SpeechRecognizer, SpeechSynthesizer
+from assistant.events import EventBus, RunRecorder
+from assistant.messages import (
+    Action,
+    AssistantError,
+    ErrorCode,
+    EventType,
+    IntentMatch,
+    Passage,
+    Sentiment,
+    SentimentLabel,
+    SkillResult,
+    Stage,
+    StateChange,
+    Tier,
+    Transcript,
+    Turn,
+    TurnResult,
+)
+from devices.api import HomeApi
+
+__all__ = ["Pipeline", "PipelineOptions", "TurnStore", "UnderstandingEngine"]
+
+_log = logging.getLogger("assistant.pipeline")
+
+CONFIRM = "Confirm"
+DENY = "Deny"
+NEVERMIND = "HassNevermind"
+UNKNOWN = "Unknown"
+
+MESSAGES: Mapping[str, str] = {
+    ErrorCode.INPUT_EMPTY: "I didn't get any text. What would you like me to do?",
+    ErrorCode.INPUT_TOO_LONG: "That message is too long for me. Please keep requests under {limit} characters.",
+    ErrorCode.ASR_EMPTY: "The audio was empty. Please try recording again.",
+    ErrorCode.ASR_UNREADABLE: "I couldn't read that audio file. Please send WAV, FLAC, MP3, OGG or WebM audio.",
+    ErrorCode.ASR_TOO_LONG: "That recording is too long. Please keep voice commands short.",
+    ErrorCode.ASR_NO_SPEECH: "I didn't hear any speech. Please try again.",
+    ErrorCode.ASR_LOW_CONFIDENCE: "Sorry, I didn't catch that clearly. Could you say it again?",
+    ErrorCode.NLU_NO_MATCH: "Sorry, I didn't understand that.",
+}
+
+
+class UnderstandingEngine(Protocol):
+    """What the pipeline needs from the understanding engine (assistant.nlu)."""
+
+    def recognize(self, text: str, *, conversation_id: str, area: str | None = None) -> list[IntentMatch]:
+        """One match per command in the text."""
+        ...
+
+    def observe(self, conversation_id: str, match: IntentMatch, result: SkillResult) -> None:
+        """Update dialogue state with the outcome."""
+        ...
+
+
+class SkillDispatcher(Protocol):
+    """What the pipeline needs from the skill registry (skills.registry)."""
+
+    def owner(self, intent: str) -> str | None:
+        """The skill id owning an intent."""
+        ...
+
+    def handle(self, match: IntentMatch, ctx: Any) -> SkillResult:
+        """Run the owner's handler; never raises."""
+        ...
+
+    def make_context(self, skill_id: str, **kwargs: Any) -> Any:
+        """A SkillContext with the services the skill's permissions grant."""
+        ...
+
+
+class TurnStore(Protocol):
+    """What the pipeline needs from the conversation store."""
+
+    def ensure_conversation(self, conversation_id: str | None) -> str:
+        """Create the conversation if needed; return its id."""
+        ...
+
+    def save_turn(self, result: TurnResult, *, policy_rule: str | None = None) -> str:
+        """Persist a finished turn."""
+        ...
+
+    def recent(self, conversation_id: str, n: int) -> list[Any]:
+        """Recent turns (RecentTurn-like) newest last."""
+        ...
+
+
+class ReplyPolicy(Protocol):
+    """Sentiment-driven reply policy (assistant.sentiment.policy)."""
+
+    def apply(
+        self,
+        *,
+        text: str,
+        sentiment: Sentiment,
+        matches: Sequence[IntentMatch],
+        result: SkillResult,
+        recent: Sequence[Any],
+    ) -> Any:
+        """A PolicyOutcome(reply, rule, frustrated, offer_ui)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineOptions:
+    """Pipeline knobs (from config)."""
+
+    max_text_chars: int = 2000
+    """Longer text is refused with input-too-long."""
+    min_asr_confidence: float = 0.35
+    """Below this, ask for a repeat."""
+    confirm_pin: str | None = None
+    """When set, a confirmation must include this PIN."""
+    asr_language: str | None = None
+    """Language passed to the recognizer (None = auto)."""
+    bias_hotwords: bool = True
+    """Pass the home's names to the recognizer."""
+    workers: int = 4
+    """Worker threads for sentiment ∥ nlu."""
+
+
+@dataclass(slots=True)
+class _Pending:
+    skill_id: str
+    match: IntentMatch
+    question: str
+
+
+@dataclass(slots=True)
+class _Conversation:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    skill_state: dict[str, dict[str, Any]] = field(default_factory=dict)
+    pending: _Pending | None = None
+    language: str | None = None
+
+
+class Pipeline:
+    """Runs one turn at a time per conversation (turns of different conversations run concurrently)."""
+
+    def __init__(
+        self,
+        *,
+        understanding: UnderstandingEngine,
+        skills: SkillDispatcher,
+        store: TurnStore,
+        home: HomeApi,
+        sentiment: SentimentAnalyzer | None = None,
+        policy: ReplyPolicy | None = None,
+        asr: Callable[[], SpeechRecognizer] | None = None,
+        tts: Callable[[], SpeechSynthesizer | None] | None = None,
+        bus: EventBus | None = None,
+        options: PipelineOptions | None = None,
+    ) -> None:
+        self.understanding = understanding
+        self.skills = skills
+        self.store = store
+        self.home = home
+        self.sentiment = sentiment
+        self.policy = policy
+        self._asr_factory = asr
+        self._tts_factory = tts
+        self.bus = bus or EventBus()
+        self.options = options or PipelineOptions()
+        self._conversations: dict[str, _Conversation] = {}
+        self._conversations_lock = threading.Lock()
+        self._executor = ThreadPoolExecutor(max_workers=max(2, self.options.workers), thread_name_prefix="pipeline")
+
+    # ------------------------------------------------------------------ public API
+
+    def run(
+        self,
+        turn: Turn,
+        *,
+        on_token: Callable[[str], None] | None = None,
+        speak: bool = False,
+    ) -> TurnResult:
+        """Run one turn end to end and store it. Errors become a reply with a stable code, never an exception."""
+        conversation_id = self.store.ensure_conversation(turn.conversation_id)
+        conv = self._conversation(conversation_id)
+        with conv.lock:
+            return self._run_locked(turn, conversation_id, conv, on_token=on_token, speak=speak)
+
+    def stream(self, turn: Turn, *, speak: bool = False) -> Iterator[str | TurnResult]:
+        """Yield reply tokens as skills stream them, then the TurnResult."""
+        import queue
+
+        q: queue.Queue[str | TurnResult | BaseException] = queue.Queue()
+
+        def work() -> None:
+            try:
+                q.put(self.run(turn, on_token=q.put, speak=speak))
+            except BaseException as exc:  # surfaced to the consumer
+                q.put(exc)
+
+        threading.Thread(target=work, name="pipeline-stream", daemon=True).start()
+        while True:
+            item = q.get()
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+            if isinstance(item, TurnResult):
+                return
+
+    def pending_confirmation(self, conversation_id: str) -> str | None:
+        """The question waiting for a yes/no in a conversation, if any."""
+        conv = self._conversations.get(conversation_id)
+        return conv.pending.question if conv and conv.pending else None
+
+    def close(self) -> None:
+        """Stop worker threads."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    # ------------------------------------------------------------------ internals
+
+    def _conversation(self, conversation_id: str) -> _Conversation:
+        with self._conversations_lock:
+            conv = self._conversations.get(conversation_id)
+            if conv is None:
+                conv = self._conversations[conversation_id] = _Conversation()
+            return conv
+
+    def _run_locked(
+        self,
+        turn: Turn,
+        conversation_id: str,
+        conv: _Conversation,
+        *,
+        on_token: Callable[[str], None] | None,
+        speak: bool,
+    ) -> TurnResult:
+        rec = RunRecorder(self.bus, run_id=uuid.uuid4().hex, conversation_id=conversation_id)
+        rec.emit(EventType.RUN_START, data={"kind": "audio" if turn.audio is not None else "text", "area": turn.area})
+        transcript: Transcript | None = None
+        text = turn.text or ""
+        try:
+            if turn.audio is not None:
+                transcript = self._transcribe(turn.audio, turn.language or conv.language, rec)
+                text = transcript.text
+                if transcript.language and not conv.language:
+                    conv.language = transcript.language
+                if transcript.confidence < self.options.min_asr_confidence:
+                    return self._finish_error(
+                        rec, text, ErrorCode.ASR_LOW_CONFIDENCE, transcript=transcript, speak=speak
+                    )
+            text = text.strip()
+            if not text:
+                return self._finish_error(rec, text, ErrorCode.INPUT_EMPTY, transcript=transcript, speak=speak)
+            if len(text) > self.options.max_text_chars:
+                return self._finish_error(
+                    rec, text[:200], ErrorCode.INPUT_TOO_LONG, transcript=transcript, speak=speak
+                )
+            return self._understand_and_act(rec, turn, text, conv, transcript, on_token=on_token, speak=speak)
+        except AssistantError as exc:
+            rec.emit(EventType.ERROR, data={"code": exc.code.value, "message": exc.message})
+            return self._finish_error(rec, text, exc.code, transcript=transcript, message=exc.message, speak=speak)
+        except Exception as exc:
+            _log.exception("turn failed")
+            rec.emit(EventType.ERROR, data={"code": ErrorCode.INTERNAL.value, "message": str(exc)})
+            return self._finish_error(
+                rec,
+                text,
+                ErrorCode.INTERNAL,
+                transcript=transcript,
+                message="Sorry, something went wrong on my side. Nothing was changed.",
+                speak=speak,
+            )
+
+    def _transcribe(self, audio: AudioInput, language: str | None, rec: RunRecorder) -> Transcript:
+        if self._asr_factory is None:
+            raise AssistantError(ErrorCode.ASR_UNAVAILABLE, "Speech recognition is not configured.")
+        rec.emit(EventType.ASR_START, Stage.ASR)
+        hotwords = self._hotwords() if self.options.bias_hotwords else ()
+        started = rec.total_ms()
+        try:
+            transcript = self._asr_factory().transcribe(
+                audio, language=language or self.options.asr_language, hotwords=hotwords
+            )
+        finally:
+            duration = rec.total_ms() - started
+        rec.emit(
+            EventType.ASR_END,
+            Stage.ASR,
+            duration_ms=duration,
+            data={
+                "text": transcript.text,
+                "confidence": transcript.confidence,
+                "avg_logprob": transcript.avg_logprob,
+                "no_speech_prob": transcript.no_speech_prob,
+                "language": transcript.language,
+                "duration_s": transcript.duration_s,
+            },
+        )
+        return transcript
+
+    def _hotwords(self) -> tuple[str, ...]:
+        names: list[str] = []
+        for entity in self.home.entities():
+            names.append(entity.name)
+            names.extend(entity.aliases)
+        for area in self.home.areas():
+            names.append(area.name)
+            names.extend(area.aliases)
+        seen: dict[str, None] = {}
+        for name in names:
+            if name and name.lower() not in seen:
+                seen[name.lower()] = None
+        return tuple(n for n in names if n and seen.pop(n.lower(), 0) is None)
+
+    def _understand_and_act(
+        self,
+        rec: RunRecorder,
+        turn: Turn,
+        text: str,
+        conv: _Conversation,
+        transcript: Transcript | None,
+        *,
+        on_token: Callable[[str], None] | None,
+        speak: bool,
+    ) -> TurnResult:
+        conversation_id = rec.conversation_id
+        sentiment_future = self._executor.submit(self._analyze, text, rec) if self.sentiment else None
+        rec.emit(EventType.INTENT_START, Stage.NLU, data={"text": text})
+        started = rec.total_ms()
+        matches = self.understanding.recognize(text, conversation_id=conversation_id, area=turn.area)
+        rec.emit(
+            EventType.INTENT_END,
+            Stage.NLU,
+            duration_ms=rec.total_ms() - started,
+            data={"matches": [_match_summary(m) for m in matches]},
+        )
+        sentiment = sentiment_future.result() if sentiment_future else None
+
+        started = rec.total_ms()
+        plans = self._plan(matches, conv, rec)
+        rec.emit(
+            EventType.DIALOGUE_END,
+            Stage.DIALOGUE,
+            duration_ms=rec.total_ms() - started,
+            data={"plan": [{"kind": p.kind, "intent": p.match.intent, "skill": p.skill_id} for p in plans]},
+        )
+
+        results: list[SkillResult] = []
+        used_skills: list[str] = []
+        before = self._snapshot(plans)
+        for plan in plans:
+            result = self._execute(plan, turn, text, conv, rec, on_token)
+            results.append(result)
+            if plan.skill_id:
+                used_skills.append(plan.skill_id)
+            if plan.kind in ("skill", "confirmed"):
+                self.understanding.observe(conversation_id, plan.match, result)
+        combined = _combine(results)
+
+        started = rec.total_ms()
+        reply = combined.text
+        rule: str | None = None
+        if self.policy is not None and sentiment is not None:
+            recent = self.store.recent(conversation_id, 5)
+            outcome = self.policy.apply(text=text, sentiment=sentiment, matches=matches, result=combined, recent=recent)
+            reply, rule = outcome.reply, outcome.rule
+        rec.emit(EventType.REPLY_END, Stage.REPLY, duration_ms=rec.total_ms() - started, data={"reply": reply, "rule": rule})
+
+        audio = self._speak(reply, rec) if speak else None
+        actions = tuple(a for r in results for a in r.actions)
+        changes = tuple(
+            StateChange(entity_id=a.entity_id, old_state=before.get(a.entity_id), new_state=a.new_state, source="action")
+            for a in actions
+            if a.success and a.new_state is not None
+        )
+        primary = _primary_match(plans, matches)
+        rec.timings_ms["total"] = rec.total_ms()
+        error = combined.error_code if not combined.success else None
+        rec.emit(EventType.RUN_END, data={"error": error})
+        result = TurnResult(
+            turn_id=rec.run_id,
+            conversation_id=conversation_id,
+            text=text,
+            reply=reply,
+            transcript=transcript,
+            intent=primary,
+            sentiment=sentiment,
+            skill_id=used_skills[0] if used_skills else None,
+            actions=actions,
+            changes=changes,
+            needs_confirmation=conv.pending is not None,
+            citations=tuple(p for r in results for p in r.citations),
+            timings_ms=dict(rec.timings_ms),
+            error=error,
+            events=tuple(rec.events),
+            audio=audio,
+        )
+        self.store.save_turn(result, policy_rule=rule)
+        return result
+
+    def _analyze(self, text: str, rec: RunRecorder) -> Sentiment | None:
+        assert self.sentiment is not None
+        started = rec.total_ms()
+        try:
+            sentiment = self.sentiment.analyze(text)
+        except Exception:
+            _log.exception("sentiment failed")
+            return None
+        rec.emit(
+            EventType.SENTIMENT_END,
+            Stage.SENTIMENT,
+            duration_ms=rec.total_ms() - started,
+            data={"label": sentiment.label.value, "score": sentiment.score, "signals": list(sentiment.signals)},
+        )
+        return sentiment
+
+    def _plan(self, matches: Sequence[IntentMatch], conv: _Conversation, rec: RunRecorder) -> list[_Plan]:
+        plans: list[_Plan] = []
+        for match in matches:
+            if match.intent == CONFIRM:
+                pending, conv.pending = conv.pending, None
+                if pending is None:
+                    plans.append(_Plan("say", match, None, "There's nothing waiting for a confirmation."))
+                elif self.options.confirm_pin and str(match.slots.get("pin", "")) != self.options.confirm_pin:
+                    plans.append(_Plan("say", match, None, "That PIN is not right, so I did nothing.", error=True))
+                else:
+                    plans.append(_Plan("confirmed", pending.match, pending.skill_id))
+            elif match.intent in (DENY, NEVERMIND):
+                had = conv.pending is not None
+                conv.pending = None
+                plans.append(_Plan("say", match, None, "OK, I won't do it." if had else "OK, never mind."))
+            elif match.clarification:
+                plans.append(_Plan("say", match, None, match.clarification, clarify=True))
+            else:
+                conv.pending = None  # a new request drops a pending confirmation
+                owner = self.skills.owner(match.intent) or self.skills.owner(UNKNOWN)
+                if owner is None:
+                    plans.append(_Plan("say", match, None, MESSAGES[ErrorCode.NLU_NO_MATCH], error=True))
+                else:
+                    plans.append(_Plan("skill", match, owner))
+        return plans
+
+    def _execute(
+        self,
+        plan: _Plan,
+        turn: Turn,
+        text: str,
+        conv: _Conversation,
+        rec: RunRecorder,
+        on_token: Callable[[str], None] | None,
+    ) -> SkillResult:
+        if plan.kind == "say" or plan.skill_id is None:
+            code = ErrorCode.NLU_AMBIGUOUS if plan.clarify else (ErrorCode.NLU_NO_MATCH if plan.error else None)
+            return SkillResult(text=plan.say or "", success=code is None, error_code=code)
+        confirmed = plan.kind == "confirmed"
+        rec.emit(EventType.SKILL_START, Stage.SKILL, data={"skill": plan.skill_id, "intent": plan.match.intent})
+        started = rec.total_ms()
+
+        def emit_token(token: str) -> None:
+            rec.emit(EventType.REPLY_TOKEN, Stage.REPLY, data={"token": token})
+            if on_token is not None:
+                on_token(token)
+
+        state: MutableMapping[str, Any] = conv.skill_state.setdefault(plan.skill_id, {})
+        ctx = self.skills.make_context(
+            plan.skill_id,
+            conversation_id=rec.conversation_id,
+            text=text,
+            state=state,
+            area=turn.area,
+            confirmed=confirmed,
+            emit_token=emit_token,
+        )
+        result = self.skills.handle(plan.match, ctx)
+        if result.needs_confirmation and not confirmed:
+            conv.pending = _Pending(plan.skill_id, plan.match, result.text)
+        rec.emit(
+            EventType.SKILL_END,
+            Stage.SKILL,
+            duration_ms=rec.total_ms() - started,
+            data={
+                "skill": plan.skill_id,
+                "success": result.success,
+                "error": result.error_code,
+                "needs_confirmation": result.needs_confirmation,
+                "confirmed_by_user": confirmed,
+                "actions": [
+                    {"entity_id": a.entity_id, "service": a.service, "success": a.success, "error": a.error_code}
+                    for a in result.actions
+                ],
+            },
+        )
+        if confirmed:
+            result = replace(result, actions=tuple(replace(a, confirmed_by_user=True) for a in result.actions))
+        return result
+
+    def _snapshot(self, plans: Sequence[_Plan]) -> dict[str, dict[str, Any]]:
+        wanted = {t for p in plans for t in p.match.targets}
+        if not wanted:
+            return {}
+        states = self.home.states()
+        return {eid: states[eid] for eid in wanted if eid in states}
+
+    def _speak(self, reply: str, rec: RunRecorder) -> bytes | None:
+        if self._tts_factory is None or not reply:
+            return None
+        rec.emit(EventType.TTS_START, Stage.TTS)
+        started = rec.total_ms()
+        try:
+            synth = self._tts_factory()
+            if synth is None:
+                return None
+            from assistant.wav import concat_wavs
+
+            audio = concat_wavs(list(synth.synthesize(reply)))
+        except AssistantError as exc:
+            rec.emit(EventType.ERROR, Stage.TTS, data={"code": exc.code.value, "message": exc.message})
+            return None
+        rec.emit(EventType.TTS_END, Stage.TTS, duration_ms=rec.total_ms() - started, data={"bytes": len(audio)})
+        return audio
+
+    def _finish_error(
+        self,
+        rec: RunRecorder,
+        text: str,
+        code: ErrorCode,
+        *,
+        transcript: Transcript | None,
+        message: str | None = None,
+        speak: bool = False,
+    ) -> TurnResult:
+        reply = message or MESSAGES.get(code, "Sorry, that didn't work.").format(limit=self.options.max_text_chars)
+        audio = self._speak(reply, rec) if speak else None
+        rec.timings_ms["total"] = rec.total_ms()
+        rec.emit(EventType.RUN_END, data={"error": code.value})
+        result = TurnResult(
+            turn_id=rec.run_id,
+            conversation_id=rec.conversation_id,
+            text=text,
+            reply=reply,
+            transcript=transcript,
+            intent=IntentMatch(intent=UNKNOWN, tier=Tier.NONE, text=text),
+            timings_ms=dict(rec.timings_ms),
+            error=code.value,
+            events=tuple(rec.events),
+            audio=audio,
+        )
+        self.store.save_turn(result)
+        return result
+
+
+@dataclass(slots=True)
+class _Plan:
+    kind: str  # "skill" | "confirmed" | "say"
+    match: IntentMatch
+    skill_id: str | None
+    say: str | None = None
+    error: bool = False
+    clarify: bool = False
+
+
+def _match_summary(match: IntentMatch) -> dict[str, Any]:
+    return {
+        "intent": match.intent,
+        "tier": match.tier.value,
+        "confidence": round(match.confidence, 4),
+        "targets": list(match.targets),
+        "slots": {k: v if isinstance(v, str | int | float | bool) or v is None else str(v) for k, v in match.slots.items()},
+        "alternatives": [
+            {"intent": c.intent, "targets": list(c.targets), "score": round(c.score, 4), "description": c.description}
+            for c in match.alternatives[:5]
+        ],
+        "clarification": match.clarification,
+    }
+
+
+def _primary_match(plans: Sequence[_Plan], matches: Sequence[IntentMatch]) -> IntentMatch | None:
+    for plan in plans:
+        if plan.kind in ("skill", "confirmed"):
+            return plan.match
+    return matches[0] if matches else None
+
+
+def _combine(results: Sequence[SkillResult]) -> SkillResult:
+    if len(results) == 1:
+        return results[0]
+    if not results:
+        return SkillResult(text=MESSAGES[ErrorCode.NLU_NO_MATCH], success=False, error_code=ErrorCode.NLU_NO_MATCH)
+    failed = [r for r in results if not r.success]
+    citations: tuple[Passage, ...] = tuple(p for r in results for p in r.citations)
+    actions: tuple[Action, ...] = tuple(a for r in results for a in r.actions)
+    return SkillResult(
+        text=" ".join(r.text.strip() for r in results if r.text.strip()),
+        success=not failed,
+        actions=actions,
+        error_code=failed[0].error_code if failed else None,
+        needs_confirmation=any(r.needs_confirmation for r in results),
+        citations=citations,
+    )
+

@@ -1,0 +1,205 @@
+"""The in-memory hybrid index: BM25 over stemmed terms (inverted index) + dense cosine (numpy matrix), fused."""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from assistant.rag.text import analyze
+
+__all__ = ["Hit", "HybridIndex", "IndexedChunk"]
+
+Fusion = Literal["rrf", "linear"]
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedChunk:
+    """One searchable chunk."""
+
+    chunk_id: str
+    """Unique chunk id ('<document name>#<index>')."""
+    document_name: str
+    """The document's unique name."""
+    title: str
+    """The document's title."""
+    chunk_index: int
+    """Index inside the document."""
+    text: str
+    """Chunk text."""
+    section: str = ""
+    """Heading path inside the document."""
+
+    @property
+    def index_text(self) -> str:
+        """What is indexed: title, section and text (titles carry the topic a question names)."""
+        head = ". ".join(p for p in (self.title, self.section) if p and p not in self.text[:200])
+        return f"{head}. {self.text}" if head else self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A search hit with its component scores."""
+
+    position: int
+    """Row in the index."""
+    fused: float
+    """Fused ranking score."""
+    dense: float
+    """Cosine similarity of query and chunk."""
+    lexical: float
+    """BM25 score."""
+    coverage: float
+    """IDF-weighted share of the query's terms found in the chunk (0..1)."""
+
+    @property
+    def relevance(self) -> float:
+        """An absolute 0..1 relevance (mean of cosine and term coverage), comparable across queries."""
+        return max(0.0, min(1.0, 0.5 * self.dense + 0.5 * self.coverage))
+
+
+class _Bm25:
+    """Okapi BM25 over an inverted index (term → document rows and term frequencies)."""
+
+    def __init__(self, docs: Sequence[list[str]], *, k1: float, b: float) -> None:
+        self.k1, self.b = k1, b
+        self.n = len(docs)
+        lengths = np.array([len(d) for d in docs], dtype=np.float32)
+        self.avgdl = float(lengths.mean()) if self.n else 1.0
+        self.norm = (k1 * (1.0 - b + b * lengths / max(self.avgdl, 1e-9))).astype(np.float32)
+        postings: dict[str, tuple[list[int], list[int]]] = {}
+        for row, doc in enumerate(docs):
+            for term, tf in Counter(doc).items():
+                rows, tfs = postings.setdefault(term, ([], []))
+                rows.append(row)
+                tfs.append(tf)
+        self.postings = {
+            t: (np.array(r, dtype=np.int64), np.array(f, dtype=np.float32)) for t, (r, f) in postings.items()
+        }
+        self.idf = {t: math.log(1.0 + (self.n - len(r) + 0.5) / (len(r) + 0.5)) for t, (r, _) in postings.items()}
+        self.max_idf = math.log(1.0 + (self.n + 0.5) / 0.5)
+
+    def scores(self, terms: Sequence[str]) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+        """BM25 scores and idf-weighted term coverage for every row."""
+        scores = np.zeros(self.n, dtype=np.float32)
+        covered = np.zeros(self.n, dtype=np.float32)
+        total = 0.0
+        for term, qtf in Counter(terms).items():
+            idf = self.idf.get(term)
+            total += (idf if idf is not None else self.max_idf) * qtf
+            if idf is None:
+                continue
+            rows, tfs = self.postings[term]
+            scores[rows] += qtf * idf * tfs * (self.k1 + 1.0) / (tfs + self.norm[rows])
+            covered[rows] += qtf * idf
+        coverage = covered / total if total > 0 else covered
+        return scores, coverage
+
+
+class HybridIndex:
+    """BM25 + dense retrieval over chunks, fused by reciprocal rank (default) or normalised scores."""
+
+    def __init__(
+        self,
+        *,
+        fusion: Fusion = "rrf",
+        rrf_k: int = 60,
+        dense_weight: float = 0.5,
+        candidates: int = 100,
+        bm25_k1: float = 1.2,
+        bm25_b: float = 0.75,
+    ) -> None:
+        self.fusion: Fusion = fusion
+        self.rrf_k = rrf_k
+        self.dense_weight = dense_weight
+        self.candidates = candidates
+        self._k1, self._b = bm25_k1, bm25_b
+        self._lock = threading.RLock()
+        self._chunks: list[IndexedChunk] = []
+        self._vectors: npt.NDArray[np.float32] = np.zeros((0, 0), dtype=np.float32)
+        self._terms: list[list[str]] = []
+        self._bm25 = _Bm25([], k1=bm25_k1, b=bm25_b)
+
+    def __len__(self) -> int:
+        return len(self._chunks)
+
+    @property
+    def chunks(self) -> list[IndexedChunk]:
+        """The indexed chunks, in row order."""
+        return list(self._chunks)
+
+    def replace(
+        self,
+        *,
+        remove_documents: Sequence[str] = (),
+        add: Sequence[IndexedChunk] = (),
+        vectors: npt.NDArray[np.float32] | None = None,
+    ) -> None:
+        """Drop every chunk of ``remove_documents``, then add ``add`` with their ``vectors`` (one row each)."""
+        if add and (vectors is None or len(vectors) != len(add)):
+            raise ValueError("one vector per added chunk is required")
+        with self._lock:
+            drop = set(remove_documents)
+            keep = [i for i, c in enumerate(self._chunks) if c.document_name not in drop]
+            chunks = [self._chunks[i] for i in keep] + list(add)
+            terms = [self._terms[i] for i in keep] + [analyze(c.index_text) for c in add]
+            old = self._vectors[keep] if len(keep) else None
+            parts = [p for p in (old, vectors if add else None) if p is not None and len(p)]
+            dim = parts[0].shape[1] if parts else 0
+            matrix = np.vstack(parts).astype(np.float32) if parts else np.zeros((0, dim), dtype=np.float32)
+            self._chunks, self._terms, self._vectors = chunks, terms, matrix
+            self._bm25 = _Bm25(terms, k1=self._k1, b=self._b)
+
+    def search(self, query: str, query_vector: npt.NDArray[np.float32] | None, *, k: int = 5) -> list[Hit]:
+        """The k best chunks for a query (query_vector: its L2-normalised embedding, or None for BM25 only)."""
+        with self._lock:
+            n = len(self._chunks)
+            if n == 0 or k <= 0:
+                return []
+            lexical, coverage = self._bm25.scores(analyze(query))
+            if query_vector is not None and self._vectors.shape[0] == n:
+                dense = (self._vectors @ np.asarray(query_vector, dtype=np.float32).reshape(-1)).astype(np.float32)
+            else:
+                dense = np.zeros(n, dtype=np.float32)
+            fused = self._fuse(dense, lexical, has_dense=query_vector is not None)
+            top = _top(fused, k)
+            return [
+                Hit(int(i), float(fused[i]), float(dense[i]), float(lexical[i]), float(coverage[i])) for i in top
+            ]
+
+    def chunk(self, position: int) -> IndexedChunk:
+        """The chunk at a row."""
+        return self._chunks[position]
+
+    def _fuse(
+        self, dense: npt.NDArray[np.float32], lexical: npt.NDArray[np.float32], *, has_dense: bool
+    ) -> npt.NDArray[np.float32]:
+        if not has_dense:
+            return lexical
+        if self.fusion == "linear":
+            top_lex = float(lexical.max())
+            lex = lexical / top_lex if top_lex > 0 else lexical
+            return (self.dense_weight * dense + (1.0 - self.dense_weight) * lex).astype(np.float32)
+        fused = np.zeros_like(dense)
+        m = min(self.candidates, len(dense))
+        for scores, weight in ((dense, self.dense_weight), (lexical, 1.0 - self.dense_weight)):
+            order = _top(scores, m)
+            if scores is lexical:
+                order = order[scores[order] > 0]
+            fused[order] += 2.0 * weight / (self.rrf_k + 1.0 + np.arange(len(order), dtype=np.float32))
+        # a tiny dense tie-breaker keeps rows outside both candidate lists ordered
+        return (fused + 1e-6 * dense).astype(np.float32)
+
+
+def _top(scores: npt.NDArray[np.float32], k: int) -> npt.NDArray[np.int64]:
+    k = min(k, len(scores))
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    part = np.argpartition(-scores, k - 1)[:k]
+    return part[np.argsort(-scores[part], kind="stable")].astype(np.int64)

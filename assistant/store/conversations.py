@@ -1,0 +1,518 @@
+"""ConversationRepository: conversations, turns, actions, history queries and sentiment aggregates."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Float, Integer, String, delete, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from assistant.messages import AssistantError, ErrorCode, EventType, SentimentLabel, TurnResult
+from assistant.store.jsonsafe import jsonable
+from assistant.store.models import (
+    ActionModel,
+    ChunkModel,
+    ConversationModel,
+    DocumentModel,
+    TurnModel,
+    UtcDateTime,
+    utcnow,
+)
+from assistant.store.records import (
+    ConversationInfo,
+    ConversationSummary,
+    FrustrationItem,
+    SentimentPoint,
+    StoredAction,
+    StoredTurn,
+    StoreStats,
+)
+from assistant.store.session import SessionFactory
+
+__all__ = ["DEFAULT_FRUSTRATION_THRESHOLD", "EXPORT_FORMAT", "ConversationRepository"]
+
+EXPORT_FORMAT = "assistant.conversation/1"
+DEFAULT_FRUSTRATION_THRESHOLD = -0.35
+_TITLE_CHARS = 80
+_SKIPPED_EVENTS = frozenset({EventType.REPLY_TOKEN, EventType.ASR_PARTIAL})
+_SPACES = re.compile(r"\s+")
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _title_from(text: str) -> str | None:
+    text = _SPACES.sub(" ", text).strip()
+    if not text:
+        return None
+    return text if len(text) <= _TITLE_CHARS else text[: _TITLE_CHARS - 1].rstrip() + "…"
+
+
+def _normalise_request(text: str) -> str:
+    return _SPACES.sub(" ", text).strip().casefold()
+
+
+def _jmap(value: Any) -> dict[str, Any]:
+    out = jsonable(value) if value is not None else {}
+    return out if isinstance(out, dict) else {"value": out}
+
+
+def _jlist(value: Any) -> list[Any]:
+    out = jsonable(value) if value is not None else []
+    return out if isinstance(out, list) else [out]
+
+
+def _finite(value: float | None) -> float | None:
+    out = jsonable(value)
+    return float(out) if isinstance(out, int | float) else None
+
+
+def _started_at(result: TurnResult) -> datetime:
+    starts = [e.timestamp for e in result.events if e.type == EventType.RUN_START]
+    stamps = starts or [e.timestamp for e in result.events]
+    return datetime.fromtimestamp(min(stamps), UTC) if stamps else utcnow()
+
+
+def _policy_rule(result: TurnResult) -> str | None:
+    for event in reversed(result.events):
+        rule = event.data.get("policy_rule") if isinstance(event.data, Mapping) else None
+        if isinstance(rule, str) and rule:
+            return rule
+    return None
+
+
+def _action_record(row: ActionModel) -> StoredAction:
+    return StoredAction(
+        id=row.id,
+        entity_id=row.entity_id,
+        service=row.service,
+        data=dict(row.data or {}),
+        success=row.success,
+        error_code=row.error_code,
+        confirmed_by_user=row.confirmed_by_user,
+        new_state=dict(row.new_state) if row.new_state is not None else None,
+    )
+
+
+def _turn_record(row: TurnModel) -> StoredTurn:
+    return StoredTurn(
+        id=row.id,
+        conversation_id=row.conversation_id,
+        seq=row.seq,
+        created_at=row.created_at,
+        user_text=row.user_text,
+        input_kind=row.input_kind,
+        reply=row.reply,
+        success=row.success,
+        transcript=row.transcript,
+        asr_avg_logprob=row.asr_avg_logprob,
+        asr_no_speech_prob=row.asr_no_speech_prob,
+        asr_confidence=row.asr_confidence,
+        audio_duration_s=row.audio_duration_s,
+        language=row.language,
+        intent=row.intent,
+        tier=row.tier,
+        confidence=row.confidence,
+        slots=dict(row.slots or {}),
+        targets=list(row.targets or []),
+        alternatives=list(row.alternatives or []),
+        clarification=row.clarification,
+        skill_id=row.skill_id,
+        sentiment_label=row.sentiment_label,
+        sentiment_score=row.sentiment_score,
+        sentiment_confidence=row.sentiment_confidence,
+        sentiment_signals=list(row.sentiment_signals or []),
+        policy_rule=row.policy_rule,
+        error_code=row.error_code,
+        needs_confirmation=row.needs_confirmation,
+        timings=dict(row.timings or {}),
+        trace=list(row.trace or []),
+        citations=list(row.citations or []),
+        changes=list(row.changes or []),
+        actions=tuple(_action_record(a) for a in row.actions),
+    )
+
+
+def _info(row: ConversationModel) -> ConversationInfo:
+    return ConversationInfo(
+        id=row.id, title=row.title, created_at=row.created_at, updated_at=row.updated_at, language=row.language
+    )
+
+
+def _not_found(conversation_id: str) -> AssistantError:
+    return AssistantError(
+        ErrorCode.CONVERSATION_NOT_FOUND,
+        f"There is no conversation {conversation_id!r}.",
+        details={"conversation_id": conversation_id},
+    )
+
+
+class ConversationRepository:
+    """The only way to read and write conversations, turns and actions."""
+
+    def __init__(self, sessions: SessionFactory) -> None:
+        self._sessions = sessions
+
+    # ---- conversations -------------------------------------------------------------------------------------
+
+    def create_conversation(self, title: str | None = None, *, language: str | None = None) -> str:
+        """Create a conversation and return its id."""
+        conversation_id = _new_id()
+        now = utcnow()
+        with self._sessions.write() as session:
+            session.add(
+                ConversationModel(
+                    id=conversation_id, title=title, created_at=now, updated_at=now, language=language
+                )
+            )
+        return conversation_id
+
+    def ensure_conversation(self, conversation_id: str | None) -> str:
+        """Return ``conversation_id``, creating the conversation if it does not exist (a new one for None)."""
+        if not conversation_id:
+            return self.create_conversation()
+        with self._sessions.write() as session:
+            if session.get(ConversationModel, conversation_id) is None:
+                now = utcnow()
+                session.add(ConversationModel(id=conversation_id, created_at=now, updated_at=now))
+        return conversation_id
+
+    def get_conversation(self, conversation_id: str) -> ConversationInfo:
+        """A conversation's fields; conversation-not-found if unknown."""
+        with self._sessions.read() as session:
+            row = session.get(ConversationModel, conversation_id)
+            if row is None:
+                raise _not_found(conversation_id)
+            return _info(row)
+
+    def rename_conversation(self, conversation_id: str, title: str | None) -> None:
+        """Set a conversation's title."""
+        with self._sessions.write() as session:
+            row = session.get(ConversationModel, conversation_id)
+            if row is None:
+                raise _not_found(conversation_id)
+            row.title = title
+
+    def list_conversations(self, limit: int | None = None) -> list[ConversationSummary]:
+        """Conversations, most recently active first, with turn counts and the last exchange."""
+        with self._sessions.read() as session:
+            counts = (
+                select(TurnModel.conversation_id, func.count().label("n"), func.max(TurnModel.seq).label("last"))
+                .group_by(TurnModel.conversation_id)
+                .subquery()
+            )
+            stmt = (
+                select(ConversationModel, counts.c.n, TurnModel.user_text, TurnModel.reply)
+                .outerjoin(counts, counts.c.conversation_id == ConversationModel.id)
+                .outerjoin(
+                    TurnModel,
+                    (TurnModel.conversation_id == ConversationModel.id) & (TurnModel.seq == counts.c.last),
+                )
+                .order_by(ConversationModel.updated_at.desc(), ConversationModel.id)
+            )
+            if limit is not None:
+                stmt = stmt.limit(limit)
+            return [
+                ConversationSummary(
+                    id=conv.id,
+                    title=conv.title,
+                    created_at=conv.created_at,
+                    updated_at=conv.updated_at,
+                    turn_count=int(n or 0),
+                    last_text=text,
+                    last_reply=reply,
+                    language=conv.language,
+                )
+                for conv, n, text, reply in session.execute(stmt)
+            ]
+
+    def delete_conversation(self, conversation_id: str) -> None:
+        """Delete a conversation with its turns and actions; conversation-not-found if unknown."""
+        with self._sessions.write() as session:
+            deleted = session.execute(delete(ConversationModel).where(ConversationModel.id == conversation_id))
+            if getattr(deleted, "rowcount", 0) == 0:
+                raise _not_found(conversation_id)
+
+    def delete_all(self) -> int:
+        """Delete every conversation (knowledge-base documents stay); returns how many were deleted."""
+        with self._sessions.write() as session:
+            n = session.scalar(select(func.count()).select_from(ConversationModel)) or 0
+            session.execute(delete(ConversationModel))
+        return int(n)
+
+    # ---- turns ---------------------------------------------------------------------------------------------
+
+    def save_turn(self, result: TurnResult, *, policy_rule: str | None = None) -> str:
+        """Store a turn with its actions in one transaction (replacing a turn with the same id); returns its id."""
+        turn_id = result.turn_id or _new_id()
+        conversation_id = result.conversation_id or _new_id()
+        created_at = _started_at(result)
+        intent = result.intent
+        transcript = result.transcript
+        sentiment = result.sentiment
+        success = result.error is None and all(a.success for a in result.actions)
+        with self._sessions.write() as session:
+            conversation = session.get(ConversationModel, conversation_id)
+            if conversation is None:
+                conversation = ConversationModel(
+                    id=conversation_id, title=_title_from(result.text), created_at=created_at, updated_at=created_at
+                )
+                session.add(conversation)
+            elif conversation.title is None:
+                conversation.title = _title_from(result.text)
+            conversation.updated_at = max(conversation.updated_at, created_at)
+            row = session.get(TurnModel, turn_id, options=[selectinload(TurnModel.actions)])
+            if row is None:
+                last = session.scalar(
+                    select(func.max(TurnModel.seq)).where(TurnModel.conversation_id == conversation_id)
+                )
+                row = TurnModel(id=turn_id, conversation_id=conversation_id, seq=(last or 0) + 1)
+                session.add(row)
+            elif row.conversation_id != conversation_id:
+                raise AssistantError(
+                    ErrorCode.INTERNAL,
+                    f"Turn {turn_id} belongs to another conversation.",
+                    details={"turn_id": turn_id, "conversation_id": row.conversation_id},
+                )
+            row.created_at = created_at
+            row.user_text = result.text
+            row.input_kind = "audio" if transcript is not None else "text"
+            row.transcript = transcript.text if transcript else None
+            row.asr_avg_logprob = _finite(transcript.avg_logprob) if transcript else None
+            row.asr_no_speech_prob = _finite(transcript.no_speech_prob) if transcript else None
+            row.asr_confidence = _finite(transcript.confidence) if transcript else None
+            row.audio_duration_s = _finite(transcript.duration_s) if transcript else None
+            row.language = transcript.language if transcript else conversation.language
+            row.intent = intent.intent if intent else None
+            row.tier = str(intent.tier.value) if intent else None
+            row.confidence = _finite(intent.confidence) if intent else None
+            row.slots = _jmap(intent.slots) if intent else {}
+            row.targets = _jlist(intent.targets) if intent else []
+            row.alternatives = _jlist(intent.alternatives) if intent else []
+            row.clarification = intent.clarification if intent else None
+            row.skill_id = result.skill_id or (intent.skill_id if intent else None)
+            row.reply = result.reply
+            row.success = success
+            row.sentiment_label = str(sentiment.label.value) if sentiment else None
+            row.sentiment_score = _finite(sentiment.score) if sentiment else None
+            row.sentiment_confidence = _finite(sentiment.confidence) if sentiment else None
+            row.sentiment_signals = _jlist(sentiment.signals) if sentiment else []
+            row.policy_rule = policy_rule or _policy_rule(result)
+            row.error_code = str(result.error) if result.error else None
+            row.needs_confirmation = result.needs_confirmation
+            row.timings = _jmap(result.timings_ms)
+            row.trace = _jlist([e for e in result.events if e.type not in _SKIPPED_EVENTS])
+            row.citations = _jlist(result.citations)
+            row.changes = _jlist(result.changes)
+            row.actions = [
+                ActionModel(
+                    idx=i,
+                    entity_id=a.entity_id,
+                    service=a.service,
+                    data=_jmap(a.data),
+                    success=a.success,
+                    error_code=a.error_code,
+                    confirmed_by_user=a.confirmed_by_user,
+                    new_state=_jmap(a.new_state) if a.new_state is not None else None,
+                )
+                for i, a in enumerate(result.actions)
+            ]
+        return turn_id
+
+    def _require(self, session: Session, conversation_id: str) -> ConversationModel:
+        row = session.get(ConversationModel, conversation_id)
+        if row is None:
+            raise _not_found(conversation_id)
+        return row
+
+    def turns(self, conversation_id: str) -> list[StoredTurn]:
+        """All turns of a conversation in order; conversation-not-found if unknown."""
+        with self._sessions.read() as session:
+            self._require(session, conversation_id)
+            rows = session.scalars(
+                select(TurnModel)
+                .where(TurnModel.conversation_id == conversation_id)
+                .order_by(TurnModel.seq)
+                .options(selectinload(TurnModel.actions))
+            )
+            return [_turn_record(r) for r in rows]
+
+    def recent_turns(self, conversation_id: str, n: int) -> list[StoredTurn]:
+        """The last ``n`` turns of a conversation, oldest first (empty for a new conversation id)."""
+        if n <= 0:
+            return []
+        with self._sessions.read() as session:
+            if session.get(ConversationModel, conversation_id) is None:
+                return []
+            rows = session.scalars(
+                select(TurnModel)
+                .where(TurnModel.conversation_id == conversation_id)
+                .order_by(TurnModel.seq.desc())
+                .limit(n)
+                .options(selectinload(TurnModel.actions))
+            )
+            return [_turn_record(r) for r in reversed(list(rows))]
+
+    def get_turn(self, turn_id: str) -> StoredTurn | None:
+        """One turn by id, or None."""
+        with self._sessions.read() as session:
+            row = session.get(TurnModel, turn_id, options=[selectinload(TurnModel.actions)])
+            return _turn_record(row) if row is not None else None
+
+    def search_turns(self, query: str, limit: int = 50) -> list[StoredTurn]:
+        """Turns whose user text, transcript or reply contains ``query`` (case-insensitive), newest first."""
+        needle = query.strip().casefold()
+        if not needle or limit <= 0:
+            return []
+        with self._sessions.read() as session:
+            cond = (
+                func.py_casefold(TurnModel.user_text).contains(needle, autoescape=True)
+                | func.py_casefold(TurnModel.reply).contains(needle, autoescape=True)
+                | func.py_casefold(func.coalesce(TurnModel.transcript, "")).contains(needle, autoescape=True)
+            )
+            rows = session.scalars(
+                select(TurnModel)
+                .where(cond)
+                .order_by(TurnModel.created_at.desc(), TurnModel.seq.desc())
+                .limit(limit)
+                .options(selectinload(TurnModel.actions))
+            )
+            return [_turn_record(r) for r in rows]
+
+    def export_conversation(self, conversation_id: str) -> dict[str, Any]:
+        """A complete JSON-ready dict of a conversation (turns with actions, sentiment, timings and trace)."""
+        with self._sessions.read() as session:
+            conv = self._require(session, conversation_id)
+            info = _info(conv)
+            rows = session.scalars(
+                select(TurnModel)
+                .where(TurnModel.conversation_id == conversation_id)
+                .order_by(TurnModel.seq)
+                .options(selectinload(TurnModel.actions))
+            )
+            turns = [_turn_record(r).to_dict() for r in rows]
+        return {
+            "format": EXPORT_FORMAT,
+            "exported_at": utcnow().isoformat(),
+            "conversation": jsonable(info),
+            "turns": turns,
+        }
+
+    # ---- aggregates ----------------------------------------------------------------------------------------
+
+    def sentiment_series(self, conversation_id: str) -> list[SentimentPoint]:
+        """(seq, created_at, score, label) of every turn with a sentiment, in order."""
+        with self._sessions.read() as session:
+            self._require(session, conversation_id)
+            rows = session.execute(
+                select(TurnModel.seq, TurnModel.created_at, TurnModel.sentiment_score, TurnModel.sentiment_label)
+                .where(TurnModel.conversation_id == conversation_id, TurnModel.sentiment_score.is_not(None))
+                .order_by(TurnModel.seq)
+            )
+            return [
+                SentimentPoint(seq, created, float(score), label or SentimentLabel.NEUTRAL.value)
+                for seq, created, score, label in rows
+            ]
+
+    def frustration_report(
+        self, limit: int = 10, *, threshold: float = DEFAULT_FRUSTRATION_THRESHOLD
+    ) -> list[FrustrationItem]:
+        """The requests most often followed by a frustrated turn, worst first.
+
+        The next turn in the same conversation counts as frustrated when its sentiment score is below
+        ``threshold``, or when the request failed and the next turn is labelled negative.
+        """
+        if limit <= 0:
+            return []
+        order = (TurnModel.seq,)
+        part = (TurnModel.conversation_id,)
+        stmt = select(
+            TurnModel.id,
+            TurnModel.intent,
+            TurnModel.user_text,
+            TurnModel.success,
+            func.lead(TurnModel.seq, type_=Integer()).over(partition_by=part, order_by=order).label("next_seq"),
+            func.lead(TurnModel.sentiment_score, type_=Float()).over(partition_by=part, order_by=order).label("next_score"),
+            func.lead(TurnModel.sentiment_label, type_=String()).over(partition_by=part, order_by=order).label("next_label"),
+            func.lead(TurnModel.created_at, type_=UtcDateTime()).over(partition_by=part, order_by=order).label("next_at"),
+        ).order_by(TurnModel.created_at.desc())
+        groups: dict[tuple[str | None, str], dict[str, Any]] = {}
+        with self._sessions.read() as session:
+            for turn_id, intent, text, success, next_seq, next_score, next_label, next_at in session.execute(stmt):
+                if next_seq is None:
+                    continue
+                key = (intent, _normalise_request(text))
+                group = groups.setdefault(key, {"n": 0, "frustrated": 0, "failed": 0, "last": None, "ids": []})
+                group["n"] += 1
+                group["failed"] += 0 if success else 1
+                low = next_score is not None and float(next_score) < threshold
+                negative_after_failure = not success and next_label == SentimentLabel.NEGATIVE.value
+                if low or negative_after_failure:
+                    group["frustrated"] += 1
+                    if len(group["ids"]) < 3:
+                        group["ids"].append(turn_id)
+                    if group["last"] is None:
+                        group["last"] = next_at
+        items = [
+            FrustrationItem(
+                intent=intent,
+                text=text,
+                frustrated=g["frustrated"],
+                occurrences=g["n"],
+                failed=g["failed"],
+                last_at=g["last"],
+                example_turn_ids=tuple(g["ids"]),
+            )
+            for (intent, text), g in groups.items()
+            if g["frustrated"] > 0
+        ]
+        items.sort(key=lambda i: (-i.frustrated, -i.rate, i.text))
+        return items[:limit]
+
+    def stats(self) -> StoreStats:
+        """Counts for the history and settings views."""
+        with self._sessions.read() as session:
+            count = func.count()
+            conversations = session.scalar(select(count).select_from(ConversationModel)) or 0
+            turns = session.scalar(select(count).select_from(TurnModel)) or 0
+            actions = session.scalar(select(count).select_from(ActionModel)) or 0
+            failed = session.scalar(select(count).select_from(TurnModel).where(TurnModel.success.is_(False))) or 0
+            documents = session.scalar(select(count).select_from(DocumentModel)) or 0
+            chunks = session.scalar(select(count).select_from(ChunkModel)) or 0
+            sentiment = {
+                str(label): int(n)
+                for label, n in session.execute(
+                    select(TurnModel.sentiment_label, count)
+                    .where(TurnModel.sentiment_label.is_not(None))
+                    .group_by(TurnModel.sentiment_label)
+                )
+            }
+            tiers = {
+                str(tier): int(n)
+                for tier, n in session.execute(
+                    select(TurnModel.tier, count).where(TurnModel.tier.is_not(None)).group_by(TurnModel.tier)
+                )
+            }
+        size = 0
+        for suffix in ("", "-wal"):
+            try:
+                size += os.stat(f"{self._sessions.path}{suffix}").st_size
+            except OSError:
+                pass
+        return StoreStats(
+            conversations=int(conversations),
+            turns=int(turns),
+            actions=int(actions),
+            failed_turns=int(failed),
+            documents=int(documents),
+            chunks=int(chunks),
+            sentiment=sentiment,
+            tiers=tiers,
+            size_bytes=size,
+        )

@@ -1,0 +1,204 @@
+"""The ``Database``: a SQLite file in the data dir (WAL), migrated on open, with its two repositories."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from assistant.messages import AssistantError, ErrorCode
+from assistant.store.conversations import ConversationRepository
+from assistant.store.errors import translate_errors
+from assistant.store.knowledge import KnowledgeRepository
+from assistant.store.session import SessionFactory
+
+__all__ = ["DEFAULT_FILENAME", "Database", "alembic_config", "head_revision"]
+
+_log = logging.getLogger("assistant.store")
+
+DEFAULT_FILENAME = "assistant.sqlite"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(url: str | None = None) -> AlembicConfig:
+    """An Alembic config built in code (no alembic.ini)."""
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if url:
+        cfg.set_main_option("sqlalchemy.url", url)
+    return cfg
+
+
+def head_revision() -> str | None:
+    """The newest migration revision."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def _casefold(value: object) -> str | None:
+    return value.casefold() if isinstance(value, str) else None
+
+
+def _prepare_dir(data_dir: Path) -> Path:
+    """Create the data dir if missing and prove it is writable."""
+    data_dir = data_dir.expanduser()
+    hint = "Set ASSISTANT_DATA_DIR (or data_dir in the config) to a writable folder."
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as exc:
+        raise AssistantError(
+            ErrorCode.STORE_UNAVAILABLE,
+            f"The data directory {data_dir} cannot be created: a file is in the way. {hint}",
+            details={"path": str(data_dir)},
+        ) from exc
+    except OSError as exc:
+        raise AssistantError(
+            ErrorCode.STORE_UNAVAILABLE,
+            f"The data directory {data_dir} cannot be created: {exc.strerror or exc}. {hint}",
+            details={"path": str(data_dir)},
+        ) from exc
+    if not data_dir.is_dir():
+        raise AssistantError(
+            ErrorCode.STORE_UNAVAILABLE,
+            f"The data directory {data_dir} is not a directory. {hint}",
+            details={"path": str(data_dir)},
+        )
+    try:
+        with tempfile.NamedTemporaryFile(dir=data_dir, prefix=".write-test-"):
+            pass
+    except OSError as exc:
+        raise AssistantError(
+            ErrorCode.STORE_UNAVAILABLE,
+            f"The data directory {data_dir} is not writable: {exc.strerror or exc}. {hint}",
+            details={"path": str(data_dir)},
+        ) from exc
+    return data_dir
+
+
+class Database:
+    """The assistant's SQLite store. Thread-safe; every repository call uses its own short session."""
+
+    def __init__(
+        self,
+        data_dir: Path | str,
+        *,
+        filename: str = DEFAULT_FILENAME,
+        busy_timeout_s: float = 5.0,
+        max_size_bytes: int | None = None,
+    ) -> None:
+        self.data_dir = _prepare_dir(Path(data_dir))
+        """The data directory."""
+        self.path = self.data_dir / filename
+        """The SQLite file."""
+        self.busy_timeout_s = busy_timeout_s
+        self._max_size_bytes = max_size_bytes
+        self._engine = self._create_engine()
+        self._sessions = SessionFactory(self._engine, path=self.path, busy_timeout_s=busy_timeout_s)
+        try:
+            self._open()
+        except BaseException:
+            self._engine.dispose()
+            raise
+        self.conversations = ConversationRepository(self._sessions)
+        """Conversations, turns and actions."""
+        self.knowledge = KnowledgeRepository(self._sessions)
+        """Knowledge-base documents and chunks."""
+
+    def _create_engine(self) -> Engine:
+        engine = create_engine(
+            f"sqlite:///{self.path}",
+            connect_args={"check_same_thread": False, "timeout": self.busy_timeout_s},
+            pool_pre_ping=False,
+        )
+        busy_ms = max(0, int(self.busy_timeout_s * 1000))
+        max_size = self._max_size_bytes
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
+            dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see _on_begin)
+            dbapi_connection.create_function("py_casefold", 1, _casefold, deterministic=True)
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
+                cursor.execute("PRAGMA foreign_keys = ON")
+                cursor.execute("PRAGMA synchronous = NORMAL")
+                if max_size is not None:
+                    page_size = cursor.execute("PRAGMA page_size").fetchone()[0]
+                    cursor.execute(f"PRAGMA max_page_count = {max(1, max_size // page_size)}")
+            finally:
+                cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+        return engine
+
+    def _open(self) -> None:
+        """Switch to WAL and bring the schema to the newest revision (stamping a schema made without Alembic)."""
+        with translate_errors(self.path):
+            raw = self._engine.raw_connection()
+            try:
+                cursor = raw.cursor()  # outside any transaction: journal_mode cannot change inside one
+                mode = cursor.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                cursor.close()
+            finally:
+                raw.close()
+            if str(mode).lower() != "wal":
+                _log.warning("SQLite journal mode is %s, not WAL, for %s", mode, self.path)
+            with self._engine.connect() as conn:
+                current = MigrationContext.configure(conn).get_current_revision()
+                conn.rollback()
+            head = head_revision()
+            if current == head:
+                return
+            engine = self._engine.execution_options(sqlite_begin="IMMEDIATE")
+            with engine.begin() as conn:
+                cfg = alembic_config()
+                cfg.attributes["connection"] = conn
+                current = MigrationContext.configure(conn).get_current_revision()
+                if current is None and inspect(conn).has_table("conversations"):
+                    _log.info("Stamping an existing store schema at %s as %s", self.path, head)
+                    command.stamp(cfg, "head")
+                elif current != head:
+                    _log.info("Migrating the store %s from %s to %s", self.path, current, head)
+                    command.upgrade(cfg, "head")
+
+    def revision(self) -> str | None:
+        """The schema revision of the open file."""
+        with translate_errors(self.path), self._engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def size_bytes(self) -> int:
+        """Size of the database file plus its WAL."""
+        total = 0
+        for suffix in ("", "-wal"):
+            try:
+                total += os.stat(f"{self.path}{suffix}").st_size
+            except OSError:
+                pass
+        return total
+
+    def close(self) -> None:
+        """Close every connection (idempotent); later calls raise store-unavailable."""
+        self._sessions.close()
+        self._engine.dispose()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Database({str(self.path)!r})"

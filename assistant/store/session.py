@@ -1,0 +1,58 @@
+"""Session-per-call access shared by the repositories: reads, serialised writes, error translation."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from assistant.messages import AssistantError, ErrorCode
+from assistant.store.errors import store_error, translate_errors
+
+__all__ = ["SessionFactory"]
+
+
+class SessionFactory:
+    """Opens one short session per repository call; writes start with BEGIN IMMEDIATE under a process lock."""
+
+    def __init__(self, engine: Engine, *, path: Path, busy_timeout_s: float) -> None:
+        self.path = path
+        self.busy_timeout_s = busy_timeout_s
+        self._reader = sessionmaker(bind=engine, expire_on_commit=False)
+        self._writer = sessionmaker(bind=engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False)
+        self._write_lock = threading.Lock()
+        self._closed = False
+
+    def close(self) -> None:
+        """Refuse further calls."""
+        self._closed = True
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise AssistantError(ErrorCode.STORE_UNAVAILABLE, f"The database {self.path} is closed.")
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only session (a deferred transaction, rolled back at the end)."""
+        self._check_open()
+        with translate_errors(self.path), self._reader() as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write session committed at the end (one transaction); waits at most ``busy_timeout_s`` for the lock."""
+        self._check_open()
+        if not self._write_lock.acquire(timeout=self.busy_timeout_s):
+            raise store_error(OSError("database is locked (waiting for another writer in this process)"), self.path)
+        try:
+            with translate_errors(self.path), self._writer.begin() as session:
+                yield session
+        finally:
+            self._write_lock.release()
