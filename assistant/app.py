@@ -406,7 +406,7 @@ class _StoreAdapter:
             RecentTurn(
                 text=t.user_text,
                 intent=t.intent,
-                success=t.error_code is None,
+                success=t.success,
                 error_code=t.error_code,
                 sentiment_score=t.sentiment_score,
             )

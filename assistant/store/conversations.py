@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import uuid
 from collections.abc import Mapping
@@ -167,9 +166,7 @@ class ConversationRepository:
         now = utcnow()
         with self._sessions.write() as session:
             session.add(
-                ConversationModel(
-                    id=conversation_id, title=title, created_at=now, updated_at=now, language=language
-                )
+                ConversationModel(id=conversation_id, title=title, created_at=now, updated_at=now, language=language)
             )
         return conversation_id
 
@@ -238,12 +235,14 @@ class ConversationRepository:
             deleted = session.execute(delete(ConversationModel).where(ConversationModel.id == conversation_id))
             if getattr(deleted, "rowcount", 0) == 0:
                 raise _not_found(conversation_id)
+        self._sessions.checkpoint()
 
     def delete_all(self) -> int:
         """Delete every conversation (knowledge-base documents stay); returns how many were deleted."""
         with self._sessions.write() as session:
             n = session.scalar(select(func.count()).select_from(ConversationModel)) or 0
             session.execute(delete(ConversationModel))
+        self._sessions.checkpoint()
         return int(n)
 
     # ---- turns ---------------------------------------------------------------------------------------------
@@ -344,12 +343,10 @@ class ConversationRepository:
             return [_turn_record(r) for r in rows]
 
     def recent_turns(self, conversation_id: str, n: int) -> list[StoredTurn]:
-        """The last ``n`` turns of a conversation, oldest first (empty for a new conversation id)."""
+        """The last ``n`` turns of a conversation, oldest first (empty for an unknown or new conversation)."""
         if n <= 0:
             return []
         with self._sessions.read() as session:
-            if session.get(ConversationModel, conversation_id) is None:
-                return []
             rows = session.scalars(
                 select(TurnModel)
                 .where(TurnModel.conversation_id == conversation_id)
@@ -418,6 +415,7 @@ class ConversationRepository:
             return [
                 SentimentPoint(seq, created, float(score), label or SentimentLabel.NEUTRAL.value)
                 for seq, created, score, label in rows
+                if score is not None
             ]
 
     def frustration_report(
@@ -438,9 +436,15 @@ class ConversationRepository:
             TurnModel.user_text,
             TurnModel.success,
             func.lead(TurnModel.seq, type_=Integer()).over(partition_by=part, order_by=order).label("next_seq"),
-            func.lead(TurnModel.sentiment_score, type_=Float()).over(partition_by=part, order_by=order).label("next_score"),
-            func.lead(TurnModel.sentiment_label, type_=String()).over(partition_by=part, order_by=order).label("next_label"),
-            func.lead(TurnModel.created_at, type_=UtcDateTime()).over(partition_by=part, order_by=order).label("next_at"),
+            func.lead(TurnModel.sentiment_score, type_=Float())
+            .over(partition_by=part, order_by=order)
+            .label("next_score"),
+            func.lead(TurnModel.sentiment_label, type_=String())
+            .over(partition_by=part, order_by=order)
+            .label("next_label"),
+            func.lead(TurnModel.created_at, type_=UtcDateTime())
+            .over(partition_by=part, order_by=order)
+            .label("next_at"),
         ).order_by(TurnModel.created_at.desc())
         groups: dict[tuple[str | None, str], dict[str, Any]] = {}
         with self._sessions.read() as session:
@@ -499,12 +503,7 @@ class ConversationRepository:
                     select(TurnModel.tier, count).where(TurnModel.tier.is_not(None)).group_by(TurnModel.tier)
                 )
             }
-        size = 0
-        for suffix in ("", "-wal"):
-            try:
-                size += os.stat(f"{self._sessions.path}{suffix}").st_size
-            except OSError:
-                pass
+        size = self._sessions.size_bytes()
         return StoreStats(
             conversations=int(conversations),
             turns=int(turns),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -131,6 +130,7 @@ class Database:
                 cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
                 cursor.execute("PRAGMA foreign_keys = ON")
                 cursor.execute("PRAGMA synchronous = NORMAL")
+                cursor.execute("PRAGMA secure_delete = ON")  # deleted history is overwritten, not left in free pages
                 if max_size is not None:
                     page_size = cursor.execute("PRAGMA page_size").fetchone()[0]
                     cursor.execute(f"PRAGMA max_page_count = {max(1, max_size // page_size)}")
@@ -181,13 +181,7 @@ class Database:
 
     def size_bytes(self) -> int:
         """Size of the database file plus its WAL."""
-        total = 0
-        for suffix in ("", "-wal"):
-            try:
-                total += os.stat(f"{self.path}{suffix}").st_size
-            except OSError:
-                pass
-        return total
+        return self._sessions.size_bytes()
 
     def close(self) -> None:
         """Close every connection (idempotent); later calls raise store-unavailable."""

@@ -52,9 +52,7 @@ class KnowledgeRepository:
         self._sessions = sessions
 
     def _count_chunks(self) -> Any:
-        return (
-            select(ChunkModel.document_id, func.count().label("n")).group_by(ChunkModel.document_id).subquery()
-        )
+        return select(ChunkModel.document_id, func.count().label("n")).group_by(ChunkModel.document_id).subquery()
 
     def get_document_by_name(self, name: str) -> DocumentInfo | None:
         """A document by its unique name, or None."""
@@ -100,8 +98,8 @@ class KnowledgeRepository:
                 row.size_bytes = size_bytes
             return row.id
 
-    def replace_chunks(self, document_id: str, chunks: Sequence[ChunkRow]) -> int:
-        """Replace a document's chunks in one transaction; returns how many were stored. kb-not-found if unknown."""
+    def replace_chunks(self, document_id: str, chunks: Sequence[ChunkRow]) -> None:
+        """Replace a document's chunks in one transaction; kb-not-found if the document is unknown."""
         with self._sessions.write() as session:
             if session.get(DocumentModel, document_id) is None:
                 raise _not_found(document_id)
@@ -118,7 +116,6 @@ class KnowledgeRepository:
                 )
                 for c in chunks
             )
-        return len(chunks)
 
     def documents(self) -> list[DocumentInfo]:
         """All documents with their chunk counts, by name."""
@@ -137,12 +134,14 @@ class KnowledgeRepository:
             result = session.execute(delete(DocumentModel).where(DocumentModel.id == document_id))
             if getattr(result, "rowcount", 0) == 0:
                 raise _not_found(document_id)
+        self._sessions.checkpoint()
 
     def delete_all(self) -> int:
         """Delete every document and chunk; returns how many documents were deleted."""
         with self._sessions.write() as session:
             n = session.scalar(select(func.count()).select_from(DocumentModel)) or 0
             session.execute(delete(DocumentModel))
+        self._sessions.checkpoint()
         return int(n)
 
     def iter_chunks(self, document_id: str | None = None) -> Iterator[StoredChunk]:

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.messages import AssistantError, ErrorCode
 from assistant.store.errors import store_error, translate_errors
 
 __all__ = ["SessionFactory"]
+
+_log = logging.getLogger("assistant.store")
 
 
 class SessionFactory:
@@ -22,10 +29,35 @@ class SessionFactory:
     def __init__(self, engine: Engine, *, path: Path, busy_timeout_s: float) -> None:
         self.path = path
         self.busy_timeout_s = busy_timeout_s
+        self._engine = engine
         self._reader = sessionmaker(bind=engine, expire_on_commit=False)
         self._writer = sessionmaker(bind=engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False)
         self._write_lock = threading.Lock()
         self._closed = False
+
+    def size_bytes(self) -> int:
+        """Size of the database file plus its WAL (0 for missing files)."""
+        total = 0
+        for suffix in ("", "-wal"):
+            with contextlib.suppress(OSError):
+                total += os.stat(f"{self.path}{suffix}").st_size
+        return total
+
+    def checkpoint(self) -> bool:
+        """Copy the WAL into the database file and truncate it (after deletes); False when readers prevent it."""
+        self._check_open()
+        try:
+            raw = self._engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                busy = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                cursor.close()
+            finally:
+                raw.close()
+        except (sa_exc.SQLAlchemyError, sqlite3.Error) as error:
+            _log.warning("WAL checkpoint of %s failed: %s", self.path, error)
+            return False
+        return not busy
 
     def close(self) -> None:
         """Refuse further calls."""

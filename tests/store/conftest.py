@@ -66,12 +66,29 @@ def build_result(
     )
     events = (
         PipelineEvent(EventType.RUN_START, None, run_id, conversation_id, t0, 0.0),
-        PipelineEvent(EventType.SENTIMENT_END, Stage.SENTIMENT, run_id, conversation_id, t0 + 0.002, 2.0, 1.5,
-                      {"label": label, "score": score}),
-        PipelineEvent(EventType.INTENT_END, Stage.NLU, run_id, conversation_id, t0 + 0.01, 10.0, 8.0,
-                      {"intent": intent, "tier": Tier.TEMPLATE}),
-        PipelineEvent(EventType.REPLY_TOKEN, Stage.REPLY, run_id, conversation_id, t0 + 0.02, 20.0, None,
-                      {"token": "Turned"}),
+        PipelineEvent(
+            EventType.SENTIMENT_END,
+            Stage.SENTIMENT,
+            run_id,
+            conversation_id,
+            t0 + 0.002,
+            2.0,
+            1.5,
+            {"label": label, "score": score},
+        ),
+        PipelineEvent(
+            EventType.INTENT_END,
+            Stage.NLU,
+            run_id,
+            conversation_id,
+            t0 + 0.01,
+            10.0,
+            8.0,
+            {"intent": intent, "tier": Tier.TEMPLATE},
+        ),
+        PipelineEvent(
+            EventType.REPLY_TOKEN, Stage.REPLY, run_id, conversation_id, t0 + 0.02, 20.0, None, {"token": "Turned"}
+        ),
         PipelineEvent(EventType.RUN_END, None, run_id, conversation_id, t0 + 0.03, 30.0, 30.0, {}),
         *extra_events,
     )
@@ -108,9 +125,7 @@ def build_result(
         sentiment=None if score is None or label is None else Sentiment(label, score, 0.8, ("lexicon:thanks",)),
         skill_id="home_control" if intent else None,
         actions=(action,) if intent else (),
-        changes=(
-            StateChange("light.kitchen", {"state": "off", "attributes": {}}, {"state": "on", "attributes": {}}),
-        )
+        changes=(StateChange("light.kitchen", {"state": "off", "attributes": {}}, {"state": "on", "attributes": {}}),)
         if intent
         else (),
         needs_confirmation=False,
