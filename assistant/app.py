@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from assistant.config import Config, load_config
+from assistant.config import PROJECT_ROOT, Config, load_config
 from assistant.engines import AudioInput, Embedder, LanguageModel, SpeechRecognizer, SpeechSynthesizer
 from assistant.events import EventBus
 from assistant.messages import AssistantError, ErrorCode, EventType, PipelineEvent, StateChange, Turn, TurnResult
@@ -74,17 +74,12 @@ class Assistant:
         from assistant.store import Database
 
         self.db = Database(data_dir)
-        from devices import create_home
+        from devices import create_home_from_config
 
-        home_path = home_file or config.resolve_path(config.home.file)
-        self.home = create_home(
-            file=Path(home_path),
-            adapter=config.home.adapter,
-            data_dir=data_dir,
-            persist=config.home.persist,
-            risk=config.home.risk,
-            **_adapter_settings(config),
-        )
+        home_section = config.home
+        if home_file is not None:
+            home_section = home_section.model_copy(update={"file": str(home_file)})
+        self.home = create_home_from_config(home_section, data_dir=data_dir, project_root=PROJECT_ROOT)
         self._unsubscribe_home = self.home.subscribe(self._on_state_change)
 
         self._embedder = _Lazy(self._build_embedder)
@@ -292,34 +287,6 @@ class Assistant:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _adapter_settings(config: Config) -> dict[str, Any]:
-    home = config.home
-    if home.adapter == "mqtt":
-        from devices.mqtt import MqttSettings
-
-        return {
-            "mqtt": MqttSettings(
-                host=home.mqtt_host,
-                port=home.mqtt_port,
-                username=home.mqtt_username,
-                password=home.mqtt_password,
-                discovery_prefix=home.mqtt_discovery_prefix,
-            )
-        }
-    if home.adapter == "homeassistant":
-        from devices.homeassistant import HaSettings
-
-        token = os.environ.get(home.ha_token_env, "")
-        if not home.ha_url or not token:
-            raise AssistantError(
-                ErrorCode.CONFIG_INVALID,
-                f"home.adapter 'homeassistant' needs home.ha_url and a token in ${home.ha_token_env}",
-                details={"key": "home.ha_url"},
-            )
-        return {"ha": HaSettings(url=home.ha_url, token=token)}
-    return {}
 
 
 class _LazyEmbedder:

@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from assistant.messages import AssistantError, ErrorCode
 
 __all__ = [
+    "PROJECT_ROOT",
     "AsrConfig",
     "Config",
     "EmbeddingsConfig",
@@ -30,7 +31,6 @@ __all__ = [
     "SkillsConfig",
     "TtsConfig",
     "UiConfig",
-    "PROJECT_ROOT",
     "default_data_dir",
     "load_config",
 ]
@@ -142,6 +142,21 @@ class SentimentConfig(_Section):
     repeat_window: int = 3
     repair: bool = True
     acknowledge_thanks: bool = True
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    """For engine 'transformers'."""
+    embedding_weight: float = Field(default=0.7, ge=0.0, le=1.0)
+    """Hybrid engine: weight of the embedding head against VADER (conversational patterns are added on top)."""
+    neutral_band: float = Field(default=0.2, gt=0.0, lt=1.0)
+    """|score| below this is neutral."""
+    failed_turns: int = Field(default=2, ge=1)
+    """Failed turns within repeat_window (this one included) that count as frustration."""
+    repeat_similarity: float = Field(default=0.85, gt=0.0, le=1.0)
+    """Text similarity at which a request counts as repeated."""
+    max_alternatives: int = Field(default=3, ge=0)
+    apology: str = "Sorry about that."
+    clarify_template: str = "Did you mean {options}?"
+    ui_hint: str = "You can also use the device controls in the app."
+    thanks_reply: str = "You're welcome!"
 
 
 class NluConfig(_Section):
@@ -158,6 +173,9 @@ class NluConfig(_Section):
     max_text_chars: int = 2000
     confirm_pin: str | None = None
     """When set, sensitive actions need this PIN as the confirmation."""
+    llm_mode: Literal["score", "pick"] = "score"
+    """Tier 3: 'score' ranks the valid candidates by calibrated likelihood (small local models); 'pick' asks the
+    model for the index of one candidate and validates it (stronger, e.g. OpenAI-compatible, models)."""
 
 
 class HomeConfig(_Section):
@@ -173,8 +191,12 @@ class HomeConfig(_Section):
     mqtt_username: str | None = None
     mqtt_password: str | None = None
     mqtt_discovery_prefix: str = "homeassistant"
+    mqtt_command_timeout_s: float = 3.0
+    """How long an MQTT device has to confirm a command before the action fails (device-timeout)."""
     ha_url: str | None = None
     ha_token_env: str = "ASSISTANT_HA_TOKEN"
+    ha_poll_interval_s: float = 5.0
+    """How often the Home Assistant adapter polls /api/states for outside changes (0 = never)."""
     risk: dict[str, str] = Field(default_factory=dict)
     """Overrides: '<domain>.<service>' or '<entity_id>' or '<entity_id>:<service>' -> normal|sensitive|blocked."""
 
@@ -202,6 +224,10 @@ class RagConfig(_Section):
     """Below this relevance, the assistant says it does not know."""
     max_upload_mb: int = 20
     top_k: int = 4
+    fusion: Literal["rrf", "linear"] = "rrf"
+    """How BM25 and dense rankings are fused: reciprocal rank fusion or normalised score fusion."""
+    dense_weight: float = 0.5
+    """Weight of the dense ranking in the fusion (the rest goes to BM25)."""
 
 
 class PipelineConfig(_Section):
@@ -227,9 +253,7 @@ class UiConfig(_Section):
 class Config(BaseSettings):
     """The whole configuration. Build it with ``load_config``."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="ASSISTANT_", env_nested_delimiter="__", extra="forbid", frozen=True
-    )
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_nested_delimiter="__", extra="forbid", frozen=True)
 
     data_dir: Path = Field(default_factory=default_data_dir)
     language: str = "en"

@@ -26,6 +26,7 @@ __all__ = [
     "ValveEntityFeature",
     "derive_services",
     "light_color_modes",
+    "light_supports",
 ]
 
 
@@ -420,11 +421,11 @@ def derive_services(domain: str, attributes: Mapping[str, Any]) -> frozenset[str
             names.add("toggle")
         if features is not None and features & ClimateEntityFeature.TARGET_HUMIDITY:
             names.add("set_humidity")
-        if features is not None and features & ClimateEntityFeature.FAN_MODE or "fan_modes" in attributes:
+        if (features is not None and features & ClimateEntityFeature.FAN_MODE) or "fan_modes" in attributes:
             names.add("set_fan_mode")
-        if features is not None and features & ClimateEntityFeature.PRESET_MODE or "preset_modes" in attributes:
+        if (features is not None and features & ClimateEntityFeature.PRESET_MODE) or "preset_modes" in attributes:
             names.add("set_preset_mode")
-        if features is not None and features & ClimateEntityFeature.SWING_MODE or "swing_modes" in attributes:
+        if (features is not None and features & ClimateEntityFeature.SWING_MODE) or "swing_modes" in attributes:
             names.add("set_swing_mode")
     elif domain == "media_player":
         mp = MediaPlayerEntityFeature
@@ -445,8 +446,8 @@ def derive_services(domain: str, attributes: Mapping[str, Any]) -> frozenset[str
             mp.SHUFFLE_SET: {"shuffle_set"},
             mp.REPEAT_SET: {"repeat_set"},
         }
-        for flag, svcs in mflags.items():
-            if _has(features, flag):
+        for mflag, svcs in mflags.items():
+            if _has(features, mflag):
                 names |= svcs
         if features is not None and features & mp.VOLUME_SET:
             names |= {"volume_up", "volume_down"}  # HA steps the volume with volume_set when there is no step
@@ -466,11 +467,11 @@ def derive_services(domain: str, attributes: Mapping[str, Any]) -> frozenset[str
             vc.FAN_SPEED: {"set_fan_speed"},
             vc.SEND_COMMAND: {"send_command"},
         }
-        for flag, svcs in vcflags.items():
+        for vcflag, svcs in vcflags.items():
             if features is None:
-                if flag in (vc.START, vc.STOP, vc.PAUSE, vc.RETURN_HOME):
+                if vcflag in (vc.START, vc.STOP, vc.PAUSE, vc.RETURN_HOME):
                     names |= svcs
-            elif features & flag:
+            elif features & vcflag:
                 names |= svcs
     elif domain == "todo":
         names = {"get_items"}
@@ -491,8 +492,8 @@ def derive_services(domain: str, attributes: Mapping[str, Any]) -> frozenset[str
             ap.ARM_CUSTOM_BYPASS: "alarm_arm_custom_bypass",
             ap.TRIGGER: "alarm_trigger",
         }
-        for flag, svc in apflags.items():
-            if _has(features, flag):
+        for apflag, svc in apflags.items():
+            if _has(features, apflag):
                 names.add(svc)
     else:
         names = set(ALL_SERVICES[domain])

@@ -158,7 +158,7 @@ class _LineDict(dict[str, Any]):
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _LineDict:
-    out = _LineDict(loader.construct_mapping(node, deep=True))
+    out = _LineDict({str(k): v for k, v in loader.construct_mapping(node, deep=True).items()})
     out.line = node.start_mark.line + 1
     return out
 
@@ -205,10 +205,7 @@ def load_home_file(path: str | Path, *, section: str | None = None) -> HomeSpec:
             ErrorCode.HOME_INVALID, f"Home file {p} cannot be read: {exc}", details={"file": str(p)}
         ) from exc
     try:
-        if p.suffix.lower() == ".json":
-            data = json.loads(text)
-        else:
-            data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+        data = json.loads(text) if p.suffix.lower() == ".json" else yaml.load(text, Loader=_LineLoader)
     except json.JSONDecodeError as exc:
         raise AssistantError(
             ErrorCode.HOME_INVALID,
@@ -540,7 +537,9 @@ def _parse_entity(
     attributes_raw = item.get("attributes") or {}
     if not isinstance(attributes_raw, dict):
         raise ctx.fail(f"{where}.attributes", "must be a mapping", item)
-    attributes = {str(k): _convert_enum(_plain(v), f"{where}.attributes.{k}", ctx, item) for k, v in attributes_raw.items()}
+    attributes = {
+        str(k): _convert_enum(_plain(v), f"{where}.attributes.{k}", ctx, item) for k, v in attributes_raw.items()
+    }
     # keys beyond the known ones (HA local fixtures: light_supports_brightness, state_with_unit, ...) are kept
     for key, value in item.items():
         if key not in _SPEC_KEYS and key != "entity_id":

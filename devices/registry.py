@@ -96,18 +96,12 @@ class Registry:
 
     def entities_in_area(self, area_id: str, domain: str | None = None) -> list[Entity]:
         """Entities in an area (directly or through their device), optionally of one domain."""
-        return [
-            e for e in self._entities.values() if e.area_id == area_id and (domain is None or e.domain == domain)
-        ]
+        return [e for e in self._entities.values() if e.area_id == area_id and (domain is None or e.domain == domain)]
 
     def entities_on_floor(self, floor_id: str, domain: str | None = None) -> list[Entity]:
         """Entities in the areas of a floor, optionally of one domain."""
         area_ids = {a.id for a in self._areas.values() if a.floor_id == floor_id}
-        return [
-            e
-            for e in self._entities.values()
-            if e.area_id in area_ids and (domain is None or e.domain == domain)
-        ]
+        return [e for e in self._entities.values() if e.area_id in area_ids and (domain is None or e.domain == domain)]
 
     # ---- entities -----------------------------------------------------------------------------------------------
 
@@ -162,8 +156,8 @@ class Registry:
             return Resolution(())
         top = scored[0][1]
         close = [(ref, s) for ref, s in scored if top - s < _TIE_MARGIN]
-        rest = [(ref, s) for ref, s in scored if top - s >= _TIE_MARGIN]
-        ordered = close + rest
+        others = [(ref, s) for ref, s in scored if top - s >= _TIE_MARGIN]
+        ordered = close + others
         return self._result([r for r, _ in ordered], [s for _, s in ordered], ambiguous=len(close) > 1)
 
     @staticmethod
