@@ -173,7 +173,7 @@ class Assistant:
     def _build_asr(self) -> SpeechRecognizer:
         from assistant.asr import create_recognizer
 
-        return create_recognizer(self.config.asr, data_dir=self.data_dir)
+        return create_recognizer(self.config.asr, data_dir=self.data_dir, offline=self.config.offline)
 
     def _build_tts(self) -> SpeechSynthesizer | None:
         from assistant.tts import create_synthesizer

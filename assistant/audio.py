@@ -10,8 +10,10 @@ from __future__ import annotations
 import io
 import struct
 import wave
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -104,7 +106,7 @@ def decode_audio(audio: bytes | str | Path, *, max_duration_s: float | None = No
 
     source = _open_source(audio)
     limit = None if max_duration_s is None else int(max_duration_s * SAMPLE_RATE)
-    chunks: list[npt.NDArray[np.int16]] = []
+    chunks: list[npt.NDArray[Any]] = []
     total = 0
     try:
         with av.open(source, mode="r", metadata_errors="ignore") as container:
@@ -137,10 +139,10 @@ def decode_audio(audio: bytes | str | Path, *, max_duration_s: float | None = No
     return DecodedAudio(samples=pcm.astype(np.float32) / 32768.0)
 
 
-def _frames(container: object) -> object:
+def _frames(container: Any) -> Iterator[Any]:
     import av
 
-    iterator = container.decode(audio=0)  # type: ignore[attr-defined]
+    iterator = container.decode(audio=0)
     while True:
         try:
             yield next(iterator)

@@ -95,10 +95,8 @@ def select_device(
         chosen = "cpu"
     else:
         raise AssistantError(ErrorCode.CONFIG_INVALID, f"Unknown ASR device {device!r}.", details={"key": "asr.device"})
-    if compute_type == "auto":
-        compute = "float16" if chosen == "cuda" else "int8"
-    else:
-        compute = compute_type
+    default_compute = "float16" if chosen == "cuda" else "int8"
+    compute = default_compute if compute_type == "auto" else compute_type
     threads = cpu_threads if cpu_threads > 0 else cpu_count()
     return DeviceChoice(device=chosen, compute_type=compute, cpu_threads=threads)
 
@@ -154,9 +152,7 @@ def join_base_model(data_dir: Path, progress: Progress | None = None) -> Path:
     return target
 
 
-def resolve_model(
-    name: str, *, data_dir: Path, offline: bool = True, progress: Progress | None = None
-) -> ModelSource:
+def resolve_model(name: str, *, data_dir: Path, offline: bool = True, progress: Progress | None = None) -> ModelSource:
     """Resolve ``asr.model`` to a folder (joining the base model if needed) or, online, a hub id."""
     if name == "tiny.en":
         try:

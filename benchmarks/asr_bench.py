@@ -1,0 +1,93 @@
+"""ASR/TTS benchmark: WER (human vs synthetic, with/without biasing), RTF, p50 latency, TTS time-to-first-audio.
+
+Usage: ``python benchmarks/asr_bench.py [--eval-dir DIR] [--model tiny.en] [--modes none,prompt,hotwords] [--json]``.
+The work is done by ``assistant.asr.evaluate.run`` (also what ``assistant eval asr`` calls).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from assistant.asr.evaluate import DEFAULT_EVAL_DIR
+from assistant.asr.evaluate import run as _run
+from assistant.config import AsrConfig
+
+__all__ = ["main", "print_table", "run"]
+
+
+def run(data_dir: Path = DEFAULT_EVAL_DIR, **kwargs: Any) -> dict[str, Any]:
+    """Evaluate on the eval speech folder ``data_dir`` (see ``assistant.asr.evaluate.run``)."""
+    return _run(data_dir, **kwargs)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}%"
+
+
+def print_table(report: dict[str, Any]) -> None:
+    """A plain-text summary of ``run``'s report."""
+    print(f"model {report['model']} on {report['device']}/{report['compute_type']} (load {report['load_s']} s)")
+    header = (
+        f"{'biasing':10} {'human WER':>10} {'(n)':>5} {'synth WER':>10} {'(n)':>5} {'other WER':>10} "
+        f"{'RTF':>7} {'cpuRTF':>7} {'p50 ms':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    for mode, figures in report["modes"].items():
+        human, synth, other = figures["human_commands"], figures["synthetic_commands"], figures["other_human"]
+        rtf = figures["rtf_2_5s"]
+        print(
+            f"{mode:10} {_pct(human['wer']):>10} {human['utterances']:>5} {_pct(synth['wer']):>10} "
+            f"{synth['utterances']:>5} {_pct(other['wer']):>10} {rtf if rtf is not None else '-':>7} "
+            f"{figures.get('cpu_rtf_2_5s') or '-':>7} "
+            f"{figures['p50_latency_2_5s_ms'] or '-':>8}"
+        )
+    for mode, figures in report["modes"].items():
+        for item in figures["items"]:
+            if item["errors"]:
+                print(f"  [{mode}] {item['source']:9} ref={item['reference']!r} hyp={item['hypothesis']!r}")
+        for oov in figures["out_of_vocabulary"]:
+            print(f"  [{mode}] out-of-vocabulary {oov['id']}: {oov['hypothesis']!r} conf={oov['confidence']}")
+    for engine, figures in (report.get("tts") or {}).items():
+        if isinstance(figures, dict):
+            print(f"TTS {engine}: {figures}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
+    parser.add_argument("--model", default="tiny.en")
+    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--modes", default="none,prompt,hotwords")
+    parser.add_argument("--datasets", default="", help="comma-separated sub-folders (default: all)")
+    parser.add_argument("--cache-dir", type=Path, default=None, help="where 'base' is joined (default: a temp dir)")
+    parser.add_argument("--no-tts", action="store_true")
+    parser.add_argument("--json", action="store_true", help="print the full report as JSON")
+    args = parser.parse_args(argv)
+    cfg = AsrConfig(model=args.model, device=args.device, cpu_threads=args.threads)
+    cache = args.cache_dir or Path.home() / ".cache" / "assistant-bench"
+    report = run(
+        args.eval_dir,
+        cfg=cfg,
+        cache_dir=cache,
+        bias_modes=[m for m in args.modes.split(",") if m],
+        datasets=[d for d in args.datasets.split(",") if d],
+        tts=not args.no_tts,
+    )
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print_table(report)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
