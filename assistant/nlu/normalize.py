@@ -30,10 +30,7 @@ _PUNCT = re.compile(r"[!?,;:\"“”]+|\.(?!\d)")
 
 def _number_words(text: str) -> str:
     def repl(m: re.Match[str]) -> str:
-        if m.group(1):
-            value = _TENS[m.group(1)] + (_UNITS[m.group(2)] if m.group(2) else 0)
-        else:
-            value = _UNITS[m.group(3)]
+        value = _TENS[m.group(1)] + (_UNITS[m.group(2)] if m.group(2) else 0) if m.group(1) else _UNITS[m.group(3)]
         if m.group(0).endswith("hundred"):
             value *= 100
         return str(value)
@@ -80,9 +77,11 @@ class Params:
     """Free text for a list ('add milk to the shopping list')."""
 
 
-_ITEM = re.compile(r"\b(?:add|put|append|include)\s+(.+?)\s+(?:to|on|onto|in|into)\s+(?:the\s+|my\s+|our\s+)?(.+?)\s*list\b")
+_ITEM = re.compile(
+    r"\b(?:add|put|append|include)\s+(.+?)\s+(?:to|on|onto|in|into)\s+(?:the\s+|my\s+|our\s+)?(.+?)\s*list\b"
+)
 _ITEM2 = re.compile(r"\b(?:add|put)\s+(.+?)\s+(?:to|on)\s+(?:the\s+|my\s+)?(groceries|shopping)\b")
-_UP = re.compile(r"\b(brighter|warmer|hotter|louder|higher|more|up|increase|raise|boost|turn up|crank)\b")
+_UP = re.compile(r"\b(brighter|brighten|warmer|hotter|louder|higher|more|up|increase|raise|boost|turn up|crank)\b")
 _DOWN = re.compile(r"\b(dimmer|darker|cooler|colder|quieter|softer|lower|less|down|decrease|reduce|dim)\b")
 
 

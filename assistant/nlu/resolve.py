@@ -7,13 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.nlu.catalog import HomeIndex
+from assistant.nlu.catalog import DOMAIN_NOUNS, HomeIndex
 from skills.home_control.services import READ_INTENTS, entity_supports
 
-__all__ = ["Resolved", "WHOLE_HOME", "resolve_targets"]
+__all__ = ["WHOLE_HOME", "Resolved", "resolve_targets"]
 
 WHOLE_HOME = re.compile(
-    r"\b(every|everywhere|each|entire|whole|throughout|all over|all (?:the )?(?:rooms|areas|floors)|"
+    r"\b(all|every|everywhere|each|entire|whole|throughout|all over|"
     r"(?:the|my|our) (?:house|home|apartment|flat))\b"
 )
 """Words that make a whole-home target explicit ('every light', 'all over the house')."""
@@ -48,6 +48,7 @@ def resolve_targets(
     *,
     text: str = "",
     speaker_area: str | None = None,
+    prefer_domains: frozenset[str] = frozenset(),
 ) -> Resolved:
     """Entities the intent applies to. Never targets the whole home unless the request says so explicitly."""
     domains = set(_values(slots.get("domain")))
@@ -78,14 +79,14 @@ def resolve_targets(
             return Resolved(error="device-unknown", clarification=f"I couldn't find {slots['name']}.")
         if area_ids is not None:
             ids = [i for i in ids if index.entities[i].area_id in area_ids] or ids
+        if len(ids) > 1 and prefer_domains:
+            ids = [i for i in ids if index.entities[i].domain in prefer_domains] or ids
         if len(ids) > 1 and intent not in READ_INTENTS:
             local = [i for i in ids if speaker_area and index.entities[i].area_id == _area_id(index, speaker_area)]
             if len(local) == 1:
                 ids = local
             else:
-                return Resolved(
-                    clarification=_which(index, ids), error="nlu-ambiguous", options=tuple(ids)
-                )
+                return Resolved(clarification=_which(index, ids), error="nlu-ambiguous", options=tuple(ids))
         return Resolved(targets=tuple(ids))
     if not domains and not classes and area_ids is None:
         return Resolved(error="nlu-no-match")
@@ -95,13 +96,10 @@ def resolve_targets(
             area_ids = {here}
         elif not WHOLE_HOME.search(text):
             what = next(iter(domains or classes), "devices")
-            return Resolved(clarification=f"Which room do you mean for the {what.replace('_', ' ')}s?",
-                            error="nlu-ambiguous")
-    ids = [
-        i
-        for i, e in index.entities.items()
-        if (area_ids is None or e.area_id in area_ids) and fits(i)
-    ]
+            return Resolved(
+                clarification=f"Which room do you mean for the {what.replace('_', ' ')}s?", error="nlu-ambiguous"
+            )
+    ids = [i for i, e in index.entities.items() if (area_ids is None or e.area_id in area_ids) and fits(i)]
     if not ids:
         return Resolved(error="device-unknown", clarification="I couldn't find a matching device.")
     return Resolved(targets=tuple(sorted(ids)))
@@ -117,5 +115,6 @@ def _which(index: HomeIndex, ids: list[str]) -> str:
     for i in ids[:4]:
         e = index.entities[i]
         a = index.areas.get(e.area_id) if e.area_id else None
-        labels.append(f"the {e.name} in the {a.name}" if a else f"the {e.name} ({e.domain.replace('_', ' ')})")
+        noun = DOMAIN_NOUNS.get(e.domain, e.domain.replace("_", " "))
+        labels.append(f"the {e.name} {noun}" + (f" in the {a.name}" if a else ""))
     return "Which one do you mean: " + ", ".join(labels[:-1]) + f" or {labels[-1]}?"

@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from hassil import Intents
+from hassil.filter import filter_intents
 from hassil.intents import SlotList, TextSlotList, TextSlotValue
 from hassil.recognize import recognize_best
 
@@ -54,6 +55,16 @@ def _merge_skill_templates(data: dict[str, Any], specs: Sequence[IntentSpec]) ->
                 lists[slot] = _SLOT_LISTS[kind]
 
 
+@lru_cache(maxsize=8)
+def _compile(
+    language: str, key: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]], ...]
+) -> tuple[Intents, tuple[str, ...]]:
+    """Compile once per (language, skill templates); the compiled Intents is read-only during recognition."""
+    data = ha_intents_data(language)
+    _merge_skill_templates(data, [IntentSpec(name, templates=t, slots=dict(sl)) for name, t, sl in key])
+    return Intents.from_dict(data), tuple(data.get("skip_words", []))
+
+
 @dataclass(frozen=True, slots=True)
 class TemplateHit:
     """One template match."""
@@ -73,11 +84,12 @@ class TemplateMatcher:
 
     def __init__(self, specs: Sequence[IntentSpec] = (), *, language: str = "en") -> None:
         """Compile Home Assistant's sentences plus the skills' templates."""
-        data = ha_intents_data(language)
-        _merge_skill_templates(data, specs)
-        self._intents = Intents.from_dict(data)
-        self._skip = list(data.get("skip_words", []))
+        key = tuple((sp.name, sp.templates, tuple(sorted(sp.slots.items()))) for sp in specs if sp.templates)
+        self._intents, skip = _compile(language, key)
+        self._skip = list(skip)
         self._lists: dict[str, SlotList] = {}
+        self._active: Intents = self._intents
+        self._domains: frozenset[str] = frozenset()
         self._signature: int | None = None
         self._entity_slots = {s for spec in specs for s, kind in spec.slots.items() if kind == "entity"}
 
@@ -106,6 +118,11 @@ class TemplateMatcher:
             lists[slot] = _text_list(slot, [(t, v) for t, v, _c in names])
         self._lists = lists
         self._signature = index.signature
+        domains = frozenset(e.domain for e in index.entities.values())
+        if domains != self._domains:
+            # only the sentences for domains this home has: fewer templates to try per request
+            self._active = filter_intents(self._intents, domains=domains, keep_domainless=True)
+            self._domains = domains
 
     def match(self, text: str, *, area_name: str | None = None) -> TemplateHit | None:
         """The best template match for a sentence, or None."""
@@ -114,7 +131,7 @@ class TemplateMatcher:
             context["area"] = {"value": area_name, "text": area_name}
         result = recognize_best(
             text,
-            self._intents,
+            self._active,
             slot_lists=self._lists,
             skip_words=self._skip,
             intent_context=context or None,

@@ -67,7 +67,9 @@ _OFF: dict[str, str] = {
     "vacuum": "vacuum.return_to_base",
     "lawn_mower": "lawn_mower.dock",
 }
-_TOGGLE_DOMAINS = frozenset({"light", "switch", "fan", "input_boolean", "media_player", "cover", "climate", "humidifier"})
+_TOGGLE_DOMAINS = frozenset(
+    {"light", "switch", "fan", "input_boolean", "media_player", "cover", "climate", "humidifier"}
+)
 _ONOFF_DOMAINS = frozenset(
     {"light", "switch", "fan", "input_boolean", "media_player", "climate", "humidifier", "automation", "siren"}
 )

@@ -199,7 +199,8 @@ def fixture_home(path: Path, local: Mapping[str, Any] | None = None) -> FakeHome
             state = state.get("out", "")
         attrs = dict(raw.get("attributes") or {})
         entities.append(
-            Entity(eid, raw["name"], str(state or ""), attrs, (), raw.get("area"),
-                   device_class=attrs.get("device_class"))  # fmt: skip
+            Entity(
+                eid, raw["name"], str(state or ""), attrs, (), raw.get("area"), device_class=attrs.get("device_class")
+            )
         )
     return FakeHome(entities, areas, floors)

@@ -1,0 +1,428 @@
+"""The understanding engine: dialogue → templates → grounded ranking → constrained LLM, one IntentMatch per command."""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from assistant.config import NluConfig
+from assistant.dialogue.followup import answer_clarification, follow_up, is_follow_up
+from assistant.dialogue.state import DENY, NEVERMIND, DialogueStore, parse_confirmation
+from assistant.engines import Embedder, LanguageModel
+from assistant.messages import AssistantError, Candidate, ErrorCode, IntentMatch, SkillResult, StateChange, Tier
+from assistant.nlu.catalog import DOMAIN_NOUNS, HomeIndex, build_index, registry_signature
+from assistant.nlu.lexicon import ACTIONS, QUESTION, action_evidence, domain_mentions
+from assistant.nlu.normalize import normalize, parse_params, split_commands, words
+from assistant.nlu.rerank import LlmReranker
+from assistant.nlu.resolve import resolve_targets
+from assistant.nlu.semantic import Context, RankedCandidate, SemanticRanker
+from assistant.nlu.templates import TemplateHit, TemplateMatcher
+from assistant.nlu.trace import Trace
+from devices.api import HomeApi
+from skills.home_control.services import DEVICE_INTENTS, READ_INTENTS, WRITE_INTENTS
+
+__all__ = ["HOME_CONTROL", "UNKNOWN", "Understanding", "calibrate"]
+
+_log = logging.getLogger(__name__)
+
+UNKNOWN = "Unknown"
+HOME_CONTROL = "home_control"
+
+
+def calibrate(score: float) -> float:
+    """Raw ranker score → probability of being right (logistic fit checked on tests/data/home_requests.yaml)."""
+    return 1.0 / (1.0 + math.exp(-14.0 * (score - 0.5)))
+
+
+class Understanding:
+    """Recognises requests against the live home; keeps dialogue state per conversation."""
+
+    def __init__(
+        self,
+        cfg: NluConfig,
+        *,
+        home: HomeApi,
+        intents: Sequence[Any],
+        embedder: Embedder | None,
+        llm: LanguageModel | None,
+    ) -> None:
+        """Compile templates, index the home and subscribe to its changes."""
+        self._cfg = cfg
+        self._home = home
+        self._lock = threading.RLock()
+        self._dialogue = DialogueStore()
+        self._ranker = SemanticRanker(embedder if cfg.semantic else None)
+        mode = str(getattr(cfg, "llm_mode", "score"))
+        self._reranker = LlmReranker(llm, mode=mode) if (llm is not None and cfg.llm) else None
+        self._templates: TemplateMatcher | None = None
+        self._owners: dict[str, str] = {}
+        self._traces: dict[str, Trace] = {}
+        self._index: HomeIndex = build_index(home)
+        self._dirty = False
+        self.set_intents(intents)
+        self._unsubscribe: Callable[[], None] | None = None
+        try:
+            self._unsubscribe = home.subscribe(self._on_change)
+        except Exception:  # a home without events is still usable; names are re-checked per turn
+            _log.debug("home has no subscribe()", exc_info=True)
+
+    # -- public API --------------------------------------------------------------------------------------------
+    def set_intents(self, intents: Sequence[Any]) -> None:
+        """Skill intents changed (skills reloaded): recompile templates, re-embed examples."""
+        specs = [(str(si.skill_id), si.spec) for si in intents]
+        with self._lock:
+            self._owners = {spec.name: sid for sid, spec in specs}
+            self._templates = TemplateMatcher([s for _sid, s in specs]) if self._cfg.templates else None
+            if self._templates is not None:
+                self._templates.update_lists(self._index)
+            skill_only = [(sid, s) for sid, s in specs if s.name not in DEVICE_INTENTS]
+            self._ranker.set_skill_intents(skill_only)
+
+    def observe(self, conversation_id: str, match: IntentMatch, result: SkillResult) -> None:
+        """Update the dialogue state with what actually ran."""
+        self._dialogue.observe(conversation_id, match, result)
+
+    def last_trace(self, conversation_id: str) -> Trace | None:
+        """The trace of the last recognition in a conversation."""
+        return self._traces.get(conversation_id)
+
+    def close(self) -> None:
+        """Stop listening to the home."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    def recognize(self, text: str, *, conversation_id: str, area: str | None = None) -> list[IntentMatch]:
+        """One IntentMatch per command in the request."""
+        if not text or not text.strip():
+            raise AssistantError(ErrorCode.INPUT_EMPTY, "I didn't catch anything to do.")
+        if len(text) > self._cfg.max_text_chars:
+            raise AssistantError(ErrorCode.INPUT_TOO_LONG, "That request is too long for me.")
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        considered: list[dict[str, Any]] = []
+        with self._lock:
+            self._refresh()
+            index = self._index
+        state = self._dialogue.get(conversation_id)
+        speaker = index.area_of(area)
+        state.area = speaker.id if speaker else None
+        norm = normalize(text)
+        matches = self._dialogue_turn(norm, conversation_id, index, timings)
+        segments: tuple[str, ...] = (text,)
+        if matches is None:
+            matches, segments = self._commands(text, norm, conversation_id, index, timings, considered)
+        timings["total"] = (time.perf_counter() - started) * 1000
+        matches = [replace(m, text=m.text or norm) for m in matches]
+        for m in matches:
+            if m.clarification and m.alternatives:
+                self._dialogue.ask(conversation_id, m, m.alternatives)
+        self._traces[conversation_id] = Trace(
+            text=text,
+            normalized=norm,
+            segments=segments,
+            tiers=tuple(m.tier.value for m in matches),
+            timings_ms={k: round(v, 3) for k, v in timings.items()},
+            candidates=tuple(considered[:10]),
+        )
+        return matches
+
+    # -- internals ---------------------------------------------------------------------------------------------
+    def _on_change(self, change: StateChange) -> None:
+        if self._index.entities.get(change.entity_id) is None:
+            self._dirty = True
+
+    def _refresh(self) -> None:
+        home = self._home
+        sig = registry_signature(home.entities(), home.areas(), home.floors())
+        if self._dirty or sig != self._index.signature:
+            self._index = build_index(home)
+            self._dirty = False
+        if self._templates is not None:
+            self._templates.update_lists(self._index)
+
+    def _dialogue_turn(
+        self, norm: str, conversation_id: str, index: HomeIndex, timings: dict[str, float]
+    ) -> list[IntentMatch] | None:
+        t0 = time.perf_counter()
+        state = self._dialogue.get(conversation_id)
+        try:
+            answer = parse_confirmation(norm)
+            if answer is not None:
+                intent, pin = answer
+                if intent == NEVERMIND or (intent == DENY and state.pending is not None):
+                    self._dialogue.clear_pending(conversation_id)
+                slots = {"pin": pin} if pin else {}
+                return [IntentMatch(intent=intent, slots=slots, tier=Tier.DIALOGUE, confidence=1.0, text=norm)]
+            if state.pending is not None:
+                pending, state.pending = state.pending, None
+                if max(action_evidence(norm).values(), default=0.0) >= 0.9:
+                    return None  # a full new command, not an answer
+                chosen = answer_clarification(norm, pending, index, self._name_scorer(index))
+                if chosen is not None:
+                    return [chosen]
+            return None
+        finally:
+            timings["dialogue"] = (time.perf_counter() - t0) * 1000
+
+    def _name_scorer(self, index: HomeIndex) -> Callable[[str, str], float]:
+        self._ranker.prepare(index)
+
+        def score(text: str, entity_id: str) -> float:
+            toks = {w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words(text)}
+            return self._ranker.name_score(toks, text, index.entities[entity_id])
+
+        return score
+
+    def _commands(
+        self,
+        text: str,
+        norm: str,
+        conversation_id: str,
+        index: HomeIndex,
+        timings: dict[str, float],
+        considered: list[dict[str, Any]],
+    ) -> tuple[list[IntentMatch], tuple[str, ...]]:
+        state = self._dialogue.get(conversation_id)
+        whole = self._template(text, state.area, index, norm, timings)
+        if whole is not None:
+            return [whole], (text,)
+        fu = follow_up(
+            norm, state, index, self._home, self._name_scorer(index), skill_id=self._owner(state.last_intent)
+        )
+        if fu is not None:
+            return [fu], (text,)
+        parts = split_commands(norm)
+        if len(parts) > 1:
+            multi = self._multi(parts, conversation_id, index, timings, considered)
+            if multi is not None:
+                return multi, tuple(parts)
+        return [self._single(text, norm, conversation_id, index, timings, considered, try_template=False)], (text,)
+
+    def _multi(
+        self,
+        parts: list[str],
+        conversation_id: str,
+        index: HomeIndex,
+        timings: dict[str, float],
+        considered: list[dict[str, Any]],
+    ) -> list[IntentMatch] | None:
+        state = self._dialogue.get(conversation_id)
+        saved = (state.last_intent, state.last_targets, dict(state.last_slots))
+        out: list[IntentMatch] = []
+        try:
+            for k, part in enumerate(parts):
+                verbless = k > 0 and max(action_evidence(part).values(), default=0.0) < 0.5
+                match = (
+                    IntentMatch(UNKNOWN, text=part)
+                    if verbless
+                    else self._single(part, part, conversation_id, index, timings, considered)
+                )
+                if k > 0 and (match.intent == UNKNOWN or match.confidence < self._cfg.semantic_threshold):
+                    carried = follow_up("and " + part, state, index, self._home, self._name_scorer(index),
+                                        skill_id=self._owner(state.last_intent))  # fmt: skip
+                    if carried is not None:
+                        match = carried
+                if match.intent == UNKNOWN:
+                    return None
+                out.append(match)
+                self._dialogue.remember_match(conversation_id, match)
+        finally:
+            state.last_intent, state.last_targets, state.last_slots = saved
+        return out
+
+    def _owner(self, intent: str | None) -> str | None:
+        if intent is None:
+            return None
+        if intent in self._owners:
+            return self._owners[intent]
+        return HOME_CONTROL if intent in DEVICE_INTENTS else None
+
+    def _template(
+        self, text: str, area_id: str | None, index: HomeIndex, norm: str, timings: dict[str, float]
+    ) -> IntentMatch | None:
+        if self._templates is None:
+            return None
+        t0 = time.perf_counter()
+        area = index.areas[area_id].name if area_id and area_id in index.areas else None
+        cleaned = re.sub(r"\s+", " ", text.replace("’", "'")).strip()
+        hit = self._templates.match(cleaned, area_name=area)
+        timings["template"] = timings.get("template", 0.0) + (time.perf_counter() - t0) * 1000
+        if hit is None:
+            return None
+        return self._from_template(hit, index, norm, area_id)
+
+    def _from_template(self, hit: TemplateHit, index: HomeIndex, norm: str, area_id: str | None) -> IntentMatch:
+        slots = dict(hit.slots)
+        confidence = 1.0 if hit.wildcards == 0 else 0.95
+        owner = self._owner(hit.intent)
+        if hit.intent not in DEVICE_INTENTS or hit.intent in ("HassListAddItem", "HassShoppingListAddItem"):
+            targets = self._list_targets(index, slots) if hit.intent in ("HassListAddItem",
+                                                                         "HassShoppingListAddItem") else ()  # fmt: skip
+            return IntentMatch(hit.intent, slots, targets, Tier.TEMPLATE, confidence, skill_id=owner, text=norm)
+        evidence = action_evidence(norm)
+        prefer = frozenset(d for a in ACTIONS if evidence.get(a.key, 0.0) >= 0.9 for d in a.domains)
+        resolved = resolve_targets(index, hit.intent, slots, text=norm, speaker_area=area_id, prefer_domains=prefer)
+        _enrich(slots, resolved.targets, index)
+        options = tuple(
+            Candidate(hit.intent, (t,), {**slots, "name": index.entities[t].name}, 0.5, index.describe(t))
+            for t in resolved.options
+        )
+        return IntentMatch(
+            intent=hit.intent,
+            slots=slots,
+            targets=resolved.targets,
+            tier=Tier.TEMPLATE,
+            confidence=confidence if resolved.targets or hit.intent in READ_INTENTS else 0.5,
+            alternatives=options,
+            skill_id=owner,
+            text=norm,
+            clarification=resolved.clarification if not resolved.targets else None,
+        )
+
+    def _list_targets(self, index: HomeIndex, slots: dict[str, Any]) -> tuple[str, ...]:
+        lists = [i for i, e in index.entities.items() if e.domain == "todo"]
+        if slots.get("name"):
+            named = [i for i in index.by_name(str(slots["name"])) if i in lists]
+            if named:
+                return (named[0],)
+        shopping = [i for i in lists if "shop" in i or "grocer" in i]
+        return tuple((shopping or lists)[:1])
+
+    def _single(
+        self,
+        text: str,
+        norm: str,
+        conversation_id: str,
+        index: HomeIndex,
+        timings: dict[str, float],
+        considered: list[dict[str, Any]],
+        *,
+        try_template: bool = True,
+    ) -> IntentMatch:
+        state = self._dialogue.get(conversation_id)
+        if try_template:
+            hit = self._template(text, state.area, index, norm, timings)
+            if hit is not None:
+                return hit
+        if not self._cfg.semantic and self._reranker is None:
+            return IntentMatch(UNKNOWN, tier=Tier.NONE, text=norm)
+        t0 = time.perf_counter()
+        context = Context(speaker_area=state.area, last_targets=state.last_targets, last_intent=state.last_intent)
+        ranked = self._ranker.rank(norm, parse_params(norm), index, self._home, context)
+        timings["semantic"] = timings.get("semantic", 0.0) + (time.perf_counter() - t0) * 1000
+        considered.extend(
+            {"description": c.description, "intent": c.intent, "targets": list(c.targets), "score": round(c.score, 4),
+             "features": {k: round(v, 3) for k, v in c.features.items()}}
+            for c in ranked[:6]
+        )  # fmt: skip
+        if not ranked or ranked[0].score < 0.5:
+            absent = _absent_device(norm, index)
+            if absent is not None:
+                return absent
+        if not ranked:
+            return IntentMatch(UNKNOWN, tier=Tier.NONE, text=norm)
+        best = ranked[0]
+        confidence = calibrate(best.score)
+        tier = Tier.SEMANTIC
+        order: list[tuple[RankedCandidate, float]] = [(c, calibrate(c.score)) for c in ranked]
+        if confidence < self._cfg.semantic_threshold and self._reranker is not None and len(ranked) > 1:
+            t1 = time.perf_counter()
+            try:
+                order = self._reranker.rerank(norm, ranked[:5])
+                tier = Tier.LLM
+                best = order[0][0]
+                confidence = max(order[0][1], calibrate(best.score))
+            except Exception:  # the LLM is optional: keep the semantic decision
+                _log.warning("LLM re-ranking failed", exc_info=True)
+            timings["llm"] = timings.get("llm", 0.0) + (time.perf_counter() - t1) * 1000
+        return self._decide(best, order, confidence, tier, norm, index)
+
+    def _decide(
+        self,
+        best: RankedCandidate,
+        order: list[tuple[RankedCandidate, float]],
+        confidence: float,
+        tier: Tier,
+        norm: str,
+        index: HomeIndex,
+    ) -> IntentMatch:
+        alternatives = tuple(
+            Candidate(c.intent, c.targets, dict(c.slots), round(p, 4), c.description) for c, p in order[:5]
+        )
+        owner = self._owner(best.intent)
+        slots = dict(best.slots)
+        _enrich(slots, best.targets, index)
+        if best.intent in WRITE_INTENTS and QUESTION.search(norm) and not is_follow_up(norm):
+            best = replace(best, intent="HassGetState")  # safety net: a question never writes
+        floor = (
+            self._cfg.llm_threshold if tier == Tier.LLM else min(self._cfg.llm_threshold, self._cfg.semantic_threshold)
+        )
+        if confidence < floor:
+            if best.skill_intent or best.score < 0.3:
+                return IntentMatch(UNKNOWN, tier=Tier.NONE, confidence=confidence, alternatives=alternatives, text=norm)
+            return IntentMatch(
+                UNKNOWN,
+                tier=tier,
+                confidence=confidence,
+                alternatives=alternatives,
+                text=norm,
+                clarification=f"Sorry, I'm not sure what you mean. Did you mean: {best.description[:-1].lower()}?",
+            )
+        rivals = [
+            c
+            for c, _p in order[1:4]
+            if c.intent == best.intent
+            and c.targets != best.targets
+            and not set(c.targets) & set(best.targets)
+            and c.score >= best.score - self._cfg.ambiguity_margin
+            and tier != Tier.LLM
+        ]
+        if rivals and best.intent in WRITE_INTENTS:
+            options = (best, *rivals)
+            names = [o.description[:-1] for o in options]
+            question = "Which do you mean: " + ", ".join(n[0].lower() + n[1:] for n in names[:-1])
+            question += f" or {names[-1][0].lower() + names[-1][1:]}?"
+            cands = tuple(Candidate(o.intent, o.targets, dict(o.slots), o.score, o.description) for o in options)
+            return IntentMatch(best.intent, slots, (), tier, confidence, cands, owner, norm, question)
+        return IntentMatch(best.intent, slots, best.targets, tier, round(confidence, 4), alternatives, owner, norm)
+
+
+def _enrich(slots: dict[str, Any], targets: Sequence[str], index: HomeIndex) -> None:
+    """A named single target also tells its domain and device class (as Home Assistant's slots do)."""
+    if not slots.get("name") or len(targets) != 1 or targets[0] not in index.entities:
+        return
+    e = index.entities[targets[0]]
+    slots.setdefault("domain", e.domain)
+    device_class = e.device_class or e.attributes.get("device_class")
+    if device_class:
+        slots.setdefault("device_class", device_class)
+
+
+def _absent_device(norm: str, index: HomeIndex) -> IntentMatch | None:
+    """'Lock the doors in the kitchen' where the kitchen has no lock: the intent is clear, say what is missing."""
+    evidence = action_evidence(norm)
+    mentions = domain_mentions(norm)
+    area_id = next((a for n, a in sorted(index.area_names.items(), key=lambda kv: -len(kv[0]))
+                    if n and re.search(rf"\b{re.escape(n)}\b", norm)), None)  # fmt: skip
+    if area_id is None or QUESTION.search(norm):
+        return None
+    for action in ACTIONS:
+        if action.intent not in WRITE_INTENTS or evidence.get(action.key, 0.0) < 0.7:
+            continue
+        for domain in sorted(action.domains & mentions):
+            if any(e.domain == domain and e.area_id == area_id for e in index.entities.values()):
+                continue
+            area = index.areas[area_id].name
+            noun = DOMAIN_NOUNS.get(domain, domain)
+            return IntentMatch(
+                action.intent, {"area": area, "domain": domain}, (), Tier.SEMANTIC, 0.9, text=norm,
+                skill_id=HOME_CONTROL, clarification=f"There is no {noun} in the {area}.",
+            )  # fmt: skip
+    return None

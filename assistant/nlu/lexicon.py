@@ -1,0 +1,425 @@
+"""How people say each device action: verb phrases (direct and indirect) and the nouns that name each domain."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "ACTIONS",
+    "BINARY_STATES",
+    "DOMAIN_WORDS",
+    "QUESTION",
+    "ActionDef",
+    "action_evidence",
+    "binary_state",
+    "domain_mentions",
+    "state_classes",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ActionDef:
+    """One way to act on a device: an intent restricted to some domains, with the phrases that ask for it."""
+
+    key: str
+    """Short id ('on', 'open', 'brighter', ...)."""
+    intent: str
+    """Home Assistant intent name."""
+    domains: frozenset[str]
+    """Domains where the phrasing makes sense."""
+    patterns: tuple[tuple[str, float], ...]
+    """(regex, strength) pairs over the normalised text."""
+    slots: Mapping[str, Any] = field(default_factory=dict)
+    """Fixed slots the action adds."""
+    verb: str = ""
+    """A verb phrase for verbalising a candidate ('turn on')."""
+    implied_domain: str | None = None
+    """For indirect phrasings with no device named ('it's too dark' → lights)."""
+
+
+_ONOFF = frozenset(
+    {"light", "switch", "fan", "media_player", "climate", "input_boolean", "humidifier", "scene", "script", "valve"}
+)
+
+ACTIONS: tuple[ActionDef, ...] = (
+    ActionDef(
+        "on",
+        "HassTurnOn",
+        _ONOFF,
+        (
+            (r"\b(turn|switch|flip|put|power|fire|start|boot) (.{1,40}? )?on\b", 1.0),
+            (r"\bmake sure .{1,40} on\b", 0.9),
+            (r"\b(turn|switch|power) on\b", 1.0),
+            (r"\bon\b", 0.35),
+            (r"\b(activate|enable|start)\b", 0.7),
+            (r"\bstart (up|the)\b", 0.5),
+            (r"\b(fire up|power up|switch on|put on)\b", 0.9),
+            (r"\b(run|play|begin)\b", 0.3),
+            (r"\blights? (please|up)\b", 0.4),
+            (r"\b(light up|illuminate)\b", 0.9),
+            (r"\b(get|make) .{0,20}(going|running)\b", 0.6),
+            (r"\b(let|get|keep) (some )?(the )?air (move|moving|flowing|circulating)\b", 0.8),
+        ),
+        verb="turn on",
+    ),
+    ActionDef(
+        "off",
+        "HassTurnOff",
+        _ONOFF - {"scene", "script"},
+        (
+            (r"\b(turn|switch|flip|shut|power|put) (.{1,40}? )?off\b", 1.0),
+            (r"\bmake sure .{1,40} off\b", 0.9),
+            (r"\b(turn|switch|shut|power) off\b", 1.0),
+            (r"\boff\b", 0.45),
+            (r"\b(kill|cut|douse|extinguish|deactivate|disable)\b", 0.85),
+            (r"\blights? out\b", 0.9),
+            (r"\bstop\b", 0.4),
+            (r"\bno longer need\b", 0.5),
+            (r"\bdon't need .{0,20} anymore\b", 0.5),
+        ),
+        verb="turn off",
+    ),
+    ActionDef("toggle", "HassToggle", _ONOFF, ((r"\btoggle\b", 1.0), (r"\bflip\b", 0.4)), verb="toggle"),
+    ActionDef(
+        "open",
+        "HassTurnOn",
+        frozenset({"cover", "valve"}),
+        (
+            (r"\b(open|raise|lift|roll up|pull up|draw back)\b", 1.0),
+            (r"\bdraw .{1,30} back\b", 1.0),
+            (r"\blet (some |the )?(light|sun|sunshine|daylight|fresh air|air) in\b", 0.9),
+            (r"\b(up)\b", 0.3),
+        ),
+        verb="open",
+        implied_domain="cover",
+    ),
+    ActionDef(
+        "close",
+        "HassTurnOff",
+        frozenset({"cover", "valve"}),
+        (
+            (r"\b(close|shut|lower|roll down|pull down)\b", 1.0),
+            (r"\bdraw\b", 0.8),
+            (r"\b(block|keep) (out )?(the )?(sun|light)\b", 0.8),
+            (r"\bprivacy\b", 0.5),
+            (r"\bdown\b", 0.3),
+        ),
+        verb="close",
+    ),
+    ActionDef(
+        "lock",
+        "HassTurnOn",
+        frozenset({"lock"}),
+        (
+            (r"\block\b", 1.0),
+            (r"\b(secure|bolt|lock up)\b", 0.9),
+        ),
+        verb="lock",
+    ),
+    ActionDef(
+        "unlock",
+        "HassTurnOff",
+        frozenset({"lock"}),
+        (
+            (r"\bunlock\b", 1.0),
+            (r"\b(unbolt|let (me|them|him|her|us) in|open)\b", 0.7),
+        ),
+        verb="unlock",
+    ),
+    ActionDef(
+        "brightness",
+        "HassLightSet",
+        frozenset({"light"}),
+        (
+            (r"\b(brightness|dim|bright|brighten|brighter|dimmer|darker|lighter|intensity)\b", 0.9),
+            (r"\b(set|put|turn|make) .{0,40}\b\d{1,3}%", 0.7),
+            (r"\b(at|to) (max|maximum|full|min|minimum|half)( brightness)?\b", 0.7),
+            (
+                r"\b(lower|raise|turn up|turn down|bring up|bring down|brighten|dim) "
+                r"(the |my |all the )?(lights?|lamps?)\b",
+                0.9,
+            ),
+            (r"\b(lights?|lamps?) (up|down)\b", 0.8),
+            (r"\bmore light\b", 0.8),
+            (r"\bless light\b", 0.8),
+            (r"\b(cozy|cosy|romantic|mood|relax|relaxing|ambient|chill)\b", 0.6),
+            (r"\b(too (dark|dim|bright|gloomy)|can't see|blinding|pitch black)\b", 0.8),
+        ),
+        verb="set the brightness of",
+        implied_domain="light",
+    ),
+    ActionDef(
+        "color",
+        "HassLightSet",
+        frozenset({"light"}),
+        (
+            (r"\b(colou?r|make .{0,30}(red|blue|green|yellow|purple|pink|orange|white))\b", 0.6),
+            (
+                r"\b(lights?|lamps?|bulbs?)\b.{0,25}\b(red|blue|green|yellow|purple|pink|orange|white|amber|turquoise|cyan|"
+                r"magenta|violet|gold|lime|teal|indigo|lavender)\b",
+                0.9,
+            ),
+            (r"\b(turn|set|change|make|switch)\b", 0.3),
+        ),
+        verb="change the colour of",
+    ),
+    ActionDef(
+        "temperature",
+        "HassClimateSetTemperature",
+        frozenset({"climate"}),
+        (
+            (
+                r"\b(thermostat|heating|heat|temperature|temp|degrees|ac|air con(ditioning)?|"
+                r"warmer|cooler|colder|hotter)\b",
+                0.8,
+            ),
+            (
+                r"\b(i'?m|i am|it'?s|it is|feels?) (so |too |really |a bit |kind of |freezing )?"
+                r"(cold|chilly|freezing|hot|warm|boiling|roasting)\b",
+                0.9,
+            ),
+            (r"\b(warm|cool|heat) (it |things |the (room|house|place) )?(up|down)\b", 0.9),
+        ),
+        verb="set the temperature of",
+        implied_domain="climate",
+    ),
+    ActionDef(
+        "position",
+        "HassSetPosition",
+        frozenset({"cover", "valve"}),
+        (
+            (r"\b\d{1,3}%", 0.5),
+            (r"\bhalf ?way\b|\bhalf\b", 0.6),
+            (r"\bposition\b", 0.8),
+            (r"\b(open|close|raise|lower)\b.{0,40}\b(\d{1,3}%|half|partly|partially)", 1.0),
+        ),
+        verb="set the position of",
+    ),
+    ActionDef(
+        "pause",
+        "HassMediaPause",
+        frozenset({"media_player"}),
+        (
+            (r"\b(pause|hold on|freeze)\b", 1.0),
+            (r"\bstop (the )?(music|song|movie|show|playback|video|tv)\b", 0.8),
+            (r"\b(shh|shush|silence|quiet)\b", 0.5),
+        ),
+        verb="pause",
+    ),
+    ActionDef(
+        "resume",
+        "HassMediaUnpause",
+        frozenset({"media_player"}),
+        (
+            (r"\b(resume|unpause|continue|keep playing|play again)\b", 1.0),
+            (r"\bplay\b", 0.4),
+        ),
+        verb="resume",
+    ),
+    ActionDef(
+        "next",
+        "HassMediaNext",
+        frozenset({"media_player"}),
+        (
+            (r"\b(next|skip)\b", 1.0),
+            (r"\bfast forward\b", 0.5),
+        ),
+        verb="skip to the next track on",
+    ),
+    ActionDef(
+        "previous",
+        "HassMediaPrevious",
+        frozenset({"media_player"}),
+        (
+            (r"\b(previous|last|go back|back)\b.{0,20}\b(track|song|one|episode)\b", 1.0),
+            (r"\b(replay|rewind)\b", 0.7),
+            (r"\bprevious\b", 0.8),
+        ),
+        verb="go back a track on",
+    ),
+    ActionDef(
+        "volume",
+        "HassSetVolume",
+        frozenset({"media_player"}),
+        (
+            (r"\b(volume|louder|quieter|softer|turn (it |the .{1,30} )?(up|down))\b", 0.9),
+            (r"\b(can't hear|too loud|blasting)\b", 0.8),
+        ),
+        verb="set the volume of",
+    ),
+    ActionDef(
+        "vacuum",
+        "HassVacuumStart",
+        frozenset({"vacuum"}),
+        (
+            (r"\b(vacuum|hoover|clean|sweep|start cleaning|clean up|tidy)\b", 1.0),
+            (r"\b(start|begin|go)\b", 0.4),
+            (r"\b(dirty|crumbs|dusty|messy)\b", 0.6),
+        ),
+        verb="start",
+        implied_domain="vacuum",
+    ),
+    ActionDef(
+        "dock",
+        "HassVacuumReturnToBase",
+        frozenset({"vacuum"}),
+        (
+            (r"\b(dock|return|go home|go back|send .{0,30} (home|back)|base|charger|charging)\b", 1.0),
+            (r"\bstop\b", 0.4),
+        ),
+        verb="send home",
+    ),
+    ActionDef(
+        "add_item",
+        "HassListAddItem",
+        frozenset({"todo"}),
+        (
+            (r"\b(add|put|append|include)\b.{1,60}\b(list|groceries|shopping)\b", 1.0),
+            (r"\b(we need|we're out of|we are out of|buy|remind me to buy)\b", 0.6),
+        ),
+        verb="add to",
+    ),
+    ActionDef(
+        "fan_speed",
+        "HassFanSetSpeed",
+        frozenset({"fan"}),
+        (
+            (r"\b(speed|faster|slower|spin)\b", 0.9),
+            (r"\b\d{1,3}%", 0.3),
+            (r"\b(air (moving|flowing|circulating)|some air|breeze|stuffy)\b", 0.5),
+        ),
+        verb="set the speed of",
+    ),
+    ActionDef(
+        "get_state",
+        "HassGetState",
+        frozenset(),
+        (
+            (r"^(is|are|was|were|does|do|did|has|have)\b", 1.0),
+            (r"^(what|what's|whats|which|how|how's|tell me|check|show me|any|did i leave)\b", 0.9),
+            (r"\b(status|state|level|reading|open or closed|on or off|locked or unlocked)\b", 0.6),
+            (r"\?$", 0.6),
+        ),
+        verb="check",
+    ),
+    ActionDef(
+        "get_temperature",
+        "HassClimateGetTemperature",
+        frozenset({"climate"}),
+        (
+            (r"\b(what|what's|how) .{0,30}\b(temperature|temp|warm|cold|hot)\b", 1.0),
+            (r"\bhow (warm|cold|hot) is it\b", 1.0),
+        ),
+        verb="read the temperature of",
+    ),
+)
+"""Every action the semantic tier can propose."""
+
+QUESTION = re.compile(
+    r"^(is|are|was|were|do|does|did|has|have|what|what's|whats|which|how|how's|who|where|when|why|tell me|check|"
+    r"show me|any|can you tell)\b|\?\s*$"
+)
+"""A request that asks rather than commands: it never maps to a write intent."""
+
+DOMAIN_WORDS: Mapping[str, tuple[str, ...]] = {
+    "light": (r"lights?", r"lamps?", r"lighting", r"illuminate", r"bulbs?", r"chandelier", r"leds?", r"sconces?",
+              r"dark", r"bright", r"brightness", r"dim"),
+    "cover": (r"blinds?", r"shades?", r"curtains?", r"shutters?", r"garage( door)?", r"awnings?", r"drapes?",
+              r"covers?", r"windows?", r"gate"),
+    "lock": (r"locks?", r"doors?", r"deadbolt", r"entrance", r"bolt"),
+    "fan": (r"fans?", r"ventilat\w+", r"air"),
+    "switch": (r"switches", r"(?:the|a|my|our) switch", r"plugs?", r"sockets?", r"outlets?", r"machine", r"maker"),
+    "climate": (r"thermostat", r"heating", r"heater", r"heat", r"temperature", r"temp", r"ac", r"air con\w*",
+                r"cold", r"warm", r"hot", r"chilly", r"freezing", r"degrees", r"climate", r"furnace"),
+    "media_player": (r"tv", r"television", r"telly", r"speakers?", r"music", r"songs?", r"tracks?", r"volume",
+                     r"sound", r"radio", r"stereo", r"movie", r"show", r"playback", r"podcast", r"player"),
+    "vacuum": (r"vacuum", r"hoover", r"robot", r"roomba", r"cleaner", r"clean\w*"),
+    "todo": (r"list", r"groceries", r"shopping", r"to-?do"),
+    "valve": (r"valve", r"water", r"sprinklers?", r"irrigation"),
+    "scene": (r"scene", r"mode"),
+}  # fmt: skip
+"""Nouns that point at a domain."""
+
+_DOMAIN_RX = {d: re.compile(r"\b(" + "|".join(ws) + r")\b") for d, ws in DOMAIN_WORDS.items()}
+_COMPILED = {a.key: tuple((re.compile(p), w) for p, w in a.patterns) for a in ACTIONS}
+
+
+def action_evidence(text: str) -> dict[str, float]:
+    """Strength (0..1) with which the text asks for each action, from its verb phrases."""
+    out: dict[str, float] = {}
+    for action in ACTIONS:
+        best = 0.0
+        for rx, weight in _COMPILED[action.key]:
+            if weight > best and rx.search(text):
+                best = weight
+        if best:
+            out[action.key] = best
+    return out
+
+
+def domain_mentions(text: str) -> set[str]:
+    """Domains the text names by a generic noun ('lights', 'blinds', 'tv')."""
+    return {d for d, rx in _DOMAIN_RX.items() if rx.search(text)}
+
+
+BINARY_STATES: Mapping[str, tuple[str, str]] = {
+    "battery": (r"low|empty", r"normal|ok|charged"),
+    "battery_charging": (r"charging", r"not charging"),
+    "carbon_monoxide": (r"detected|triggered|on", r"clear"),
+    "cold": (r"cold|freezing|frozen", r"normal"),
+    "connectivity": (r"connected|online", r"disconnected|offline"),
+    "door": (r"open", r"closed|shut"),
+    "garage_door": (r"open", r"closed|shut"),
+    "gas": (r"detected|triggered|on", r"clear"),
+    "heat": (r"hot|overheating", r"normal"),
+    "light": (r"detected|on", r"no light"),
+    "lock": (r"unlocked", r"locked"),
+    "moisture": (r"wet|leaking|detected", r"dry"),
+    "motion": (r"detected|triggered|moving|on", r"clear"),
+    "occupancy": (r"occupied|detected|triggered|on", r"empty|clear|unoccupied"),
+    "opening": (r"open", r"closed|shut"),
+    "plug": (r"plugged in|connected", r"unplugged"),
+    "power": (r"powered( on)?|detected|on", r"not powered|off"),
+    "presence": (r"home|present|detected", r"away|not home"),
+    "problem": (r"problems?|issues?|faults?", r"ok|fine"),
+    "running": (r"running|on", r"not running|off"),
+    "safety": (r"unsafe|dangerous", r"safe"),
+    "smoke": (r"detected|triggered|on", r"clear"),
+    "sound": (r"detected|triggered|on", r"clear"),
+    "tamper": (r"tampered|triggered", r"clear"),
+    "update": (r"updates? available|outdated", r"up to date|up-to-date"),
+    "vibration": (r"vibrating|detected", r"not vibrating|still"),
+    "window": (r"open", r"closed|shut"),
+}
+"""Home Assistant's binary-sensor state names per device class: (phrases for 'on', phrases for 'off')."""
+
+_BS_RX = {k: (re.compile(rf"\b({on})\b"), re.compile(rf"\b({off})\b")) for k, (on, off) in BINARY_STATES.items()}
+
+
+def binary_state(device_class: str | None, text: str) -> str | None:
+    """'on'/'off' when the text asks about a binary sensor's state by its state name ('is the door open')."""
+    rx = _BS_RX.get(device_class or "")
+    if rx is None:
+        return None
+    on, off = rx
+    off_m, on_m = off.search(text), on.search(text)
+    if off_m and (not on_m or len(off_m.group(0)) >= len(on_m.group(0))):
+        return "off"
+    return "on" if on_m else None
+
+
+def state_classes(text: str) -> set[str]:
+    """Binary-sensor device classes whose state names the text uses ('plugged in' → plug)."""
+    out = set()
+    for k, (on, off) in _BS_RX.items():
+        m = on.search(text) or off.search(text)
+        if (
+            m
+            and len(m.group(0)) > 4
+            and m.group(0) not in ("detected", "triggered", "clear", "normal", "closed", "running")
+        ):
+            out.add(k)
+    return out

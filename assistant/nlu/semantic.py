@@ -1,0 +1,534 @@
+"""Tier 2: enumerate the valid actions the home supports and rank them against the request with explainable features."""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import fuzz
+
+from assistant.engines import Embedder
+from assistant.nlu.catalog import HomeIndex, clean_name
+from assistant.nlu.lexicon import (
+    ACTIONS,
+    QUESTION,
+    ActionDef,
+    action_evidence,
+    binary_state,
+    domain_mentions,
+    state_classes,
+)
+from assistant.nlu.normalize import Params, words
+from assistant.nlu.resolve import WHOLE_HOME
+from devices.api import Entity, HomeApi
+from skills.api import IntentSpec
+from skills.home_control.services import WRITE_INTENTS, entity_supports
+
+__all__ = ["Context", "RankedCandidate", "SemanticRanker", "verbalise"]
+
+_PRONOUN = re.compile(r"\b(it|them|that|those|this|these|they|one)\b")
+_HERE = re.compile(r"\b(in here|here|this room|in this room|the room)\b")
+_PLURAL_OR_ALL = re.compile(
+    r"\b(all|every|each|both|lights|lamps|blinds|shades|curtains|shutters|fans|switches|"
+    r"locks|doors|everything|everywhere)\b"
+)
+_PLURAL = re.compile(r"\b(lights|lamps|blinds|shades|curtains|shutters|fans|everything)\b")
+_QUANTIFIER = re.compile(r"\b(any|all|how many|which|every|each)\b")
+_STOP = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "my",
+        "our",
+        "your",
+        "to",
+        "of",
+        "in",
+        "on",
+        "at",
+        "for",
+        "please",
+        "can",
+        "could",
+        "you",
+        "would",
+        "will",
+        "and",
+        "is",
+        "are",
+        "it",
+        "me",
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What the dialogue knows when ranking: the speaker's area and the last turn's targets and intent."""
+
+    speaker_area: str | None = None
+    """Area id of the speaker."""
+    last_targets: tuple[str, ...] = ()
+    """Entity ids the previous command acted on."""
+    last_intent: str | None = None
+    """The previous command's intent."""
+
+
+@dataclass(frozen=True, slots=True)
+class RankedCandidate:
+    """A valid action with its score and the features that produced it."""
+
+    intent: str
+    """Intent name."""
+    targets: tuple[str, ...]
+    """Entity ids."""
+    slots: Mapping[str, Any]
+    """Slots as in Home Assistant's tests."""
+    score: float
+    """Raw score (0..1)."""
+    description: str
+    """A verbalisation ('Turn on Kitchen Light.')."""
+    action: str = ""
+    """Lexicon action key (or 'skill')."""
+    features: Mapping[str, float] = field(default_factory=dict)
+    """The feature values, for the trace."""
+    skill_intent: bool = False
+    """True for a skill's intent matched by its examples."""
+
+
+def verbalise(action: ActionDef | None, intent: str, names: Sequence[str], slots: Mapping[str, Any]) -> str:
+    """A short sentence describing a candidate (what the LLM scores and the trace shows)."""
+    what = " and ".join(names) if names else "it"
+    if action is None:
+        return f"{intent}."
+    extra = ""
+    if "brightness" in slots:
+        extra = f" to {slots['brightness']}%"
+    elif "color" in slots:
+        extra = f" to {slots['color']}"
+    elif "temperature" in slots:
+        extra = f" to {slots['temperature']} degrees"
+    elif "position" in slots:
+        extra = f" to {slots['position']}%"
+    elif "volume_level" in slots:
+        extra = f" to {slots['volume_level']}%"
+    elif "percentage" in slots:
+        extra = f" to {slots['percentage']}%"
+    if action.key == "add_item":
+        return f"Add {slots.get('item', '')} to the {what}."
+    return f"{action.verb[:1].upper()}{action.verb[1:]} the {what}{extra}."
+
+
+class SemanticRanker:
+    """Scores every valid (action, entity) pair; entity descriptions are embedded once per registry version."""
+
+    def __init__(self, embedder: Embedder | None) -> None:
+        """Use the embedder when given (names and skill examples); lexical features work without it."""
+        self._embedder = embedder
+        self._lock = threading.Lock()
+        self._sig: int | None = None
+        self._ids: list[str] = []
+        self._vectors: npt.NDArray[np.float32] | None = None
+        self._idf: dict[str, float] = {}
+        self._skill_specs: list[tuple[str, IntentSpec]] = []
+        self._skill_vectors: list[npt.NDArray[np.float32]] = []
+
+    # -- preparation -------------------------------------------------------------------------------------------
+    def set_skill_intents(self, specs: Sequence[tuple[str, IntentSpec]]) -> None:
+        """Skill intents (skill id, spec) matched by similarity to their examples."""
+        kept = [(sid, spec) for sid, spec in specs if spec.examples]
+        vectors: list[npt.NDArray[np.float32]] = []
+        if self._embedder is not None:
+            for _sid, spec in kept:
+                vectors.append(self._embedder.embed([normalize_example(x) for x in spec.examples]))
+        with self._lock:
+            self._skill_specs = kept
+            self._skill_vectors = vectors
+
+    def prepare(self, index: HomeIndex) -> None:
+        """Embed entity descriptions and compute name-token weights, once per registry version."""
+        with self._lock:
+            if self._sig == index.signature:
+                return
+            ids = list(index.entities)
+            df: dict[str, int] = {}
+            for e in index.entities.values():
+                for tok in {t for n in (e.name, *e.aliases) for t in _tokens(n)}:
+                    df[tok] = df.get(tok, 0) + 1
+            n = max(1, len(ids))
+            self._idf = {t: math.log(1 + n / c) for t, c in df.items()}
+            vectors = None
+            if self._embedder is not None and ids:
+                vectors = self._embedder.embed([index.describe(i) for i in ids])
+            self._ids, self._vectors, self._sig = ids, vectors, index.signature
+
+    # -- features ----------------------------------------------------------------------------------------------
+    def name_score(self, text_tokens: set[str], text: str, entity: Entity) -> float:
+        """How well the text names the entity (IDF-weighted token overlap, typos tolerated), 0..1."""
+        best = 0.0
+        for name in (entity.name, *entity.aliases):
+            clean = clean_name(name)
+            if clean and re.search(rf"\b{re.escape(clean)}s?\b", text):
+                return 1.0
+            toks = _tokens(name)
+            if not toks:
+                continue
+            total = sum(self._idf.get(t, 1.0) for t in toks)
+            hit = 0.0
+            for t in toks:
+                if t in text_tokens:
+                    hit += self._idf.get(t, 1.0)
+                elif len(t) >= 4 and any(len(w) >= 4 and fuzz.ratio(t, w) >= 85 for w in text_tokens):
+                    hit += 0.8 * self._idf.get(t, 1.0)
+            best = max(best, 0.9 * hit / total if total else 0.0)  # only the exact phrase scores 1.0
+        return best
+
+    def embed_scores(self, text: str) -> dict[str, float]:
+        """Cosine similarity of the text with every entity description."""
+        if self._embedder is None or self._vectors is None:
+            return {}
+        q = self._embedder.embed([text])[0]
+        sims = self._vectors @ q
+        return {i: float(s) for i, s in zip(self._ids, sims, strict=True)}
+
+    def skill_scores(self, text: str) -> list[tuple[str, IntentSpec, float]]:
+        """(skill id, spec, similarity 0..1) of the text to each skill intent's examples, best first."""
+        with self._lock:
+            specs, vectors = list(self._skill_specs), list(self._skill_vectors)
+        out: list[tuple[str, IntentSpec, float]] = []
+        q = self._embedder.embed([text])[0] if self._embedder is not None and vectors else None
+        for k, (sid, spec) in enumerate(specs):
+            lexical = max((fuzz.token_set_ratio(text, normalize_example(x)) / 100.0 for x in spec.examples), default=0)
+            sim = lexical * 0.85
+            if q is not None:
+                sim = max(sim, float(np.max(vectors[k] @ q)))
+            out.append((sid, spec, sim))
+        out.sort(key=lambda x: -x[2])
+        return out
+
+    # -- ranking -----------------------------------------------------------------------------------------------
+    def rank(
+        self,
+        text: str,
+        params: Params,
+        index: HomeIndex,
+        home: HomeApi,
+        context: Context,
+        *,
+        limit: int = 8,
+    ) -> list[RankedCandidate]:
+        """Valid candidate actions for a normalised request, best first."""
+        self.prepare(index)
+        toks = {_singular(w) for w in words(text) if w not in _STOP}
+        evidence = action_evidence(text)
+        question = bool(QUESTION.search(text))
+        mentions = domain_mentions(text)
+        classes = state_classes(text) | {
+            dc
+            for dc in {e.device_class or e.attributes.get("device_class") for e in index.entities.values()}
+            if dc and re.search(rf"\b{dc.replace('_', ' ')}s?\b", text)
+        }
+        areas = _mentioned(text, index.area_names)
+        floors = _mentioned(text, index.floor_names)
+        floor_areas = {a for f in floors for a in index.in_floor(f)}
+        here = context.speaker_area if _HERE.search(text) else None
+        scope = set(areas) | floor_areas | ({here} if here else set())
+        pronoun = bool(_PRONOUN.search(text))
+        embeds = self.embed_scores(text)
+        names = {i: self.name_score(toks, text, e) for i, e in index.entities.items()}
+        named_ids = [i for i, v in names.items() if v >= 0.99]
+        out: list[RankedCandidate] = []
+        for action in ACTIONS:
+            ev = evidence.get(action.key, 0.0)
+            if ev <= 0.0:
+                continue
+            if params.percent is not None and action.key in ("open", "close"):
+                ev *= 0.8  # 'open the blinds halfway' is a position
+            is_write = action.intent in WRITE_INTENTS
+            named = any(not action.domains or index.entities[i].domain in action.domains for i in named_ids)
+            if question and is_write:
+                continue  # safety: a question never maps to a write
+            for eid, entity in index.entities.items():
+                if action.domains and entity.domain not in action.domains:
+                    continue
+                live = home.entity(eid) or entity
+                slots = _action_slots(action, params, text, live)
+                if slots is None or not entity_supports(action.intent, live, slots):
+                    continue
+                feats = self._target_features(
+                    entity, names[eid], embeds.get(eid), mentions, scope, context, pronoun, action, named, classes
+                )
+                target = feats["target"]
+                if target < 0.2:
+                    continue
+                state_pen = _state_penalty(action, live)
+                score = 0.5 * ev + 0.5 * target - state_pen
+                feats = {**feats, "action": ev, "state_penalty": state_pen}
+                group_scope = scope or (
+                    {context.speaker_area} if context.speaker_area and _PLURAL.search(text) else set()
+                )
+                targets, tslots = (
+                    ((eid,), {"name": entity.name})
+                    if named
+                    else _group(action, entity, index, names, group_scope, text, home, slots, floors)
+                )
+                out.append(
+                    RankedCandidate(
+                        intent=action.intent,
+                        targets=targets,
+                        slots={**tslots, **slots},
+                        score=max(0.0, min(1.0, score)),
+                        description=verbalise(
+                            action, action.intent, [index.entities[t].name for t in targets[:3]], slots
+                        ),
+                        action=action.key,
+                        features=feats,
+                    )
+                )
+        for sid, spec, sim in self.skill_scores(text)[:3]:
+            if sim < 0.3:
+                continue
+            out.append(
+                RankedCandidate(
+                    intent=spec.name, targets=(), slots={}, score=min(1.0, sim), description=f"{spec.name} ({sid})",
+                    action="skill", features={"similarity": sim}, skill_intent=True,
+                )
+            )  # fmt: skip
+        out.sort(key=lambda c: -c.score)
+        return _dedupe(out)[:limit]
+
+    def _target_features(
+        self,
+        entity: Entity,
+        name: float,
+        emb: float | None,
+        mentions: set[str],
+        scope: set[str],
+        context: Context,
+        pronoun: bool,
+        action: ActionDef,
+        named: bool,
+        classes: set[str],
+    ) -> dict[str, float]:
+        domain = 0.5
+        device_class = entity.device_class or entity.attributes.get("device_class")
+        if device_class and device_class in classes:
+            domain = 1.0
+            mentions = mentions | {entity.domain}
+        elif action.implied_domain == entity.domain and entity.domain not in mentions:
+            domain = 0.8
+            mentions = set()
+        elif mentions:
+            domain = 1.0 if entity.domain in mentions else 0.0
+        area = 0.5
+        if scope:
+            area = 1.0 if entity.area_id in scope else 0.0
+        elif context.speaker_area:
+            area = 1.0 if entity.area_id == context.speaker_area else 0.3
+        ctx = 0.0
+        bare = name < 0.5 and not named and not mentions and not scope and action.implied_domain is None
+        if entity.entity_id in context.last_targets and (pronoun or bare):
+            ctx = 1.0
+        emb_s = 0.0 if emb is None else max(0.0, min(1.0, (emb - 0.15) / 0.5))
+        if named and name < 0.99:
+            name *= 0.5  # another entity is named exactly
+        target = 0.5 * name + 0.15 * emb_s + 0.15 * domain + 0.2 * area + 0.45 * ctx
+        if scope and entity.area_id not in scope and name < 0.99:
+            target *= 0.35
+        if mentions and entity.domain not in mentions and name < 0.99:
+            target *= 0.5
+        return {"target": min(1.0, target), "name": name, "embedding": emb_s, "domain": domain, "area": area,
+                "context": ctx}  # fmt: skip
+
+
+def normalize_example(text: str) -> str:
+    """Skill examples compared in the same lower-case form as requests."""
+    return re.sub(r"\s+", " ", text.lower()).strip(" ?!.")
+
+
+def _tokens(name: str) -> list[str]:
+    return [_singular(t) for t in clean_name(name).split() if t not in _STOP]
+
+
+def _singular(word: str) -> str:
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def _mentioned(text: str, names: Mapping[str, str]) -> set[str]:
+    found = set()
+    for name, ident in names.items():
+        if name and re.search(rf"\b{re.escape(name)}\b", text):
+            found.add(ident)
+    return found
+
+
+def _pct_of(entity: Entity, attr: str, scale: float) -> float:
+    raw = entity.attributes.get(attr)
+    try:
+        return float(raw) * scale if raw is not None else 0.0
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _action_slots(action: ActionDef, p: Params, text: str, entity: Entity) -> dict[str, Any] | None:
+    """Parameters for an action on one entity, or None when the request lacks what the action needs."""
+    step = 10 if p.small else 25
+    key = action.key
+    if key == "brightness":
+        if p.percent is not None:
+            return {"brightness": p.percent}
+        if re.search(r"\b(cozy|cosy|romantic|mood|relax\w*|ambient|chill)\b", text):
+            return {"brightness": 30}
+        direction = p.relative
+        if re.search(r"\btoo (dark|dim|gloomy)|can't see|pitch black\b", text):
+            direction = 1
+        elif re.search(r"\btoo bright|blinding\b", text):
+            direction = -1
+        if not direction:
+            return None
+        current = _pct_of(entity, "brightness", 100 / 255) if entity.state == "on" else 0.0
+        if direction > 0 and entity.state != "on":
+            current = 0.0
+        return {"brightness": int(max(1, min(100, round(current + direction * step))))}
+    if key == "color":
+        return {"color": p.color} if p.color else None
+    if key == "temperature":
+        target = p.degrees if p.degrees is not None else p.number
+        if target is not None and 4 <= target <= 90:
+            return {"temperature": target}
+        direction = p.relative
+        if re.search(r"\b(cold|chilly|freezing)\b", text) and not re.search(r"\b(colder|cooler)\b", text):
+            direction = 1
+        elif re.search(r"\b(hot|boiling|roasting|too warm)\b", text) and not re.search(r"\bhotter\b", text):
+            direction = -1
+        if not direction:
+            return None
+        current = entity.attributes.get("temperature") or entity.attributes.get("current_temperature") or 20
+        delta = 0.5 if p.small else 1.0
+        return {"temperature": float(current) + direction * delta}
+    if key == "position":
+        return {"position": p.percent} if p.percent is not None else None
+    if key == "volume":
+        if p.percent is not None:
+            return {"volume_level": p.percent}
+        direction = p.relative or (-1 if re.search(r"\btoo loud|blasting\b", text) else 0)
+        if re.search(r"\bcan't hear\b", text):
+            direction = 1
+        if not direction:
+            return None
+        level = _pct_of(entity, "volume_level", 1.0)
+        current = level * 100 if level <= 1.0 else level
+        return {"volume_level": int(max(0, min(100, round(current + direction * (10 if p.small else 20)))))}
+    if key == "fan_speed":
+        if p.percent is not None:
+            return {"percentage": p.percent}
+        if not p.relative:
+            return None
+        current = _pct_of(entity, "percentage", 1.0)
+        return {"percentage": int(max(0, min(100, current + p.relative * step)))}
+    if key == "add_item":
+        return {"item": p.item} if p.item else None
+    if key == "get_state" and entity.domain == "binary_sensor":
+        state = binary_state(entity.device_class or entity.attributes.get("device_class"), text)
+        return {"state": state} if state else {}
+    if key == "get_state" and re.search(r"\b(locked|unlocked)\b", text):
+        return {"state": "locked" if re.search(r"\blocked\b", text) else "unlocked"}
+    return {}
+
+
+def _state_penalty(action: ActionDef, entity: Entity) -> float:
+    """Asking for what already holds is less likely than the alternative."""
+    already = {
+        "on": ("on", "playing"),
+        "off": ("off",),
+        "open": ("open",),
+        "close": ("closed",),
+        "lock": ("locked",),
+        "unlock": ("unlocked",),
+        "pause": ("paused", "idle", "off"),
+        "resume": ("playing",),
+        "vacuum": ("cleaning",),
+        "dock": ("docked",),
+    }.get(action.key, ())
+    return 0.04 if entity.state in already else 0.0
+
+
+def _group(
+    action: ActionDef,
+    entity: Entity,
+    index: HomeIndex,
+    names: Mapping[str, float],
+    scope: set[str],
+    text: str,
+    home: HomeApi,
+    slots: Mapping[str, Any],
+    floors: set[str] = frozenset(),  # type: ignore[assignment]
+) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """One entity (named) or every entity of its domain in the named area/floor ('the lights in the kitchen').
+
+    Without an area, only an explicit whole-home phrase ('all the lights', 'every light in the house') groups.
+    """
+    single = (entity.entity_id,), {"name": entity.name}
+    if names[entity.entity_id] >= 0.99:
+        return single
+    if action.key == "get_state":
+        if not _QUANTIFIER.search(text):
+            return single
+        device_class = entity.device_class or entity.attributes.get("device_class")
+        members = tuple(
+            sorted(
+                i
+                for i, e in index.entities.items()
+                if e.domain == entity.domain
+                and (e.device_class or e.attributes.get("device_class")) == device_class
+                and (not scope or e.area_id in scope)
+            )
+        )
+        q: dict[str, Any] = {"domain": entity.domain}
+        if device_class:
+            q["device_class"] = device_class
+        if scope and len(scope) == 1 and next(iter(scope)) in index.areas:
+            q["area"] = index.areas[next(iter(scope))].name
+        return members, q
+    if not scope and not (WHOLE_HOME.search(text) and _PLURAL_OR_ALL.search(text)):
+        return single
+    group = tuple(
+        sorted(
+            i
+            for i, e in index.entities.items()
+            if e.domain == entity.domain
+            and (not scope or e.area_id in scope)
+            and entity_supports(action.intent, home.entity(i) or e, slots)
+        )
+    )
+    if len(group) <= 1 and scope:
+        return single
+    out: dict[str, Any] = {"domain": entity.domain}
+    if floors and len(floors) == 1:
+        out["floor"] = index.floors[next(iter(floors))].name
+    elif scope:
+        area_names = [index.areas[a].name for a in sorted(scope) if a in index.areas]
+        if len(area_names) == 1:
+            out["area"] = area_names[0]
+    return group, out
+
+
+def _dedupe(cands: list[RankedCandidate]) -> list[RankedCandidate]:
+    seen: set[tuple[str, tuple[str, ...], str]] = set()
+    out = []
+    for c in cands:
+        key = (c.intent, c.targets, repr(sorted(c.slots.items())))
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(c)
+    return out

@@ -1,0 +1,250 @@
+"""Understanding benchmark: HA dev intent+slot accuracy, end-state agreement, SLURP iot, the request set, latency.
+
+Run: ``python benchmarks/intents_bench.py [--no-embeddings] [--llm] [--limit N]`` (or ``assistant eval intents``).
+Slots are scored as upstream's tests do: every expected slot must be present with the same value (a list of
+expected values means any of them); extra slots (e.g. the domain of a named entity) are allowed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from assistant.config import load_config  # noqa: E402
+from assistant.engines import Embedder, LanguageModel  # noqa: E402
+from assistant.messages import IntentMatch, Tier  # noqa: E402
+from assistant.nlu import Understanding, create_understanding  # noqa: E402
+from assistant.nlu.catalog import build_index  # noqa: E402
+from assistant.nlu.evaluate import check_case  # noqa: E402
+from assistant.nlu.resolve import resolve_targets  # noqa: E402
+from benchmarks.common import percentile  # noqa: E402
+from devices import create_home  # noqa: E402
+from devices.api import HomeApi  # noqa: E402
+from skills.home_control.services import WRITE_INTENTS  # noqa: E402
+
+__all__ = ["SLURP_MAP", "run"]
+
+DEFAULT_EVAL = ROOT.parent / "shared" / "data" / "eval"
+DEFAULT_HOME = ROOT / "config" / "homes" / "default.yaml"
+REQUESTS = ROOT / "tests" / "data" / "home_requests.yaml"
+
+SLURP_MAP: Mapping[str, str] = {
+    "hue_lightoff": "HassTurnOff",
+    "hue_lighton": "HassTurnOn",
+    "hue_lightup": "HassLightSet",
+    "hue_lightdim": "HassLightSet",
+    "hue_lightchange": "HassLightSet",
+    "wemo_on": "HassTurnOn",
+    "wemo_off": "HassTurnOff",
+    "cleaning": "HassVacuumStart",
+    "coffee": "HassTurnOn",
+}
+"""SLURP iot intents that have a device-intent counterpart (the rest of iot is not a device action here)."""
+
+
+def _intents_dir(data_dir: Path | None) -> Path:
+    for candidate in (data_dir, (data_dir / "intents") if data_dir else None, DEFAULT_EVAL / "intents"):
+        if candidate is not None and (candidate / "ha_intents_en.dev.jsonl").exists():
+            return candidate
+    raise FileNotFoundError("ha_intents_en.dev.jsonl not found (pass the eval data folder)")
+
+
+def _slots_ok(got: Mapping[str, Any], want: Mapping[str, Any]) -> bool:
+    for key, value in want.items():
+        have = got.get(key)
+        if isinstance(value, list):
+            if have not in [v.strip() if isinstance(v, str) else v for v in value] and have != value:
+                return False
+        elif have != value and not (isinstance(have, str) and isinstance(value, str) and have.lower() == value.lower()):
+            return False
+    return True
+
+
+def _home_for(folder: Path, fixtures: str) -> HomeApi:
+    if fixtures == "fixtures.json":
+        return create_home(file=folder / "ha_fixtures.json", adapter="simulated", data_dir=None, persist=False)
+    section = fixtures[len("local_fixtures.json[") : -1]
+    return create_home(file=folder / "ha_local_fixtures.json", adapter="simulated", data_dir=None, persist=False,
+                       section=section)  # fmt: skip
+
+
+def _states(home: HomeApi) -> dict[str, str]:
+    return {e.entity_id: e.state for e in home.entities()}
+
+
+def _end_state_agrees(folder: Path, row: Mapping[str, Any], match: IntentMatch) -> bool:
+    """Executing the prediction leaves the home as executing the gold (intent, slots) would."""
+    gold_home = _home_for(folder, row["fixtures"])
+    area = (row.get("context") or {}).get("area")
+    index = build_index(gold_home)
+    gold = resolve_targets(index, row["intent"], row["slots"], text=row["text"].lower(), speaker_area=area)
+    gold_match = IntentMatch(row["intent"], row["slots"], gold.targets)
+    pred_home = _home_for(folder, row["fixtures"])
+    _execute(gold_home, gold_match)
+    _execute(pred_home, match)
+    return _states(gold_home) == _states(pred_home)
+
+
+def _execute(home: HomeApi, match: IntentMatch) -> None:
+    from skills.api import SkillContext
+    from skills.home_control import HomeControlSkill
+
+    skill = HomeControlSkill()
+    handlers = {spec.name: getattr(skill, attr) for spec, attr in skill.intent_handlers()}
+    if match.intent in handlers and match.targets and not match.clarification:
+        handlers[match.intent](match, SkillContext("b", "", {}, {}, home=home, confirmed=True))
+
+
+def _tier_stats(latencies: Mapping[str, list[float]], counts: Counter[str]) -> dict[str, Any]:
+    total = sum(counts.values()) or 1
+    return {
+        tier: {
+            "share": round(counts[tier] / total, 4),
+            "n": counts[tier],
+            "p50_ms": round(percentile(latencies.get(tier, []), 50), 2),
+            "p95_ms": round(percentile(latencies.get(tier, []), 95), 2),
+        }
+        for tier in sorted(counts)
+    }
+
+
+def run(
+    data_dir: Path | None = None,
+    *,
+    limit: int | None = None,
+    embeddings: bool = True,
+    llm: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Evaluate the understanding engine; returns the figures as a dict."""
+    say = progress or (lambda _m: None)
+    folder = _intents_dir(data_dir)
+    cfg = load_config()
+    embedder: Embedder | None = None
+    if embeddings:
+        from assistant.embeddings import create_embedder
+
+        embedder = create_embedder(cfg.embeddings)
+    model: LanguageModel | None = None
+    if llm:
+        from assistant.llm import create_llm
+
+        model = create_llm(cfg.llm, data_dir=Path(cfg.data_dir).expanduser())
+    nlu_cfg = cfg.nlu.model_copy(update={"llm": model is not None})
+    report: dict[str, Any] = {"embeddings": embeddings, "llm": model is not None}
+
+    # -- Home Assistant dev sentences
+    rows = [json.loads(line) for line in (folder / "ha_intents_en.dev.jsonl").read_text().splitlines() if line]
+    rows = rows[:limit] if limit else rows
+    engines: dict[str, Understanding] = {}
+    latencies: dict[str, list[float]] = defaultdict(list)
+    tiers: Counter[str] = Counter()
+    correct = intent_ok = end_ok = end_n = 0
+    misses: list[dict[str, Any]] = []
+    say(f"intents: {len(rows)} HA dev sentences")
+    for n, row in enumerate(rows):
+        key = row["fixtures"]
+        if key not in engines:
+            engines[key] = create_understanding(nlu_cfg, home=_home_for(folder, key), intents=[], embedder=embedder,
+                                                llm=model)  # fmt: skip
+        started = time.perf_counter()
+        match = engines[key].recognize(
+            row["text"], conversation_id=f"ha{n}", area=(row.get("context") or {}).get("area")
+        )[0]
+        elapsed = (time.perf_counter() - started) * 1000
+        latencies[match.tier.value].append(elapsed)
+        tiers[match.tier.value] += 1
+        ok = match.intent == row["intent"] and _slots_ok(match.slots, row["slots"])
+        correct += ok
+        intent_ok += match.intent == row["intent"]
+        if not ok:
+            misses.append(
+                {"text": row["text"], "want": [row["intent"], row["slots"]], "got": [match.intent, dict(match.slots)]}
+            )
+        if row["intent"] in WRITE_INTENTS:
+            end_n += 1
+            end_ok += _end_state_agrees(folder, row, match)
+    report["ha_dev"] = {
+        "n": len(rows),
+        "intent_slot_accuracy": round(correct / max(1, len(rows)), 4),
+        "intent_accuracy": round(intent_ok / max(1, len(rows)), 4),
+        "end_state_agreement": round(end_ok / max(1, end_n), 4),
+        "end_state_n": end_n,
+        "tiers": _tier_stats(latencies, tiers),
+        "misses": misses[:20],
+    }
+
+    # -- SLURP iot subset over the default home
+    slurp_rows = [json.loads(line) for line in (folder / "slurp_test.dev.jsonl").read_text().splitlines() if line]
+    iot = [r for r in slurp_rows if r["scenario"] == "iot" and r["action"] in SLURP_MAP]
+    home = create_home(file=DEFAULT_HOME, adapter="simulated", data_dir=None, persist=False)
+    engine = create_understanding(nlu_cfg, home=home, intents=[], embedder=embedder, llm=model)
+    s_ok = s_asked = 0
+    s_tiers: Counter[str] = Counter()
+    s_lat: dict[str, list[float]] = defaultdict(list)
+    for n, r in enumerate(iot):
+        started = time.perf_counter()
+        m = engine.recognize(r["text"], conversation_id=f"s{n}", area="living_room")[0]
+        s_lat[m.tier.value].append((time.perf_counter() - started) * 1000)
+        s_tiers[m.tier.value] += 1
+        s_ok += m.intent == SLURP_MAP[r["action"]] and not m.clarification
+        s_asked += bool(m.clarification)
+    report["slurp_iot"] = {
+        "n": len(iot),
+        "intent_accuracy": round(s_ok / max(1, len(iot)), 4),
+        "asked_instead": round(s_asked / max(1, len(iot)), 4),
+        "tiers": _tier_stats(s_lat, s_tiers),
+    }
+
+    # -- our request set (end states on the default home)
+    cases = yaml.safe_load(REQUESTS.read_text())["cases"]
+
+    def make() -> tuple[Understanding, HomeApi]:
+        h = create_home(file=DEFAULT_HOME, adapter="simulated", data_dir=None, persist=False)
+        return create_understanding(nlu_cfg, home=h, intents=[], embedder=embedder, llm=model), h
+
+    outcomes = [check_case(c, make) for c in cases]
+    r_lat: dict[str, list[float]] = defaultdict(list)
+    r_tiers: Counter[str] = Counter()
+    for o in outcomes:
+        for t in o.turns:
+            for m in t.matches:
+                r_tiers[m.tier.value] += 1
+                r_lat[m.tier.value].append(t.latency_ms / max(1, len(t.matches)))
+    report["requests"] = {
+        "n": len(outcomes),
+        "pass_rate": round(sum(o.passed for o in outcomes) / max(1, len(outcomes)), 4),
+        "failed": [{"id": o.case_id, "problems": list(o.problems)} for o in outcomes if not o.passed],
+        "tiers": _tier_stats(r_lat, r_tiers),
+    }
+    report["tier_names"] = [t.value for t in Tier]
+    return report
+
+
+def main() -> None:
+    """Print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, default=None)
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--no-embeddings", action="store_true")
+    parser.add_argument("--llm", action="store_true")
+    args = parser.parse_args()
+    report = run(args.data, limit=args.limit, embeddings=not args.no_embeddings, llm=args.llm,
+                 progress=lambda m: print(m, file=sys.stderr))  # fmt: skip
+    print(json.dumps(report, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
