@@ -138,6 +138,7 @@ class Assistant:
                 workers=config.pipeline.workers,
             ),
         )
+        self.ingest_default_knowledge()
 
     # ------------------------------------------------------------------ construction
 
@@ -155,8 +156,12 @@ class Assistant:
     def ingest_default_knowledge(self) -> None:
         """Index the configured knowledge folder (incremental: unchanged files are skipped)."""
         folder = self.config.resolve_path(self.config.rag.folder)
-        if folder.is_dir():
-            self.kb.ingest_folder(folder)
+        if not folder.is_dir():
+            _log.warning("knowledge folder %s does not exist; FAQ answers only from uploads", folder)
+            return
+        for report in self.kb.ingest_folder(folder):
+            if report.error_code:
+                _log.warning("knowledge base: %s: %s", report.name, report.message)
 
     # ------------------------------------------------------------------ engines (lazy)
 
@@ -235,10 +240,10 @@ class Assistant:
         return self.pipeline.run(turn, speak=speak)
 
     def stream_text(
-        self, text: str, conversation_id: str | None = None, area: str | None = None
+        self, text: str, conversation_id: str | None = None, area: str | None = None, *, speak: bool = False
     ) -> Iterator[str | TurnResult]:
         """Yield reply tokens as they are produced (text generation), then the TurnResult."""
-        return self.pipeline.stream(Turn(text=text, conversation_id=conversation_id, area=area))
+        return self.pipeline.stream(Turn(text=text, conversation_id=conversation_id, area=area), speak=speak)
 
     def subscribe(self, callback: Callable[[PipelineEvent], None]) -> Callable[[], None]:
         """Receive every pipeline event (and home state changes); returns an unsubscribe function."""

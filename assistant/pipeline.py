@@ -25,7 +25,6 @@ from assistant.messages import (
     IntentMatch,
     Passage,
     Sentiment,
-    SentimentLabel,
     SkillResult,
     Stage,
     StateChange,
@@ -262,9 +261,7 @@ class Pipeline:
             if not text:
                 return self._finish_error(rec, text, ErrorCode.INPUT_EMPTY, transcript=transcript, speak=speak)
             if len(text) > self.options.max_text_chars:
-                return self._finish_error(
-                    rec, text[:200], ErrorCode.INPUT_TOO_LONG, transcript=transcript, speak=speak
-                )
+                return self._finish_error(rec, text[:200], ErrorCode.INPUT_TOO_LONG, transcript=transcript, speak=speak)
             return self._understand_and_act(rec, turn, text, conv, transcript, on_token=on_token, speak=speak)
         except AssistantError as exc:
             rec.emit(EventType.ERROR, data={"code": exc.code.value, "message": exc.message})
@@ -338,12 +335,12 @@ class Pipeline:
         rec.emit(EventType.INTENT_START, Stage.NLU, data={"text": text})
         started = rec.total_ms()
         matches = self.understanding.recognize(text, conversation_id=conversation_id, area=turn.area)
-        rec.emit(
-            EventType.INTENT_END,
-            Stage.NLU,
-            duration_ms=rec.total_ms() - started,
-            data={"matches": [_match_summary(m) for m in matches]},
-        )
+        nlu_data: dict[str, Any] = {"matches": [_match_summary(m) for m in matches]}
+        last_trace = getattr(self.understanding, "last_trace", None)
+        trace = last_trace(conversation_id) if callable(last_trace) else None
+        if trace is not None and hasattr(trace, "as_dict"):
+            nlu_data["trace"] = trace.as_dict()
+        rec.emit(EventType.INTENT_END, Stage.NLU, duration_ms=rec.total_ms() - started, data=nlu_data)
         sentiment = sentiment_future.result() if sentiment_future else None
 
         started = rec.total_ms()
@@ -374,12 +371,16 @@ class Pipeline:
             recent = self.store.recent(conversation_id, 5)
             outcome = self.policy.apply(text=text, sentiment=sentiment, matches=matches, result=combined, recent=recent)
             reply, rule = outcome.reply, outcome.rule
-        rec.emit(EventType.REPLY_END, Stage.REPLY, duration_ms=rec.total_ms() - started, data={"reply": reply, "rule": rule})
+        rec.emit(
+            EventType.REPLY_END, Stage.REPLY, duration_ms=rec.total_ms() - started, data={"reply": reply, "rule": rule}
+        )
 
         audio = self._speak(reply, rec) if speak else None
         actions = tuple(a for r in results for a in r.actions)
         changes = tuple(
-            StateChange(entity_id=a.entity_id, old_state=before.get(a.entity_id), new_state=a.new_state, source="action")
+            StateChange(
+                entity_id=a.entity_id, old_state=before.get(a.entity_id), new_state=a.new_state, source="action"
+            )
             for a in actions
             if a.success and a.new_state is not None
         )
@@ -387,7 +388,7 @@ class Pipeline:
         rec.timings_ms["total"] = rec.total_ms()
         error = combined.error_code if not combined.success else None
         rec.emit(EventType.RUN_END, data={"error": error})
-        result = TurnResult(
+        turn_result = TurnResult(
             turn_id=rec.run_id,
             conversation_id=conversation_id,
             text=text,
@@ -405,8 +406,8 @@ class Pipeline:
             events=tuple(rec.events),
             audio=audio,
         )
-        self.store.save_turn(result, policy_rule=rule)
-        return result
+        self.store.save_turn(turn_result, policy_rule=rule)
+        return turn_result
 
     def _analyze(self, text: str, rec: RunRecorder) -> Sentiment | None:
         assert self.sentiment is not None
@@ -575,7 +576,9 @@ def _match_summary(match: IntentMatch) -> dict[str, Any]:
         "tier": match.tier.value,
         "confidence": round(match.confidence, 4),
         "targets": list(match.targets),
-        "slots": {k: v if isinstance(v, str | int | float | bool) or v is None else str(v) for k, v in match.slots.items()},
+        "slots": {
+            k: v if isinstance(v, str | int | float | bool) or v is None else str(v) for k, v in match.slots.items()
+        },
         "alternatives": [
             {"intent": c.intent, "targets": list(c.targets), "score": round(c.score, 4), "description": c.description}
             for c in match.alternatives[:5]
@@ -607,4 +610,3 @@ def _combine(results: Sequence[SkillResult]) -> SkillResult:
         needs_confirmation=any(r.needs_confirmation for r in results),
         citations=citations,
     )
-

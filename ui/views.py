@@ -1,0 +1,794 @@
+"""View models: turn engine data (turn results, stored turns, entities, documents) into what the widgets show.
+
+Pure formatting, no engine calls and no Gradio import, so every function here is unit-tested with plain values.
+All HTML is built from escaped text and inline SVG (no scripts, no external resources).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "STAGE_ORDER",
+    "ActionRow",
+    "ControlPlan",
+    "TraceView",
+    "area_choices",
+    "chat_history_from_turns",
+    "citations_markdown",
+    "conversation_choices",
+    "dashboard_html",
+    "documents_rows",
+    "entity_choices",
+    "entity_state_text",
+    "format_error",
+    "format_reply",
+    "history_rows",
+    "latency_svg",
+    "passages_markdown",
+    "plan_controls",
+    "sentiment_rows",
+    "settings_markdown",
+    "skills_markdown",
+    "slider_service",
+    "trace_html",
+    "turn_choices",
+]
+
+STAGE_ORDER: tuple[str, ...] = ("asr", "sentiment", "nlu", "dialogue", "skill", "reply", "tts")
+"""Pipeline stages in run order (``assistant.messages.Stage`` values)."""
+
+_ERROR_HINTS: dict[str, str] = {
+    "asr-no-speech": "No speech was heard in the recording.",
+    "asr-low-confidence": "The recording was unclear; please repeat.",
+    "asr-unreadable-audio": "The audio file could not be read.",
+    "asr-too-long": "The recording is too long.",
+    "nlu-no-match": "The request was not understood.",
+    "device-unavailable": "The device did not respond.",
+    "device-not-confirmed": "The action needs a confirmation.",
+    "llm-unavailable": "No language model is available.",
+    "input-too-long": "The message is too long.",
+    "input-empty": "The message is empty.",
+}
+
+
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    """Read a field from a dataclass/record or a mapping alike."""
+    if isinstance(obj, Mapping):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def _esc(value: Any) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _value(obj: Any) -> Any:
+    """An enum's value, else the object."""
+    return getattr(obj, "value", obj)
+
+
+# ---------------------------------------------------------------------------------------------- chat
+
+
+def format_error(code: str | None, message: str = "") -> str:
+    """A one-line error notice with its stable code."""
+    if not code:
+        return ""
+    text = message or _ERROR_HINTS.get(code, "")
+    return f"⚠ {text} (error: `{code}`)".replace("  ", " ").strip() if text else f"⚠ error: `{code}`"
+
+
+def citations_markdown(citations: Sequence[Any]) -> str:
+    """'Cited passages:' lines for knowledge-base citations (title or document, chunk and score)."""
+    if not citations:
+        return ""
+    lines = ["**Cited passages:**"]
+    seen: set[tuple[str, Any]] = set()
+    for p in citations:
+        doc = _get(p, "document_id") or _get(p, "document") or ""
+        title = _get(p, "title") or doc
+        chunk = _get(p, "chunk_index", None)
+        if chunk is None:
+            chunk = _get(p, "chunk", None)
+        key = (str(doc), chunk)
+        if key in seen:
+            continue
+        seen.add(key)
+        score = _get(p, "score", None)
+        score_txt = f" — score {float(score):.2f}" if isinstance(score, int | float) else ""
+        chunk_txt = f", passage {chunk}" if chunk is not None and chunk != "" else ""
+        name = f"{title} ({doc})" if doc and title != doc else str(title)
+        lines.append(f"- [{len(seen)}] {name}{chunk_txt}{score_txt}")
+    return "\n".join(lines)
+
+
+def format_reply(result: Any) -> str:
+    """The assistant's chat message for a turn: reply, sources, error notice and the heard transcript."""
+    parts: list[str] = []
+    transcript = _get(result, "transcript")
+    if transcript is not None and _get(transcript, "text"):
+        conf = _get(transcript, "confidence")
+        conf_txt = f" (ASR confidence {float(conf):.2f})" if isinstance(conf, int | float) else ""
+        parts.append(f"*Heard:* “{_get(transcript, 'text')}”{conf_txt}")
+    reply = _get(result, "reply") or ""
+    parts.append(reply)
+    cites = citations_markdown(_get(result, "citations") or ())
+    if cites:
+        parts.append(cites)
+    error = _get(result, "error")
+    if error:
+        parts.append(format_error(str(error)))
+    return "\n\n".join(p for p in parts if p)
+
+
+def chat_history_from_turns(turns: Iterable[Any]) -> list[dict[str, str]]:
+    """Chatbot messages (Gradio 'messages' format) for stored turns."""
+    messages: list[dict[str, str]] = []
+    for t in turns:
+        user = _get(t, "user_text") or _get(t, "transcript") or ""
+        if _get(t, "input_kind") == "audio":
+            user = f"(voice) {user}"
+        messages.append({"role": "user", "content": user})
+        reply = _get(t, "reply") or ""
+        cites = citations_markdown(_get(t, "citations") or ())
+        err = _get(t, "error_code")
+        body = "\n\n".join(p for p in (reply, cites, format_error(err) if err else "") if p)
+        messages.append({"role": "assistant", "content": body})
+    return messages
+
+
+def conversation_choices(summaries: Iterable[Any]) -> list[tuple[str, str]]:
+    """(label, id) pairs for the conversation switcher, newest first as given."""
+    out: list[tuple[str, str]] = []
+    for s in summaries:
+        title = _get(s, "title") or _get(s, "last_text") or "(empty)"
+        when = _get(s, "updated_at")
+        when_txt = when.strftime("%Y-%m-%d %H:%M") if hasattr(when, "strftime") else ""
+        count = _get(s, "turn_count")
+        count_txt = f" · {count} turn{'s' if count != 1 else ''}" if isinstance(count, int) else ""
+        label = f"{_short(str(title), 40)} ({when_txt}{count_txt})" if when_txt else f"{_short(str(title), 40)}"
+        out.append((label, str(_get(s, "id"))))
+    return out
+
+
+def turn_choices(turns: Iterable[Any]) -> list[tuple[str, str]]:
+    """(label, turn id) pairs for the trace's turn selector."""
+    return [
+        (f"#{_get(t, 'seq', i + 1)} {_short(_get(t, 'user_text') or '', 50)}", str(_get(t, "id")))
+        for i, t in enumerate(turns)
+    ]
+
+
+def area_choices(areas: Iterable[Any], floors: Iterable[Any] = ()) -> list[tuple[str, str]]:
+    """(label, area id) pairs for the room selector: 'Kitchen (Ground floor)'; first entry = no room."""
+    floor_names = {_get(f, "id"): _get(f, "name") for f in floors}
+    out: list[tuple[str, str]] = [("(no room)", "")]
+    for a in sorted(areas, key=lambda a: str(_get(a, "name")).casefold()):
+        floor = floor_names.get(_get(a, "floor_id"))
+        label = f"{_get(a, 'name')} ({floor})" if floor else str(_get(a, "name"))
+        out.append((label, str(_get(a, "id"))))
+    return out
+
+
+def _short(text: str, n: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+# ---------------------------------------------------------------------------------------------- dashboard
+
+
+def entity_state_text(entity: Any) -> str:
+    """State plus the attributes people look at (brightness %, position, temperatures, volume)."""
+    state = str(_get(entity, "state", ""))
+    attrs: Mapping[str, Any] = _get(entity, "attributes") or {}
+    bits: list[str] = []
+    unit = attrs.get("unit_of_measurement")
+    if unit and state not in ("unknown", "unavailable"):
+        state = f"{state} {unit}"
+    bright = attrs.get("brightness")
+    if isinstance(bright, int | float) and state == "on":
+        bits.append(f"{round(float(bright) / 255 * 100)}%")
+    pos = attrs.get("current_position")
+    if isinstance(pos, int | float):
+        bits.append(f"position {int(pos)}%")
+    target = attrs.get("temperature")
+    current = attrs.get("current_temperature")
+    if isinstance(current, int | float):
+        bits.append(f"now {current}°")
+    if isinstance(target, int | float):
+        bits.append(f"target {target}°")
+    vol = attrs.get("volume_level")
+    if isinstance(vol, int | float):
+        bits.append(f"volume {round(float(vol) * 100)}%")
+    pct = attrs.get("percentage")
+    if isinstance(pct, int | float) and _domain(entity) == "fan":
+        bits.append(f"speed {int(pct)}%")
+    return f"{state} · {', '.join(bits)}" if bits else state
+
+
+def _domain(entity: Any) -> str:
+    return str(_get(entity, "entity_id", "")).split(".", 1)[0]
+
+
+_ON_STATES = frozenset({"on", "open", "opening", "unlocked", "playing", "heat", "cool", "heat_cool", "auto", "home"})
+_ALERT_STATES = frozenset({"unavailable", "unknown", "jammed", "problem", "triggered"})
+
+
+def _state_class(state: str) -> str:
+    if state in _ALERT_STATES:
+        return "alert"
+    return "on" if state in _ON_STATES else "off"
+
+
+def dashboard_html(
+    entities: Iterable[Any], areas: Iterable[Any], floors: Iterable[Any], *, highlight: Iterable[str] = ()
+) -> str:
+    """Devices grouped by floor, then area, with live state; ``highlight`` marks recently changed entities."""
+    floors = list(floors)
+    areas = list(areas)
+    marked = set(highlight)
+    area_by_id = {_get(a, "id"): a for a in areas}
+    by_area: dict[str | None, list[Any]] = {}
+    for e in entities:
+        aid = _get(e, "area_id")
+        by_area.setdefault(aid if aid in area_by_id else None, []).append(e)
+
+    def floor_key(f: Any) -> tuple[int, str]:
+        level = _get(f, "level")
+        return (level if isinstance(level, int) else 999, str(_get(f, "name")))
+
+    groups: list[tuple[str, list[Any]]] = []
+    for f in sorted(floors, key=floor_key):
+        groups.append((str(_get(f, "name")), [a for a in areas if _get(a, "floor_id") == _get(f, "id")]))
+    floor_ids = {_get(f, "id") for f in floors}
+    no_floor = [a for a in areas if _get(a, "floor_id") not in floor_ids]
+    if no_floor:
+        groups.append(("Other areas" if floors else "Areas", no_floor))
+
+    parts = ['<div class="home-dashboard">']
+    for floor_name, floor_areas in groups:
+        cards = [_area_card(str(_get(a, "name")), by_area.get(_get(a, "id"), []), marked) for a in floor_areas]
+        cards = [c for c in cards if c]
+        if not cards:
+            continue
+        parts.append(f'<section class="floor"><h3>{_esc(floor_name)}</h3><div class="areas">{"".join(cards)}</div>')
+        parts.append("</section>")
+    unassigned = by_area.get(None, [])
+    if unassigned:
+        card = _area_card("No area", unassigned, marked)
+        parts.append(f'<section class="floor"><h3>Unassigned</h3><div class="areas">{card}</div></section>')
+    if len(parts) == 1:
+        parts.append("<p>No devices in this home.</p>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _area_card(name: str, entities: list[Any], marked: set[str]) -> str:
+    if not entities:
+        return ""
+    rows = []
+    for e in sorted(entities, key=lambda e: (_domain(e), str(_get(e, "name")).casefold())):
+        eid = str(_get(e, "entity_id"))
+        state = str(_get(e, "state", ""))
+        cls = "entity changed" if eid in marked else "entity"
+        rows.append(
+            f'<tr class="{cls}" data-entity="{_esc(eid)}"><td class="name">{_esc(_get(e, "name"))}'
+            f'<div class="eid">{_esc(eid)}</div></td>'
+            f'<td><span class="state {_state_class(state)}" data-state="{_esc(state)}">'
+            f"{_esc(entity_state_text(e))}</span></td></tr>"
+        )
+    return f'<div class="area-card"><h4>{_esc(name)}</h4><table>{"".join(rows)}</table></div>'
+
+
+def entity_choices(entities: Iterable[Any], areas: Iterable[Any] = ()) -> list[tuple[str, str]]:
+    """(label, entity id) pairs of controllable entities: 'Kitchen · Kitchen Light'."""
+    names = {_get(a, "id"): _get(a, "name") for a in areas}
+    out: list[tuple[str, str]] = []
+    for e in entities:
+        if not _get(e, "services"):
+            continue
+        area = names.get(_get(e, "area_id"))
+        label = f"{area} · {_get(e, 'name')}" if area else str(_get(e, "name"))
+        out.append((label, str(_get(e, "entity_id"))))
+    return sorted(out, key=lambda p: p[0].casefold())
+
+
+@dataclass(frozen=True, slots=True)
+class ControlPlan:
+    """Which dashboard controls an entity gets, with their current values and the services they call."""
+
+    entity_id: str
+    """The entity."""
+    buttons: tuple[tuple[str, str], ...] = ()
+    """(label, 'domain.service') for parameterless actions (on/off, open/close, lock/unlock, toggle ...)."""
+    brightness: float | None = None
+    """Current brightness % when the light supports brightness."""
+    position: float | None = None
+    """Current position % for covers and valves that can be positioned."""
+    position_service: str = ""
+    """'cover.set_cover_position' or 'valve.set_valve_position'."""
+    temperature: float | None = None
+    """Target temperature for climate entities."""
+    temperature_range: tuple[float, float] = (7.0, 35.0)
+    """min/max target temperature."""
+    volume: float | None = None
+    """Volume % for media players."""
+    fan_speed: float | None = None
+    """Fan percentage."""
+
+
+_BUTTON_LABELS: dict[str, str] = {
+    "turn_on": "Turn on",
+    "turn_off": "Turn off",
+    "toggle": "Toggle",
+    "open_cover": "Open",
+    "close_cover": "Close",
+    "stop_cover": "Stop",
+    "open_valve": "Open",
+    "close_valve": "Close",
+    "lock": "Lock",
+    "unlock": "Unlock",
+    "open": "Open latch",
+    "media_play_pause": "Play/Pause",
+    "media_next_track": "Next",
+    "start": "Start",
+    "return_to_base": "Dock",
+    "alarm_arm_away": "Arm away",
+    "alarm_arm_home": "Arm home",
+    "alarm_disarm": "Disarm",
+    "press": "Press",
+}
+
+
+def plan_controls(entity: Any) -> ControlPlan:
+    """The controls for one entity, from its supported services and current attributes."""
+    eid = str(_get(entity, "entity_id"))
+    domain = _domain(entity)
+    services = {str(s) for s in (_get(entity, "services") or ())}
+    attrs: Mapping[str, Any] = _get(entity, "attributes") or {}
+    buttons = tuple(
+        (label, f"{domain}.{svc}") for svc, label in _BUTTON_LABELS.items() if f"{domain}.{svc}" in services
+    )
+    brightness = position = temperature = volume = fan = None
+    position_service = ""
+    t_range = (7.0, 35.0)
+    if domain == "light" and "light.turn_on" in services and _light_dims(attrs):
+        raw = attrs.get("brightness")
+        on = str(_get(entity, "state")) == "on"
+        brightness = round(float(raw) / 255 * 100) if isinstance(raw, int | float) and on else (100.0 if on else 0.0)
+    for svc in ("cover.set_cover_position", "valve.set_valve_position"):
+        if svc in services:
+            pos = attrs.get("current_position")
+            position = float(pos) if isinstance(pos, int | float) else 0.0
+            position_service = svc
+    if "climate.set_temperature" in services:
+        target = attrs.get("temperature")
+        temperature = float(target) if isinstance(target, int | float) else 20.0
+        lo, hi = attrs.get("min_temp"), attrs.get("max_temp")
+        if isinstance(lo, int | float) and isinstance(hi, int | float) and lo < hi:
+            t_range = (float(lo), float(hi))
+    if "media_player.volume_set" in services:
+        vol = attrs.get("volume_level")
+        volume = round(float(vol) * 100) if isinstance(vol, int | float) else 0.0
+    if "fan.set_percentage" in services:
+        pct = attrs.get("percentage")
+        fan = float(pct) if isinstance(pct, int | float) else 0.0
+    return ControlPlan(
+        entity_id=eid,
+        buttons=buttons,
+        brightness=brightness,
+        position=position,
+        position_service=position_service,
+        temperature=temperature,
+        temperature_range=t_range,
+        volume=volume,
+        fan_speed=fan,
+    )
+
+
+def slider_service(plan: ControlPlan, kind: str, value: float) -> tuple[str, dict[str, Any]]:
+    """The service call for a slider: brightness, position, temperature, volume (0..100 %) or fan speed."""
+    if kind == "brightness":
+        return "light.turn_on", {"brightness_pct": round(value)}
+    if kind == "position":
+        return plan.position_service, {"position": round(value)}
+    if kind == "temperature":
+        return "climate.set_temperature", {"temperature": float(value)}
+    if kind == "volume":
+        return "media_player.volume_set", {"volume_level": round(float(value) / 100, 2)}
+    if kind == "fan":
+        return "fan.set_percentage", {"percentage": round(value)}
+    raise ValueError(f"unknown control {kind!r}")
+
+
+def _light_dims(attrs: Mapping[str, Any]) -> bool:
+    modes = attrs.get("supported_color_modes")
+    if modes is None:
+        return True
+    modes_set = {str(m).lower() for m in (modes if isinstance(modes, list | tuple | set | frozenset) else [modes])}
+    return bool(modes_set - {"onoff", "unknown"})
+
+
+# ---------------------------------------------------------------------------------------------- trace
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRow:
+    """One action line of the trace."""
+
+    entity_id: str
+    """Target entity."""
+    service: str
+    """Service called."""
+    data: Mapping[str, Any] = field(default_factory=dict)
+    """Service data."""
+    success: bool = False
+    """Adapter confirmed."""
+    error_code: str | None = None
+    """Error code on failure."""
+    confirmed_by_user: bool = False
+    """Ran after a confirmation."""
+    new_state: Any = None
+    """State after the action."""
+
+
+@dataclass(frozen=True, slots=True)
+class TraceView:
+    """Everything the trace tab shows for one turn, from a live TurnResult or a stored turn."""
+
+    turn_id: str
+    """Turn id."""
+    text: str
+    """User text (typed or transcribed)."""
+    reply: str
+    """Assistant reply."""
+    input_kind: str = "text"
+    """'text' or 'audio'."""
+    transcript: str | None = None
+    """ASR text."""
+    asr_confidence: float | None = None
+    """ASR confidence 0..1."""
+    sentiment_label: str | None = None
+    """negative / neutral / positive."""
+    sentiment_score: float | None = None
+    """Polarity."""
+    sentiment_signals: tuple[str, ...] = ()
+    """Reasons."""
+    intent: str | None = None
+    """Intent name."""
+    tier: str | None = None
+    """Understanding tier."""
+    confidence: float | None = None
+    """Intent confidence."""
+    slots: Mapping[str, Any] = field(default_factory=dict)
+    """Slots."""
+    targets: tuple[str, ...] = ()
+    """Target entities."""
+    candidates: tuple[tuple[str, float], ...] = ()
+    """(description, score) alternatives."""
+    actions: tuple[ActionRow, ...] = ()
+    """Device actions."""
+    timings_ms: Mapping[str, float] = field(default_factory=dict)
+    """Per-stage milliseconds."""
+    error: str | None = None
+    """Error code."""
+    skill_id: str | None = None
+    """Skill."""
+    needs_confirmation: bool = False
+    """The reply asked yes/no."""
+
+    @classmethod
+    def from_result(cls, result: Any) -> TraceView:
+        """From a live ``TurnResult``."""
+        intent = _get(result, "intent")
+        sentiment = _get(result, "sentiment")
+        transcript = _get(result, "transcript")
+        return cls(
+            turn_id=str(_get(result, "turn_id", "")),
+            text=str(_get(result, "text", "")),
+            reply=str(_get(result, "reply", "")),
+            input_kind="audio" if transcript is not None else "text",
+            transcript=_get(transcript, "text") if transcript is not None else None,
+            asr_confidence=_get(transcript, "confidence") if transcript is not None else None,
+            sentiment_label=str(_value(_get(sentiment, "label"))) if sentiment is not None else None,
+            sentiment_score=_get(sentiment, "score") if sentiment is not None else None,
+            sentiment_signals=tuple(_get(sentiment, "signals") or ()) if sentiment is not None else (),
+            intent=_get(intent, "intent") if intent is not None else None,
+            tier=str(_value(_get(intent, "tier"))) if intent is not None else None,
+            confidence=_get(intent, "confidence") if intent is not None else None,
+            slots=dict(_get(intent, "slots") or {}) if intent is not None else {},
+            targets=tuple(_get(intent, "targets") or ()) if intent is not None else (),
+            candidates=_candidates(_get(intent, "alternatives") or ()) if intent is not None else (),
+            actions=tuple(_action_row(a) for a in _get(result, "actions") or ()),
+            timings_ms={str(k): float(v) for k, v in (_get(result, "timings_ms") or {}).items()},
+            error=_get(result, "error"),
+            skill_id=_get(result, "skill_id"),
+            needs_confirmation=bool(_get(result, "needs_confirmation", False)),
+        )
+
+    @classmethod
+    def from_stored(cls, turn: Any) -> TraceView:
+        """From a stored turn (``assistant.store.records.StoredTurn``)."""
+        label = _get(turn, "sentiment_label")
+        return cls(
+            turn_id=str(_get(turn, "id", "")),
+            text=str(_get(turn, "user_text", "")),
+            reply=str(_get(turn, "reply", "")),
+            input_kind=str(_get(turn, "input_kind", "text") or "text"),
+            transcript=_get(turn, "transcript"),
+            asr_confidence=_get(turn, "asr_confidence"),
+            sentiment_label=str(label) if label else None,
+            sentiment_score=_get(turn, "sentiment_score"),
+            sentiment_signals=tuple(str(s) for s in _get(turn, "sentiment_signals") or ()),
+            intent=_get(turn, "intent"),
+            tier=_get(turn, "tier"),
+            confidence=_get(turn, "confidence"),
+            slots=dict(_get(turn, "slots") or {}),
+            targets=tuple(str(t) for t in _get(turn, "targets") or ()),
+            candidates=_candidates(_get(turn, "alternatives") or ()),
+            actions=tuple(_action_row(a) for a in _get(turn, "actions") or ()),
+            timings_ms={str(k): float(v) for k, v in (_get(turn, "timings") or {}).items() if _is_num(v)},
+            error=_get(turn, "error_code"),
+            skill_id=_get(turn, "skill_id"),
+            needs_confirmation=bool(_get(turn, "needs_confirmation", False)),
+        )
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _candidates(alts: Iterable[Any]) -> tuple[tuple[str, float], ...]:
+    out: list[tuple[str, float]] = []
+    for c in alts:
+        desc = _get(c, "description") or _get(c, "intent") or str(c)
+        targets = _get(c, "targets") or ()
+        if targets and not _get(c, "description"):
+            desc = f"{desc} → {', '.join(str(t) for t in targets)}"
+        score = _get(c, "score", 0.0)
+        out.append((str(desc), float(score) if _is_num(score) else 0.0))
+    return tuple(out)
+
+
+def _action_row(a: Any) -> ActionRow:
+    return ActionRow(
+        entity_id=str(_get(a, "entity_id", "")),
+        service=str(_get(a, "service", "")),
+        data=dict(_get(a, "data") or {}),
+        success=bool(_get(a, "success", False)),
+        error_code=_get(a, "error_code"),
+        confirmed_by_user=bool(_get(a, "confirmed_by_user", False)),
+        new_state=_get(a, "new_state"),
+    )
+
+
+def latency_svg(timings_ms: Mapping[str, float], *, width: int = 520, bar_height: int = 18) -> str:
+    """A horizontal bar per pipeline stage (stage order, then others; 'total' as a caption), inline SVG."""
+    stages = [s for s in STAGE_ORDER if s in timings_ms]
+    stages += sorted(k for k in timings_ms if k not in STAGE_ORDER and k != "total")
+    if not stages:
+        return '<p class="latency-empty">No timings recorded.</p>'
+    peak = max(max(float(timings_ms[s]) for s in stages), 1e-9)
+    label_w, value_w = 80, 80
+    bar_w = width - label_w - value_w
+    gap = 6
+    height = len(stages) * (bar_height + gap) + gap
+    rows = []
+    for i, stage in enumerate(stages):
+        ms = float(timings_ms[stage])
+        y = gap + i * (bar_height + gap)
+        w = max(1.0, bar_w * ms / peak)
+        rows.append(
+            f'<g class="bar" data-stage="{_esc(stage)}"><text x="{label_w - 6}" y="{y + bar_height - 5}" '
+            f'text-anchor="end" font-size="12">{_esc(stage)}</text>'
+            f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_height}" rx="3" fill="#3b82f6"/>'
+            f'<text x="{label_w + w + 6:.1f}" y="{y + bar_height - 5}" font-size="12">{ms:.1f} ms</text></g>'
+        )
+    total = timings_ms.get("total")
+    caption = f"<figcaption>Total: {float(total):.1f} ms</figcaption>" if isinstance(total, int | float) else ""
+    return (
+        f'<figure class="latency"><svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Per-stage latency" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">{"".join(rows)}</svg>{caption}</figure>'
+    )
+
+
+def _fmt_num(v: Any, digits: int = 2) -> str:
+    return f"{float(v):.{digits}f}" if _is_num(v) else "—"
+
+
+def trace_html(view: TraceView | None) -> str:
+    """The trace tab's body for one turn."""
+    if view is None:
+        return "<p>No turn selected yet. Send a message in the Chat tab.</p>"
+    rows: list[tuple[str, str]] = [("Request", _esc(view.text)), ("Reply", _esc(view.reply))]
+    if view.input_kind == "audio" or view.transcript is not None:
+        rows.append(("Transcript", f"{_esc(view.transcript or '')} (ASR confidence {_fmt_num(view.asr_confidence)})"))
+    if view.sentiment_label:
+        sig = f" — {_esc(', '.join(view.sentiment_signals))}" if view.sentiment_signals else ""
+        rows.append(("Sentiment", f"{_esc(view.sentiment_label)} ({_fmt_num(view.sentiment_score)}){sig}"))
+    tier = f"tier <b>{_esc(view.tier or '—')}</b>"
+    rows.append(("Intent", f"{_esc(view.intent or '—')} · {tier} · confidence {_fmt_num(view.confidence)}"))
+    if view.slots:
+        rows.append(("Slots", _esc(json.dumps(dict(view.slots), ensure_ascii=False, default=str))))
+    if view.targets:
+        rows.append(("Targets", _esc(", ".join(view.targets))))
+    if view.skill_id:
+        rows.append(("Skill", _esc(view.skill_id)))
+    if view.needs_confirmation:
+        rows.append(("Waiting", "for a yes/no confirmation"))
+    if view.error:
+        rows.append(("Error", f'<span class="err">{_esc(view.error)}</span>'))
+    table = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
+    parts = [f'<div class="trace" data-turn="{_esc(view.turn_id)}"><table class="kv">{table}</table>']
+    if view.candidates:
+        items = "".join(f"<li>{_esc(d)} — {s:.2f}</li>" for d, s in view.candidates)
+        parts.append(f"<h4>Candidates</h4><ol class='candidates'>{items}</ol>")
+    if view.actions:
+        arows = []
+        for a in view.actions:
+            status = "✔ ok" if a.success else f"✘ {_esc(a.error_code or 'failed')}"
+            conf = " (confirmed)" if a.confirmed_by_user else ""
+            new = _get(a.new_state, "state") if a.new_state is not None else None
+            arows.append(
+                f"<tr><td>{_esc(a.service)}</td><td>{_esc(a.entity_id)}</td>"
+                f"<td>{_esc(json.dumps(dict(a.data), default=str)) if a.data else ''}</td>"
+                f"<td>{status}{conf}</td><td>{_esc(new) if new is not None else ''}</td></tr>"
+            )
+        parts.append(
+            "<h4>Actions</h4><table class='actions'><tr><th>Service</th><th>Entity</th><th>Data</th>"
+            f"<th>Adapter result</th><th>New state</th></tr>{''.join(arows)}</table>"
+        )
+    parts.append("<h4>Latency per stage</h4>")
+    parts.append(latency_svg(view.timings_ms))
+    parts.append("</div>")
+    return "".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------- knowledge base
+
+
+def documents_rows(documents: Iterable[Any]) -> list[list[Any]]:
+    """Table rows: name, title, chunks, size, updated, id."""
+    rows = []
+    for d in documents:
+        when = _get(d, "updated_at")
+        rows.append(
+            [
+                _get(d, "name"),
+                _get(d, "title") or "",
+                int(_get(d, "chunk_count", 0) or 0),
+                _human_size(_get(d, "size_bytes")),
+                when.strftime("%Y-%m-%d %H:%M") if hasattr(when, "strftime") else str(when or ""),
+                str(_get(d, "id")),
+            ]
+        )
+    return rows
+
+
+_MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_{}[]()#+-!|<>~"})
+
+
+def _md_escape(text: str) -> str:
+    """Show text literally inside Markdown (document text is data, never markup)."""
+    return text.translate(_MD_SPECIAL)
+
+
+def _human_size(n: Any) -> str:
+    if not _is_num(n):
+        return ""
+    size = float(n)
+    for unit in ("B", "KB", "MB"):
+        if size < 1024:
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GB"
+
+
+def passages_markdown(passages: Sequence[Any]) -> str:
+    """Retrieved passages with their scores, best first."""
+    if not passages:
+        return "_No passage matched._"
+    out = []
+    for i, p in enumerate(passages, 1):
+        title = _get(p, "title") or _get(p, "document_id")
+        text = _md_escape(_short(str(_get(p, "text", "")), 600))
+        score = float(_get(p, "score", 0.0))
+        out.append(f"**{i}. {title}** — passage {_get(p, 'chunk_index', 0)}, score **{score:.3f}**\n\n> {text}")
+    return "\n\n".join(out)
+
+
+# ---------------------------------------------------------------------------------------------- history
+
+
+def history_rows(turns: Iterable[Any]) -> list[list[Any]]:
+    """Search results: time, conversation, user text, reply, intent, sentiment, error."""
+    rows = []
+    for t in turns:
+        when = _get(t, "created_at")
+        score = _get(t, "sentiment_score")
+        rows.append(
+            [
+                when.strftime("%Y-%m-%d %H:%M:%S") if hasattr(when, "strftime") else str(when or ""),
+                str(_get(t, "conversation_id", ""))[:8],
+                _get(t, "user_text") or "",
+                _short(str(_get(t, "reply") or ""), 120),
+                _get(t, "intent") or "",
+                f"{_get(t, 'sentiment_label') or ''} {float(score):+.2f}".strip() if _is_num(score) else "",
+                _get(t, "error_code") or "",
+            ]
+        )
+    return rows
+
+
+def sentiment_rows(points: Iterable[Any]) -> list[dict[str, Any]]:
+    """Records for the sentiment-over-time plot: turn number, score, label."""
+    out = []
+    for p in points:
+        if isinstance(p, tuple) and not hasattr(p, "_fields"):
+            seq, score, label = p[0], p[-2], p[-1]
+        else:
+            seq, score, label = _get(p, "seq"), _get(p, "score"), _get(p, "label")
+        out.append({"turn": int(seq), "score": float(score), "label": str(label)})
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- skills, settings
+
+
+def skills_markdown(skills: Mapping[str, Any], errors: Sequence[Any] = ()) -> str:
+    """Installed skills with their intents and example sentences, then load errors."""
+    parts: list[str] = []
+    for sid in sorted(skills):
+        skill = skills[sid]
+        desc = getattr(skill, "description", "") or ""
+        perms = sorted(str(_value(p)) for p in getattr(skill, "permissions", ()) or ())
+        perm_txt = f" · permissions: {', '.join(perms)}" if perms else ""
+        parts.append(f"### {sid}\n{desc}{perm_txt}")
+        handlers = getattr(skill, "intent_handlers", None)
+        specs = [spec for spec, _name in handlers()] if callable(handlers) else []
+        for spec in specs:
+            risk = str(_value(getattr(spec, "risk", "normal")))
+            risk_txt = " ⚠ sensitive" if risk == "sensitive" else ""
+            examples = list(getattr(spec, "examples", ()) or ())[:4]
+            ex = "; ".join(f"“{e}”" for e in examples) if examples else "_(templates only)_"
+            parts.append(f"- **{spec.name}**{risk_txt}: {ex}")
+    if not parts:
+        parts.append("_No skills installed._")
+    if errors:
+        parts.append("### Load errors")
+        for err in errors:
+            sid = _get(err, "skill_id") or _get(err, "source") or _get(err, "name") or ""
+            code = _get(err, "code")
+            msg = _get(err, "message") or str(err)
+            code_txt = f" (`{_value(code)}`)" if code else ""
+            parts.append(f"- ✘ **{sid}**{code_txt}: {msg}" if sid else f"- ✘ {msg}{code_txt}")
+    return "\n\n".join(parts)
+
+
+def settings_markdown(description: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> str:
+    """The read-only settings table."""
+    labels = {
+        "data_dir": "Data directory",
+        "home_file": "Home file",
+        "adapter": "Home adapter",
+        "asr_model": "Speech recognition model",
+        "asr_device": "Speech recognition device",
+        "llm": "Language model",
+        "embeddings": "Embeddings model",
+        "sentiment": "Sentiment engine",
+        "tts": "Speech synthesis",
+        "skills": "Skills",
+        "entities": "Entities",
+    }
+    rows = ["| Setting | Value |", "|---|---|"]
+    merged = {**dict(description), **dict(extra or {})}
+    for key, value in merged.items():
+        text = ", ".join(str(v) for v in value) if isinstance(value, list | tuple) else str(value)
+        rows.append(f"| {labels.get(key, key)} | `{text.replace('|', '/')}` |")
+    return "\n".join(rows)
