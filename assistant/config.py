@@ -148,6 +148,8 @@ class SentimentConfig(_Section):
     """Hybrid engine: weight of the embedding head against VADER (conversational patterns are added on top)."""
     neutral_band: float = Field(default=0.2, gt=0.0, lt=1.0)
     """|score| below this is neutral."""
+    unmarked_damping: float = Field(default=0.5, ge=0.0, le=1.0)
+    """Hybrid engine: embedding weight factor when no lexicon word or pattern carries sentiment (commands)."""
     failed_turns: int = Field(default=2, ge=1)
     """Failed turns within repeat_window (this one included) that count as frustration."""
     repeat_similarity: float = Field(default=0.85, gt=0.0, le=1.0)

@@ -24,6 +24,7 @@ __all__ = [
     "hub_offline",
     "resolve_device",
     "resolve_embedding_model",
+    "torch_threads_for",
 ]
 
 log = logging.getLogger(__name__)
@@ -41,17 +42,26 @@ def hub_offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "1").strip().lower() not in {"0", "false", "no", "off"}
 
 
+def torch_threads_for(cores: int) -> int:
+    """Intra-op threads for a CPU: half the cores up to 4 cores (the pipeline runs models side by side), else all."""
+    return max(1, cores // 2) if cores <= 4 else cores
+
+
 def configure_torch_threads() -> None:
-    """Use at most one intra-op thread per core (once per process); avoids oversubscription on small CPUs."""
+    """Set torch's intra-op threads once per process ($ASSISTANT_TORCH_THREADS overrides).
+
+    On a small, busy CPU two intra-op threads per model turn a 10 ms single-sentence embedding into seconds of
+    spin-waiting when the sentiment and understanding stages (or other processes) run at the same time.
+    """
     global _threads_done
     with _threads_lock:
         if _threads_done:
             return
         import torch
 
-        cores = os.cpu_count() or 1
-        if torch.get_num_threads() > cores:
-            torch.set_num_threads(cores)
+        configured = os.environ.get("ASSISTANT_TORCH_THREADS", "").strip()
+        threads = int(configured) if configured.isdigit() and int(configured) > 0 else None
+        torch.set_num_threads(threads or torch_threads_for(os.cpu_count() or 1))
         _threads_done = True
 
 
@@ -97,8 +107,12 @@ def resolve_embedding_model(name: str, *, offline: bool | None = None) -> str:
 class SentenceTransformerEmbedder:
     """A thread-safe, lazily loaded sentence-transformers embedder with an LRU cache for short texts."""
 
-    def __init__(self, model: str, *, device: str = "auto", cache_size: int = 4096, batch_size: int = 32) -> None:
+    def __init__(
+        self, model: str, *, device: str = "auto", cache_size: int = 4096, batch_size: int = 32, name: str | None = None
+    ) -> None:
         self._model_name = model
+        self.name = name or model
+        """The configured model name (e.g. 'all-MiniLM-L6-v2')."""
         self._device_setting = device
         self._cache_size = cache_size
         self._batch_size = batch_size
@@ -189,7 +203,7 @@ class SentenceTransformerEmbedder:
 def create_embedder(cfg: EmbeddingsConfig, *, offline: bool | None = None) -> SentenceTransformerEmbedder:
     """Build the configured embedder (loads lazily on first use; ``cfg.load == 'start'`` loads now)."""
     model = resolve_embedding_model(cfg.model, offline=offline)
-    embedder = SentenceTransformerEmbedder(model, device=cfg.device, cache_size=cfg.cache_size)
+    embedder = SentenceTransformerEmbedder(model, device=cfg.device, cache_size=cfg.cache_size, name=cfg.model)
     if cfg.load == "start":
         embedder.warmup()
     return embedder

@@ -1,4 +1,4 @@
-"""Language-model backends: local transformers (embedded GGUF models, folders, hub ids) or an OpenAI-compatible server."""
+"""Language-model backends: local transformers (embedded GGUF, folders, hub ids) or an OpenAI-compatible server."""
 
 from __future__ import annotations
 

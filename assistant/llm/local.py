@@ -38,7 +38,7 @@ class TransformersLLM:
         """A display name."""
         self.max_new_tokens = max_new_tokens
         self._device_setting = device
-        self._lock = threading.RLock()
+        self._lock = threading.Lock()
         self._model: Any = None
         self._tokenizer: Any = None
         self.device: str | None = None
@@ -79,10 +79,13 @@ class TransformersLLM:
             model = AutoModelForCausalLM.from_pretrained(self.model_path, dtype=dtype)
         except Exception as exc:
             raise AssistantError(
-                ErrorCode.LLM_UNAVAILABLE, f"Could not load the language model '{self.name}': {exc}", details={"model": self.name}
+                ErrorCode.LLM_UNAVAILABLE,
+                f"Could not load the language model '{self.name}': {exc}",
+                details={"model": self.name},
             ) from exc
-        model.to(device)
-        model.eval()
+        loaded: Any = model
+        loaded.to(device)
+        loaded.eval()
         self._tokenizer, self._model, self.device = tokenizer, model, device
         self.load_seconds = time.perf_counter() - started
         log.info("Loaded LLM %s on %s in %.1f s", self.name, device, self.load_seconds)
@@ -120,7 +123,10 @@ class TransformersLLM:
     def generate(
         self, prompt: str, *, max_tokens: int = 128, stop: Sequence[str] = (), temperature: float = 0.0
     ) -> Iterator[str]:
-        """Stream decoded text pieces; stops at EOS, a stop string (not included) or ``max_tokens``."""
+        """Stream decoded text pieces; stops at EOS, a stop string (not included) or ``max_tokens``.
+
+        The model lock is held while the stream is consumed: close the iterator (or drop it) when done early.
+        """
         import torch
 
         model, tokenizer = self._ensure_loaded()

@@ -80,7 +80,9 @@ def locate_gemma_gguf(target_dir: Path) -> Path:
         return Path(gemma.assemble(target_dir / gemma.MODEL_NAME))
     except (OSError, ValueError) as exc:
         raise AssistantError(
-            ErrorCode.MODEL_UNAVAILABLE, f"Could not assemble the Gemma GGUF file: {exc}", details={"model": "gemma3-270m"}
+            ErrorCode.MODEL_UNAVAILABLE,
+            f"Could not assemble the Gemma GGUF file: {exc}",
+            details={"model": "gemma3-270m"},
         ) from exc
 
 
@@ -102,7 +104,9 @@ def resolve_model_source(model: str, *, offline: bool | None = None) -> ModelSou
             if ggufs:
                 return ModelSource("gguf", _cache_name(ggufs[0].stem), ggufs[0].resolve())
             raise AssistantError(
-                ErrorCode.MODEL_UNAVAILABLE, f"LLM folder {path} holds no config.json or .gguf file.", details={"model": model}
+                ErrorCode.MODEL_UNAVAILABLE,
+                f"LLM folder {path} holds no config.json or .gguf file.",
+                details={"model": model},
             )
         return ModelSource("folder", _cache_name(path.name), path.resolve())
     if offline if offline is not None else hub_offline():

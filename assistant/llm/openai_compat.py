@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
@@ -44,7 +43,9 @@ class OpenAICompatibleLLM:
         """Build from LlmConfig (base_url required; key read from the configured environment variable)."""
         if not cfg.base_url:
             raise AssistantError(
-                ErrorCode.CONFIG_INVALID, "llm.base_url is required for the 'openai' backend.", details={"key": "llm.base_url"}
+                ErrorCode.CONFIG_INVALID,
+                "llm.base_url is required for the 'openai' backend.",
+                details={"key": "llm.base_url"},
             )
         return cls(
             cfg.base_url,
@@ -63,7 +64,7 @@ class OpenAICompatibleLLM:
             f"{self.base_url}/{path}", data=json.dumps(body).encode("utf-8"), headers=headers, method="POST"
         )
         try:
-            return urllib.request.urlopen(request, timeout=self._timeout)  # noqa: S310 - configured server URL
+            return urllib.request.urlopen(request, timeout=self._timeout)
         except urllib.error.HTTPError as exc:
             detail = exc.read(500).decode("utf-8", "replace")
             raise AssistantError(
@@ -71,7 +72,7 @@ class OpenAICompatibleLLM:
                 f"The language model server answered {exc.code} on /{path}: {detail.strip()[:200]}",
                 details={"status": exc.code, "url": self.base_url},
             ) from exc
-        except (urllib.error.URLError, TimeoutError, socket.timeout, ConnectionError, OSError) as exc:
+        except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
             raise AssistantError(
                 ErrorCode.LLM_UNAVAILABLE,
                 f"The language model server at {self.base_url} is unreachable: {exc}",
@@ -82,7 +83,7 @@ class OpenAICompatibleLLM:
         with self._request(path, body) as response:
             try:
                 return json.loads(response.read().decode("utf-8"))
-            except (ValueError, TimeoutError, socket.timeout, OSError) as exc:
+            except (ValueError, TimeoutError, OSError) as exc:
                 raise AssistantError(
                     ErrorCode.LLM_UNAVAILABLE, f"Bad or late answer from the language model server: {exc}"
                 ) from exc
@@ -103,9 +104,11 @@ class OpenAICompatibleLLM:
                     except ValueError:
                         continue
                     if isinstance(event, dict) and "error" in event:
-                        raise AssistantError(ErrorCode.LLM_UNAVAILABLE, f"Language model server error: {event['error']}")
+                        raise AssistantError(
+                            ErrorCode.LLM_UNAVAILABLE, f"Language model server error: {event['error']}"
+                        )
                     yield event
-            except (TimeoutError, socket.timeout, OSError) as exc:
+            except (TimeoutError, OSError) as exc:
                 raise AssistantError(ErrorCode.LLM_UNAVAILABLE, f"The language model stream broke off: {exc}") from exc
 
     # LanguageModel -------------------------------------------------------------------------------------------
@@ -113,7 +116,12 @@ class OpenAICompatibleLLM:
         self, prompt: str, *, max_tokens: int = 128, stop: Sequence[str] = (), temperature: float = 0.0
     ) -> Iterator[str]:
         """Stream a /completions answer."""
-        body: dict[str, Any] = {"model": self.model, "prompt": prompt, "max_tokens": max_tokens, "temperature": temperature}
+        body: dict[str, Any] = {
+            "model": self.model,
+            "prompt": prompt,
+            "max_tokens": max_tokens,
+            "temperature": temperature,
+        }
         if stop:
             body["stop"] = list(stop)[:4]
         for event in self._stream("completions", body):
@@ -145,7 +153,9 @@ class OpenAICompatibleLLM:
         answer = self._post_json("completions", body)
         choices = answer.get("choices") if isinstance(answer, dict) else None
         if not isinstance(choices, list) or len(choices) != len(texts):
-            raise AssistantError(ErrorCode.LLM_UNAVAILABLE, "The language model server does not support scoring (echo).")
+            raise AssistantError(
+                ErrorCode.LLM_UNAVAILABLE, "The language model server does not support scoring (echo)."
+            )
         ordered = sorted(choices, key=lambda c: int(c.get("index", 0)))
         scores: list[float] = []
         for choice, full in zip(ordered, texts, strict=True):

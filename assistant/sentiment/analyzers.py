@@ -1,0 +1,150 @@
+"""Sentiment analyzers: hybrid (embedding head + VADER rules + conversational patterns), VADER, transformers."""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+from assistant.engines import Embedder
+from assistant.messages import AssistantError, ErrorCode, Sentiment, SentimentLabel
+from assistant.sentiment.head import PolarityHead, load_or_train_head
+from assistant.sentiment.lexicon import conversational_signals, vader
+
+__all__ = ["HybridSentimentAnalyzer", "TransformersSentimentAnalyzer", "VaderSentimentAnalyzer", "label_for"]
+
+
+def label_for(score: float, neutral_band: float) -> tuple[SentimentLabel, float]:
+    """Three-class label and a 0..1 confidence for a polarity score."""
+    magnitude = abs(score)
+    if magnitude < neutral_band:
+        return SentimentLabel.NEUTRAL, round(1.0 - magnitude / neutral_band * 0.5, 3)
+    label = SentimentLabel.POSITIVE if score > 0 else SentimentLabel.NEGATIVE
+    return label, round(min(1.0, 0.5 + (magnitude - neutral_band) / max(1e-6, 1.0 - neutral_band) * 0.5), 3)
+
+
+def _clip(value: float) -> float:
+    return max(-1.0, min(1.0, value))
+
+
+class VaderSentimentAnalyzer:
+    """VADER alone (the baseline) plus the conversational patterns."""
+
+    def __init__(self, *, neutral_band: float = 0.2, patterns: bool = True) -> None:
+        self._band = neutral_band
+        self._patterns = patterns
+
+    def analyze(self, text: str) -> Sentiment:
+        """Compound VADER score (+ pattern weights)."""
+        compound = float(vader().polarity_scores(text)["compound"])
+        signals = [f"vader {compound:+.2f}"]
+        score = compound
+        if self._patterns:
+            rules = conversational_signals(text)
+            score = _clip(score + rules.score)
+            signals += [f"pattern {p.name} {p.weight:+.2f}" for p in rules.hits]
+        label, confidence = label_for(score, self._band)
+        return Sentiment(label, round(score, 3), confidence, tuple(signals))
+
+
+class HybridSentimentAnalyzer:
+    """Embedding head over all-MiniLM-L6-v2 + VADER (negation, intensifiers, 'but') + conversational patterns."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        *,
+        model_name: str,
+        embedding_weight: float = 0.7,
+        neutral_band: float = 0.2,
+        unmarked_damping: float = 0.5,
+        head: PolarityHead | None = None,
+    ) -> None:
+        self._embedder = embedder
+        self._damping = unmarked_damping
+        self._model_name = model_name
+        self._weight = embedding_weight
+        self._band = neutral_band
+        self._head = head
+        self._lock = threading.Lock()
+
+    def _get_head(self) -> PolarityHead:
+        if self._head is None:
+            with self._lock:
+                if self._head is None:
+                    self._head = load_or_train_head(self._embedder, self._model_name)
+        return self._head
+
+    def analyze(self, text: str) -> Sentiment:
+        """Blend the three signals into a polarity in [-1, 1]."""
+        if not text.strip():
+            return Sentiment(SentimentLabel.NEUTRAL, 0.0, 1.0, ("empty",))
+        head = self._get_head()
+        embedded = _clip(float(head.predict(self._embedder.embed([text]))[0]))
+        compound = float(vader().polarity_scores(text)["compound"])
+        rules = conversational_signals(text)
+        weight = self._weight
+        signals = [f"embedding {embedded:+.2f}", f"vader {compound:+.2f}"]
+        if compound == 0.0 and not rules.hits:
+            # no sentiment-bearing word or pattern ("turn off the lights"): trust the embedding less
+            weight *= self._damping
+            signals.append(f"unmarked x{self._damping:.2f}")
+        score = _clip(weight * embedded + (1.0 - self._weight) * compound + rules.score)
+        signals += [f"pattern {p.name} {p.weight:+.2f}" for p in rules.hits]
+        label, confidence = label_for(score, self._band)
+        return Sentiment(label, round(score, 3), confidence, tuple(signals))
+
+
+class TransformersSentimentAnalyzer:
+    """Any Hugging Face sequence-classification sentiment model (folder or hub id)."""
+
+    def __init__(self, model: str, *, device: str = "auto", neutral_band: float = 0.2) -> None:
+        self._model_name = model
+        self._device = device
+        self._band = neutral_band
+        self._lock = threading.Lock()
+        self._pipe: Any = None
+
+    def _load(self) -> Any:
+        if self._pipe is None:
+            with self._lock:
+                if self._pipe is None:
+                    from assistant.embeddings import hub_offline, resolve_device
+
+                    if hub_offline():
+                        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                    try:
+                        from transformers import pipeline
+
+                        device = resolve_device(self._device)
+                        self._pipe = pipeline(
+                            "text-classification",
+                            model=self._model_name,
+                            top_k=None,
+                            device=0 if device == "cuda" else -1,
+                        )
+                    except Exception as exc:
+                        raise AssistantError(
+                            ErrorCode.MODEL_UNAVAILABLE,
+                            f"Could not load the sentiment model '{self._model_name}': {exc}",
+                            details={"model": self._model_name},
+                        ) from exc
+        return self._pipe
+
+    def analyze(self, text: str) -> Sentiment:
+        """P(positive) − P(negative) from the model's label probabilities."""
+        pipe = self._load()
+        with self._lock:
+            raw = pipe(text[:2000])
+        rows = raw[0] if raw and isinstance(raw[0], list) else raw
+        probs = {str(r["label"]).lower(): float(r["score"]) for r in rows}
+        positive = sum(
+            v for k, v in probs.items() if k.startswith("pos") or (k in {"label_1", "label_2"} and len(probs) == 2)
+        )
+        negative = sum(v for k, v in probs.items() if k.startswith("neg") or k == "label_0")
+        if len(probs) == 3 and "label_2" in probs:  # cardiffnlp-style 0=neg, 1=neu, 2=pos
+            positive, negative = probs["label_2"], probs["label_0"]
+        score = _clip(positive - negative)
+        label, confidence = label_for(score, self._band)
+        signals = tuple(f"{k} {v:.2f}" for k, v in sorted(probs.items()))
+        return Sentiment(label, round(score, 3), max(confidence, max(probs.values(), default=0.0)), signals)

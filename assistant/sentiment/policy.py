@@ -1,0 +1,161 @@
+"""The response policy: frustration triggers repair, thanks get a brief acknowledgement; safety always wins."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.config import SentimentConfig
+from assistant.messages import ErrorCode, IntentMatch, Sentiment, SkillResult
+from assistant.sentiment.lexicon import conversational_signals
+
+__all__ = ["PolicyOutcome", "RecentTurn", "ResponsePolicy"]
+
+_NON_ACTIONS = {"Unknown", "", None}
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+@dataclass(frozen=True, slots=True)
+class RecentTurn:
+    """A previous turn of the conversation, as the policy needs it."""
+
+    text: str
+    """What the user said."""
+    intent: str | None
+    """The intent it was understood as."""
+    success: bool
+    """Whether the turn did what was asked."""
+    error_code: str | None = None
+    """Stable error code when it failed."""
+    sentiment_score: float | None = None
+    """Polarity of that user turn."""
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyOutcome:
+    """The reply after the policy, and why."""
+
+    reply: str
+    """The reply to give."""
+    rule: str | None
+    """Rule that changed the reply (for the trace), or None."""
+    frustrated: bool
+    """True when the user seems frustrated."""
+    offer_ui: bool
+    """True when the UI should surface the device controls."""
+    reasons: tuple[str, ...] = ()
+    """Why frustration was detected (for the trace)."""
+
+
+def _normalise(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower()))
+
+
+def _failed(result: SkillResult | None, matches: Sequence[IntentMatch]) -> bool:
+    if result is not None and not result.success:
+        return True
+    return bool(matches) and all(m.intent in _NON_ACTIONS for m in matches)
+
+
+class ResponsePolicy:
+    """Applies the configured tone rules to one turn's reply."""
+
+    def __init__(self, cfg: SentimentConfig) -> None:
+        self._cfg = cfg
+
+    def frustration_reasons(
+        self,
+        *,
+        text: str,
+        sentiment: Sentiment | None,
+        failed: bool,
+        recent: Sequence[RecentTurn],
+    ) -> tuple[str, ...]:
+        """Why this turn looks frustrated (empty when it does not)."""
+        cfg = self._cfg
+        window = list(recent)[-cfg.repeat_window :] if cfg.repeat_window > 0 else []
+        reasons: list[str] = []
+        if sentiment is not None and sentiment.score <= cfg.frustration_threshold:
+            reasons.append(f"negative sentiment {sentiment.score:+.2f}")
+        hits = conversational_signals(text).hits
+        if any(p.kind == "correction" for p in hits):
+            reasons.append("correction phrase")
+        failures = sum(1 for turn in window if not turn.success) + (1 if failed else 0)
+        if failures >= cfg.failed_turns and (failed or (window and not window[-1].success)):
+            reasons.append(f"{failures} failed turns")
+        current = _normalise(text)
+        if current and len(current) > 3:
+            for turn in window:
+                ratio = difflib.SequenceMatcher(None, current, _normalise(turn.text)).ratio()
+                if ratio >= cfg.repeat_similarity:
+                    reasons.append("repeated request")
+                    break
+        return tuple(reasons)
+
+    def apply(
+        self,
+        *,
+        text: str,
+        sentiment: Sentiment | None,
+        matches: Sequence[IntentMatch],
+        result: SkillResult | None,
+        recent: Sequence[RecentTurn] = (),
+    ) -> PolicyOutcome:
+        """Return the reply to give; never turns a confirmation question into an action, never drops an error."""
+        cfg = self._cfg
+        reply = result.text if result is not None else ""
+        failed = _failed(result, matches)
+        reasons = self.frustration_reasons(text=text, sentiment=sentiment, failed=failed, recent=recent)
+        frustrated = bool(reasons)
+        if frustrated and cfg.repair:
+            return self._repair(reply, matches, result, failed, reasons)
+        hits = conversational_signals(text).hits
+        thanked = any(p.kind in {"thanks", "praise"} for p in hits)
+        positive = sentiment is None or sentiment.score > 0
+        no_action = not matches or all(m.intent in _NON_ACTIONS for m in matches)
+        if thanked and positive and cfg.acknowledge_thanks and not frustrated:
+            if no_action and (result is None or result.error_code in {None, ErrorCode.NLU_NO_MATCH}):
+                # a bare "thanks!": nothing was asked, so nothing (no error of a real request) is dropped
+                return PolicyOutcome(cfg.thanks_reply, "acknowledge-thanks", False, False, ())
+            if result is not None and result.success and not result.needs_confirmation and reply:
+                return PolicyOutcome(f"{cfg.thanks_reply} {reply}", "acknowledge-thanks", False, False, ())
+        return PolicyOutcome(reply, None, frustrated, False, reasons)
+
+    def _repair(
+        self,
+        reply: str,
+        matches: Sequence[IntentMatch],
+        result: SkillResult | None,
+        failed: bool,
+        reasons: tuple[str, ...],
+    ) -> PolicyOutcome:
+        cfg = self._cfg
+        parts = [cfg.apology]
+        if reply:
+            parts.append(reply)
+        options = self._options(matches)
+        confirming = result is not None and result.needs_confirmation
+        if failed and options and not confirming:
+            parts.append(cfg.clarify_template.format(options=options))
+        offer_ui = failed or "repeated request" in reasons
+        if offer_ui and not confirming:
+            parts.append(cfg.ui_hint)
+        rule = "frustration-clarify" if failed and options and not confirming else "frustration-repair"
+        return PolicyOutcome(" ".join(p.strip() for p in parts if p.strip()), rule, True, offer_ui, reasons)
+
+    def _options(self, matches: Sequence[IntentMatch]) -> str:
+        seen: list[str] = []
+        for match in matches:
+            for candidate in match.alternatives:
+                label = candidate.description.strip().rstrip(".")
+                if label and label.lower() not in {s.lower() for s in seen}:
+                    seen.append(label[0].lower() + label[1:] if len(label) > 1 else label)
+                if len(seen) >= self._cfg.max_alternatives:
+                    break
+        if not seen:
+            return ""
+        if len(seen) == 1:
+            return seen[0]
+        return ", ".join(seen[:-1]) + " or " + seen[-1]
