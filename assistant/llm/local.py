@@ -37,6 +37,10 @@ class TransformersLLM:
         self.name = name or (model if isinstance(model, str) else "local-llm")
         """A display name."""
         self.max_new_tokens = max_new_tokens
+        self.repetition_penalty = 1.2
+        """HF-style penalty on tokens already generated (small models loop without it)."""
+        self.no_repeat_ngram = 3
+        """Never generate the same n-gram twice in one reply (0 disables)."""
         self._device_setting = device
         self._lock = threading.Lock()
         self._model: Any = None
@@ -140,7 +144,12 @@ class TransformersLLM:
             for _ in range(max(0, max_tokens)):
                 out = model(input_ids=input_ids, past_key_values=past, use_cache=True)
                 past = out.past_key_values
-                logits = out.logits[0, -1].float()
+                logits = _discourage_repeats(
+                    out.logits[0, -1].float(),
+                    generated,
+                    penalty=self.repetition_penalty,
+                    ngram=self.no_repeat_ngram,
+                )
                 if temperature > 0:
                     probs = torch.softmax(logits / temperature, dim=-1)
                     next_id = int(torch.multinomial(probs, 1).item())
@@ -225,3 +234,23 @@ class TransformersLLM:
         conditional = self.score(prompt, continuations)
         prior = self.score(null_prompt, continuations)
         return [c - p for c, p in zip(conditional, prior, strict=True)]
+
+
+def _discourage_repeats(logits: Any, generated: list[int], *, penalty: float, ngram: int) -> Any:
+    """Penalise tokens already generated and ban tokens that would repeat an n-gram of the reply."""
+    if penalty != 1.0 and generated:
+        import torch
+
+        index = torch.tensor(sorted(set(generated)), device=logits.device)
+        picked = logits[index]
+        logits[index] = torch.where(picked > 0, picked / penalty, picked * penalty)
+    if ngram > 1 and len(generated) >= ngram - 1:
+        prefix = tuple(generated[-(ngram - 1) :])
+        banned = {
+            generated[i + ngram - 1]
+            for i in range(len(generated) - ngram + 1)
+            if tuple(generated[i : i + ngram - 1]) == prefix
+        }
+        for token in banned:
+            logits[token] = float("-inf")
+    return logits
