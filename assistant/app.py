@@ -208,15 +208,23 @@ class Assistant:
         """The speech synthesizer, if any."""
         return self._tts()  # type: ignore[no-any-return]
 
-    def warmup(self, *, asr: bool = True, llm: bool = False) -> None:
-        """Load models now instead of on first use."""
-        self.embedder.embed(["warm up"])
+    def warmup(self, *, asr: bool = True) -> dict[str, float]:
+        """Load models and compile templates now instead of on the first request; milliseconds per step."""
+        import time
+
+        timings = {f"nlu.{k}": v for k, v in self.understanding.warmup().items()}
+        started = time.perf_counter()
+        if self.pipeline.sentiment is not None:
+            self.pipeline.sentiment.analyze("thanks, that works")
+        timings["sentiment"] = round((time.perf_counter() - started) * 1000, 1)
         if asr:
+            started = time.perf_counter()
             warm = getattr(self.asr, "warmup", None)
             if callable(warm):
                 warm()
-        if llm:
-            self._llm()
+            timings["asr"] = round((time.perf_counter() - started) * 1000, 1)
+        _log.info("warm-up done: %s", timings)
+        return timings
 
     # ------------------------------------------------------------------ turns
 
@@ -247,6 +255,18 @@ class Assistant:
     ) -> Iterator[str | TurnResult]:
         """Yield reply tokens as they are produced (text generation), then the TurnResult."""
         return self.pipeline.stream(Turn(text=text, conversation_id=conversation_id, area=area), speak=speak)
+
+    def watch_skills(self, interval_s: float = 1.0) -> bool:
+        """Hot reload of the local skills folder (while serving); True when watching."""
+        if not (self.config.skills.hot_reload and self.config.skills.folder):
+            return False
+
+        def reloaded(registry: Any) -> None:
+            self.understanding.set_intents(registry.intents())
+            _log.info("skills reloaded: %s", sorted(registry.skills))
+
+        self.skills.watch(interval_s, on_reload=reloaded)
+        return True
 
     def subscribe(self, callback: Callable[[PipelineEvent], None]) -> Callable[[], None]:
         """Receive every pipeline event (and home state changes); returns an unsubscribe function."""
@@ -284,6 +304,7 @@ class Assistant:
     def close(self) -> None:
         """Release the store, adapters and workers."""
         self._unsubscribe_home()
+        self.skills.stop_watching()
         self.pipeline.close()
         close_home = getattr(self.home, "close", None)
         if callable(close_home):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -61,6 +62,9 @@ def serve(
     from ui.server import serve as serve_ui
 
     assistant = _assistant(config, home)
+    # models load in the background: the UI answers at once and the first request waits for what it needs
+    threading.Thread(target=assistant.warmup, name="warmup", daemon=True).start()
+    assistant.watch_skills()
     serve_ui(assistant, host=host or assistant.config.ui.host, port=port or assistant.config.ui.port)
 
 

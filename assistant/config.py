@@ -175,6 +175,8 @@ class NluConfig(_Section):
     max_text_chars: int = 2000
     confirm_pin: str | None = None
     """When set, sensitive actions need this PIN as the confirmation."""
+    llm_margin: float = 0.08
+    """Tier 3 only breaks ties: it ranks the device candidates within this score margin of the best one."""
     llm_mode: Literal["score", "pick"] = "score"
     """Tier 3: 'score' ranks the valid candidates by calibrated likelihood (small local models); 'pick' asks the
     model for the index of one candidate and validates it (stronger, e.g. OpenAI-compatible, models)."""
@@ -226,7 +228,7 @@ class RagConfig(_Section):
     """Below this relevance, the assistant says it does not know."""
     max_upload_mb: int = 20
     top_k: int = 4
-    fusion: Literal["rrf", "linear"] = "rrf"
+    fusion: Literal["rrf", "linear"] = "linear"
     """How BM25 and dense rankings are fused: reciprocal rank fusion or normalised score fusion."""
     dense_weight: float = 0.5
     """Weight of the dense ranking in the fusion (the rest goes to BM25)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, ClassVar, TypeVar, Union
+from typing import Any, ClassVar, TypeVar
 
 from assistant.engines import LanguageModel, Retriever
 from assistant.messages import IntentMatch, SkillResult
@@ -78,9 +78,11 @@ class SkillContext:
     """True when the user explicitly confirmed this (sensitive) request."""
     emit_token: Callable[[str], None] = lambda _token: None
     """Stream a piece of reply text to the UI as it is produced."""
+    skills: Mapping[str, str] = field(default_factory=dict)
+    """Installed skills (id → one-line description), filled in by the registry for 'what can you do?'."""
 
 
-Handler = Callable[[Any, IntentMatch, SkillContext], Union[SkillResult, Awaitable[SkillResult]]]
+Handler = Callable[[Any, IntentMatch, SkillContext], SkillResult | Awaitable[SkillResult]]
 _F = TypeVar("_F", bound=Callable[..., Any])
 _INTENT_ATTR = "__assistant_intent__"
 

@@ -35,15 +35,17 @@ MONO_FONTS = ("ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"
 CSS = """
 .home-dashboard .areas { display: flex; flex-wrap: wrap; gap: 12px; }
 .home-dashboard .area-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 12px;
-  min-width: 240px; flex: 1 1 260px; }
+  min-width: 240px; flex: 1 1 260px; overflow: hidden; }
 .home-dashboard h4 { margin: 0 0 6px 0; }
-.home-dashboard table { width: 100%; border-collapse: collapse; }
+.home-dashboard table { width: 100% !important; min-width: 0 !important; table-layout: fixed; border-collapse: collapse; }
+.home-dashboard td:last-child { width: 40%; text-align: right; }
 .home-dashboard table, .home-dashboard tr, .home-dashboard td { border: none !important; }
 .home-dashboard td { padding: 3px 4px; vertical-align: top; background: transparent; }
 .home-dashboard tr + tr td { border-top: 1px solid var(--border-color-primary) !important; }
 .trace td { overflow-wrap: anywhere; }
 .home-dashboard .eid { font-size: 11px; opacity: .6; font-family: ui-monospace, monospace; }
-.home-dashboard .state { border-radius: 10px; padding: 1px 8px; font-size: 13px; white-space: nowrap; }
+.home-dashboard .state { border-radius: 10px; padding: 1px 8px; font-size: 13px; display: inline-block;
+  overflow-wrap: anywhere; }
 .home-dashboard .state.on { background: #fde68a; color: #713f12; }
 .home-dashboard .state.off { background: #e5e7eb; color: #374151; }
 .home-dashboard .state.alert { background: #fecaca; color: #7f1d1d; }

@@ -93,10 +93,6 @@ def serve(assistant: Any, *, host: str, port: int, block: bool = True) -> Any:
     _check_port_free(host, port)
     from ui.app import CSS, create_app, theme
 
-    try:
-        assistant.ingest_default_knowledge()
-    except AssistantError as exc:  # the UI still works; the knowledge tab shows what is there
-        _log.warning("knowledge folder not indexed: [%s] %s", exc.code.value, exc.message)
     app = create_app(assistant)
     app.queue(default_concurrency_limit=4)
     app.launch(prevent_thread_lock=True, theme=theme(), css=CSS, **plan)

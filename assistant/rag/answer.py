@@ -6,17 +6,19 @@ only (the FAQ skill has no device permission, so nothing in a document can reach
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from assistant.engines import Embedder, LanguageModel
 from assistant.messages import Passage
 from assistant.rag.text import analyze, sentences
 
-__all__ = ["KbAnswer", "cite", "extractive_answer", "llm_answer", "DONT_KNOW"]
+__all__ = ["DONT_KNOW", "KbAnswer", "cite", "extractive_answer", "llm_answer"]
 
 DONT_KNOW = "I don't know: I found nothing about that in the knowledge base."
 """The abstention sentence."""
@@ -42,10 +44,19 @@ def cite(passages: Sequence[Passage]) -> str:
     return "Sources: " + "; ".join(parts) + "."
 
 
-def _lexical_overlap(query_terms: set[str], sentence: str) -> float:
-    if not query_terms:
-        return 0.0
-    return len(query_terms & set(analyze(sentence))) / len(query_terms)
+def _weighted_overlap(query_terms: set[str], texts: Sequence[str]) -> npt.NDArray[np.float32]:
+    """Share of the query's terms in each sentence, each term weighted by its rarity among the sentences.
+
+    Terms every sentence shares (the passage topic, e.g. 'vacuum') count little; the term that singles out the one
+    sentence answering the question (e.g. 'empty') counts most.
+    """
+    term_sets = [set(analyze(t)) for t in texts]
+    if not query_terms or not term_sets:
+        return np.zeros(len(texts), dtype=np.float32)
+    n = len(term_sets)
+    weight = {t: math.log(1.0 + n / (1 + sum(t in ts for ts in term_sets))) for t in query_terms}
+    total = sum(weight.values())
+    return np.array([sum(weight[t] for t in query_terms & ts) / total for ts in term_sets], dtype=np.float32)
 
 
 def extractive_answer(
@@ -67,19 +78,19 @@ def extractive_answer(
                 candidates.append((rank, pos, sentence))
     if not candidates:
         candidates = [(0, 0, passages[0].text.strip()[:max_chars])]
-    lexical = np.array([_lexical_overlap(query_terms, s) for _, _, s in candidates], dtype=np.float32)
+    lexical = _weighted_overlap(query_terms, [s for _, _, s in candidates])
     if embedder is not None:
         vectors = embedder.embed([question] + [s for _, _, s in candidates])
         semantic = (vectors[1:] @ vectors[0]).astype(np.float32)
     else:
         semantic = np.zeros(len(candidates), dtype=np.float32)
     rank_prior = np.array([0.05 * r for r, _, _ in candidates], dtype=np.float32)
-    scores = semantic + 0.6 * lexical - rank_prior
+    scores = semantic + lexical - rank_prior
     chosen: list[int] = []
     total = 0
     for i in np.argsort(-scores, kind="stable"):
         sentence = candidates[int(i)][2]
-        if chosen and (total + len(sentence) > max_chars or scores[i] < 0.6 * scores[chosen[0]]):
+        if chosen and (total + len(sentence) > max_chars or scores[i] < 0.5 * scores[chosen[0]]):
             continue
         chosen.append(int(i))
         total += len(sentence)

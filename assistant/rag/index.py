@@ -47,8 +47,8 @@ class IndexedChunk:
 class Hit:
     """A search hit with its component scores."""
 
-    position: int
-    """Row in the index."""
+    chunk: IndexedChunk
+    """The chunk."""
     fused: float
     """Fused ranking score."""
     dense: float
@@ -103,12 +103,12 @@ class _Bm25:
 
 
 class HybridIndex:
-    """BM25 + dense retrieval over chunks, fused by reciprocal rank (default) or normalised scores."""
+    """BM25 + dense retrieval over chunks, fused by normalised scores (default) or reciprocal rank."""
 
     def __init__(
         self,
         *,
-        fusion: Fusion = "rrf",
+        fusion: Fusion = "linear",
         rrf_k: int = 60,
         dense_weight: float = 0.5,
         candidates: int = 100,
@@ -121,18 +121,22 @@ class HybridIndex:
         self.candidates = candidates
         self._k1, self._b = bm25_k1, bm25_b
         self._lock = threading.RLock()
+        self._docs: dict[str, tuple[list[IndexedChunk], list[list[str]], npt.NDArray[np.float32]]] = {}
+        self._dirty = True
         self._chunks: list[IndexedChunk] = []
         self._vectors: npt.NDArray[np.float32] = np.zeros((0, 0), dtype=np.float32)
-        self._terms: list[list[str]] = []
         self._bm25 = _Bm25([], k1=bm25_k1, b=bm25_b)
 
     def __len__(self) -> int:
-        return len(self._chunks)
+        with self._lock:
+            return sum(len(c) for c, _, _ in self._docs.values())
 
     @property
     def chunks(self) -> list[IndexedChunk]:
         """The indexed chunks, in row order."""
-        return list(self._chunks)
+        with self._lock:
+            self._refresh()
+            return list(self._chunks)
 
     def replace(
         self,
@@ -141,24 +145,43 @@ class HybridIndex:
         add: Sequence[IndexedChunk] = (),
         vectors: npt.NDArray[np.float32] | None = None,
     ) -> None:
-        """Drop every chunk of ``remove_documents``, then add ``add`` with their ``vectors`` (one row each)."""
+        """Drop every chunk of ``remove_documents``, then add ``add`` with their ``vectors`` (one row each).
+
+        Cheap: the flat matrix and the BM25 statistics are rebuilt lazily, at the next search.
+        """
         if add and (vectors is None or len(vectors) != len(add)):
             raise ValueError("one vector per added chunk is required")
         with self._lock:
-            drop = set(remove_documents)
-            keep = [i for i, c in enumerate(self._chunks) if c.document_name not in drop]
-            chunks = [self._chunks[i] for i in keep] + list(add)
-            terms = [self._terms[i] for i in keep] + [analyze(c.index_text) for c in add]
-            old = self._vectors[keep] if len(keep) else None
-            parts = [p for p in (old, vectors if add else None) if p is not None and len(p)]
-            dim = parts[0].shape[1] if parts else 0
-            matrix = np.vstack(parts).astype(np.float32) if parts else np.zeros((0, dim), dtype=np.float32)
-            self._chunks, self._terms, self._vectors = chunks, terms, matrix
-            self._bm25 = _Bm25(terms, k1=self._k1, b=self._b)
+            for name in remove_documents:
+                self._docs.pop(name, None)
+            by_doc: dict[str, list[int]] = {}
+            for i, chunk in enumerate(add):
+                by_doc.setdefault(chunk.document_name, []).append(i)
+            for name, rows in by_doc.items():
+                chunks = [add[i] for i in rows]
+                matrix = np.asarray(vectors, dtype=np.float32)[rows]
+                self._docs[name] = (chunks, [analyze(c.index_text) for c in chunks], matrix)
+            self._dirty = True
+
+    def _refresh(self) -> None:
+        if not self._dirty:
+            return
+        chunks: list[IndexedChunk] = []
+        terms: list[list[str]] = []
+        mats: list[npt.NDArray[np.float32]] = []
+        for c, t, m in self._docs.values():
+            chunks.extend(c)
+            terms.extend(t)
+            mats.append(m)
+        self._chunks = chunks
+        self._vectors = np.vstack(mats).astype(np.float32) if mats else np.zeros((0, 0), dtype=np.float32)
+        self._bm25 = _Bm25(terms, k1=self._k1, b=self._b)
+        self._dirty = False
 
     def search(self, query: str, query_vector: npt.NDArray[np.float32] | None, *, k: int = 5) -> list[Hit]:
         """The k best chunks for a query (query_vector: its L2-normalised embedding, or None for BM25 only)."""
         with self._lock:
+            self._refresh()
             n = len(self._chunks)
             if n == 0 or k <= 0:
                 return []
@@ -170,12 +193,9 @@ class HybridIndex:
             fused = self._fuse(dense, lexical, has_dense=query_vector is not None)
             top = _top(fused, k)
             return [
-                Hit(int(i), float(fused[i]), float(dense[i]), float(lexical[i]), float(coverage[i])) for i in top
+                Hit(self._chunks[i], float(fused[i]), float(dense[i]), float(lexical[i]), float(coverage[i]))
+                for i in top
             ]
-
-    def chunk(self, position: int) -> IndexedChunk:
-        """The chunk at a row."""
-        return self._chunks[position]
 
     def _fuse(
         self, dense: npt.NDArray[np.float32], lexical: npt.NDArray[np.float32], *, has_dense: bool

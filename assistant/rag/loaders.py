@@ -83,6 +83,9 @@ def _text(name: str, data: bytes) -> LoadedDocument:
     return LoadedDocument(name=name, format="text", title=_stem_title(name), text=text)
 
 
+_BLOCK_TAGS = ["p", "div", "section", "article", "table", "tr", "ul", "ol", "pre", "blockquote", "dl", "dt", "dd"]
+
+
 def _html(name: str, data: bytes) -> LoadedDocument:
     from bs4 import BeautifulSoup
 
@@ -99,9 +102,15 @@ def _html(name: str, data: bytes) -> LoadedDocument:
         for tag in soup.find_all(f"h{level}"):
             tag.replace_with(f"\n\n{'#' * level} {tag.get_text(' ', strip=True)}\n\n")
     for tag in soup.find_all("li"):
-        tag.insert_before("\n- ")
-    text = soup.get_text("\n")
+        tag.replace_with(f"\n- {tag.get_text(' ', strip=True)}\n")
+    for tag in soup.find_all("br"):
+        tag.replace_with("\n")
+    for tag in soup.find_all(_BLOCK_TAGS):
+        tag.insert_before("\n\n")
+        tag.insert_after("\n\n")
+    text = soup.get_text()
     text = re.sub(r"[ \t]+", " ", text)
+    text = re.sub(r" ?\n ?", "\n", text)
     text = re.sub(r"\n\s*\n\s*(\n\s*)+", "\n\n", text).strip()
     return LoadedDocument(name=name, format="html", title=title or _stem_title(name), text=text)
 
@@ -132,7 +141,10 @@ def _pdf(name: str, data: bytes) -> LoadedDocument:
 
 
 def load_document(name: str, data: bytes, *, max_bytes: int | None = None) -> LoadedDocument:
-    """Read one document from bytes. Raises kb-unsupported-format, kb-too-large, kb-corrupt-document, kb-empty-document."""
+    """Read one document from bytes.
+
+    Raises kb-unsupported-format, kb-too-large, kb-corrupt-document or kb-empty-document.
+    """
     fmt = document_format(name)
     if max_bytes is not None and len(data) > max_bytes:
         raise AssistantError(

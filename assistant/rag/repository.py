@@ -27,9 +27,7 @@ class KnowledgeStore(Protocol):
         """The document with this name, or None."""
         ...
 
-    def upsert_document(
-        self, name: str, content_hash: str, title: str, source: str, meta: Mapping[str, Any]
-    ) -> str:
+    def upsert_document(self, name: str, content_hash: str, title: str, source: str, meta: Mapping[str, Any]) -> str:
         """Create or update a document; returns its id."""
         ...
 
@@ -68,9 +66,7 @@ class MemoryKnowledgeRepository:
         with self._lock:
             return next((d for d in self._docs.values() if d.name == name), None)
 
-    def upsert_document(
-        self, name: str, content_hash: str, title: str, source: str, meta: Mapping[str, Any]
-    ) -> str:
+    def upsert_document(self, name: str, content_hash: str, title: str, source: str, meta: Mapping[str, Any]) -> str:
         """Create or update a document; returns its id."""
         now = datetime.now(UTC)
         with self._lock:
@@ -88,9 +84,7 @@ class MemoryKnowledgeRepository:
         with self._lock:
             doc = self._docs[document_id]
             self._chunks[document_id] = [
-                StoredChunk(
-                    next(self._ids), document_id, doc.name, doc.title, c.idx, c.text, c.embedding, dict(c.meta)
-                )
+                StoredChunk(next(self._ids), document_id, doc.name, doc.title, c.idx, c.text, c.embedding, dict(c.meta))
                 for c in chunks
             ]
             self._docs[document_id] = replace(doc, chunk_count=len(chunks))

@@ -11,15 +11,16 @@ _WORD = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 _BLOCK_START = re.compile(r"#|[-*+]\s|\d+[.)]\s|\|")
 
-STOP_WORDS: frozenset[str] = frozenset(
-    """a about above after again against all am an and any are as at be because been before being below between both
-    but by can could did do does doing down during each few for from further had has have having he her here hers
-    herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off on
-    once only or other our ours ourselves out over own same she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we were what when where which
-    while who whom why will with would you your yours yourself yourselves s t don shall may might must also whose
-    many much""".split()
-)
+_STOP_TEXT = """
+a about above after again against all am an and any are as at be because been before being below between both
+but by can could did do does doing down during each few for from further had has have having he her here hers
+herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off on
+once only or other our ours ourselves out over own same she should so some such than that the their theirs
+them themselves then there these they this those through to too under until up very was we were what when
+where which while who whom why will with would you your yours yourself yourselves s t don shall may might must
+also whose many much
+"""
+STOP_WORDS: frozenset[str] = frozenset(_STOP_TEXT.split())
 """Function words dropped before BM25 scoring (question words carry no topical signal)."""
 
 _SUFFIXES: tuple[tuple[str, str, int], ...] = (
@@ -68,7 +69,12 @@ def stem(word: str) -> str:
         if w.endswith(suffix) and len(w) - len(suffix) >= min_left:
             base = w[: len(w) - len(suffix)] + repl
             # undouble a final consonant left by -ing/-ed ('stopped' → 'stop', 'running' → 'run')
-            if suffix in ("ing", "ed", "ings", "er") and len(base) > 3 and base[-1] == base[-2] and base[-1] not in "lsz":
+            if (
+                suffix in ("ing", "ed", "ings", "er")
+                and len(base) > 3
+                and base[-1] == base[-2]
+                and base[-1] not in "lsz"
+            ):
                 base = base[:-1]
             return base
     return w

@@ -108,6 +108,10 @@ class ResponsePolicy:
         reply = result.text if result is not None else ""
         failed = _failed(result, matches)
         reasons = self.frustration_reasons(text=text, sentiment=sentiment, failed=failed, recent=recent)
+        if _about_the_world(reasons, result):
+            # "kill the lights", "it's freezing in here": negative words that describe the home, not the assistant,
+            # on a request that just succeeded -- no apology for a success
+            reasons = ()
         frustrated = bool(reasons)
         if frustrated and cfg.repair:
             return self._repair(reply, matches, result, failed, reasons)
@@ -159,3 +163,15 @@ class ResponsePolicy:
         if len(seen) == 1:
             return seen[0]
         return ", ".join(seen[:-1]) + " or " + seen[-1]
+
+
+def _about_the_world(reasons: Sequence[str], result: SkillResult | None) -> bool:
+    """True when the only frustration signal is negative wording on a request whose actions all succeeded."""
+    return (
+        len(reasons) == 1
+        and reasons[0].startswith("negative sentiment")
+        and result is not None
+        and result.success
+        and bool(result.actions)
+        and all(a.success for a in result.actions)
+    )

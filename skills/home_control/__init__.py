@@ -143,6 +143,11 @@ class HomeControlSkill(Skill):
         home = ctx.home
         if home is None:
             return SkillResult("I can't reach the home right now.", False, error_code=ErrorCode.PERMISSION_DENIED)
+        if not match.targets and match.slots.get("absent"):  # the request names something the home does not have
+            return SkillResult(
+                f"I couldn't find a device for \u201c{match.slots['absent']}\u201d in your home.", False,
+                error_code=ErrorCode.DEVICE_UNKNOWN,
+            )  # fmt: skip
         if not match.targets:  # never an implicit all-devices target
             return SkillResult("Which device do you mean?", False, error_code=ErrorCode.NLU_AMBIGUOUS)
         plan, missing = _plan(home, match)

@@ -54,6 +54,7 @@ def test_sentiment_is_stored_for_every_turn(real_assistant: Assistant) -> None:
 def test_repair_never_overrides_confirmation(real_assistant: Assistant) -> None:
     a = real_assistant
     conv = a.db.conversations.create_conversation()
+    a.home.call_service("lock.lock", ["lock.front_door"])
     r = a.handle_text("unlock the front door, you useless thing", conversation_id=conv)
     assert r.needs_confirmation
     assert not any(x.success for x in r.actions)

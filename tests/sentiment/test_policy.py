@@ -129,3 +129,19 @@ def test_custom_wording_from_config() -> None:
     assert policy.apply(text="thank you", sentiment=HAPPY, matches=[], result=None, recent=()).reply == "Any time."
     out = policy.apply(text="no, I said the kitchen", sentiment=NEUTRAL, matches=[LIGHT_ON], result=DONE, recent=())
     assert out.reply.startswith("Oops.")
+
+
+def test_negative_words_about_the_home_on_a_confirmed_action_get_no_apology() -> None:
+    from assistant.messages import Action
+
+    done = SkillResult(
+        "Turned off the Office Light.",
+        actions=(Action(entity_id="light.office", service="light.turn_off", success=True),),
+    )
+    out = _policy().apply(text="kill the lights", sentiment=ANGRY, matches=[LIGHT_ON], result=done, recent=())
+    assert out.reply == done.text and out.rule is None and not out.frustrated
+    # a correction phrase is frustration even when the action succeeded
+    fixed = _policy().apply(
+        text="no, I said kill the lights", sentiment=ANGRY, matches=[LIGHT_ON], result=done, recent=()
+    )
+    assert fixed.frustrated and fixed.reply.startswith("Sorry")

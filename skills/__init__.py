@@ -1,0 +1,1 @@
+"""Skills: the plugin API (``skills.api``), the registry (``skills.registry``) and the built-in skills."""
