@@ -33,9 +33,7 @@ AudioInput = bytes | str | Path
 class SpeechRecognizer(Protocol):
     """Speech to text."""
 
-    def transcribe(
-        self, audio: AudioInput, *, language: str | None = None, hotwords: Sequence[str] = ()
-    ) -> Transcript:
+    def transcribe(self, audio: AudioInput, *, language: str | None = None, hotwords: Sequence[str] = ()) -> Transcript:
         """Transcribe one utterance. Raises AssistantError with an asr-* code on bad input."""
         ...
 

@@ -159,6 +159,7 @@ def run(
         if key not in engines:
             engines[key] = create_understanding(nlu_cfg, home=_home_for(folder, key), intents=[], embedder=embedder,
                                                 llm=model)  # fmt: skip
+            report.setdefault("warmup_ms", engines[key].warmup())
         started = time.perf_counter()
         match = engines[key].recognize(
             row["text"], conversation_id=f"ha{n}", area=(row.get("context") or {}).get("area")
@@ -191,6 +192,7 @@ def run(
     iot = [r for r in slurp_rows if r["scenario"] == "iot" and r["action"] in SLURP_MAP]
     home = create_home(file=DEFAULT_HOME, adapter="simulated", data_dir=None, persist=False)
     engine = create_understanding(nlu_cfg, home=home, intents=[], embedder=embedder, llm=model)
+    engine.warmup()
     s_ok = s_asked = 0
     s_tiers: Counter[str] = Counter()
     s_lat: dict[str, list[float]] = defaultdict(list)
@@ -241,9 +243,34 @@ def main() -> None:
     parser.add_argument("--no-embeddings", action="store_true")
     parser.add_argument("--llm", action="store_true")
     args = parser.parse_args()
-    report = run(args.data, limit=args.limit, embeddings=not args.no_embeddings, llm=args.llm,
-                 progress=lambda m: print(m, file=sys.stderr))  # fmt: skip
+
+    def say(m: str) -> None:
+        print(m, file=sys.stderr)
+
+    report = run(args.data, limit=args.limit, embeddings=not args.no_embeddings, llm=args.llm, progress=say)
+    if args.llm:  # measure whether tier 3 helps: the same run without it
+        say("again without the LLM, for comparison")
+        report["llm_effect"] = llm_effect(
+            run(args.data, limit=args.limit, embeddings=not args.no_embeddings, llm=False, progress=say), report
+        )
     print(json.dumps(report, indent=2, ensure_ascii=False))
+
+
+def llm_effect(without: Mapping[str, Any], with_llm: Mapping[str, Any]) -> dict[str, Any]:
+    """Accuracy without and with tier 3, and how often and how fast tier 3 decided."""
+    pairs = {
+        "ha_dev_intent_slot_accuracy": ("ha_dev", "intent_slot_accuracy"),
+        "slurp_iot_intent_accuracy": ("slurp_iot", "intent_accuracy"),
+        "requests_pass_rate": ("requests", "pass_rate"),
+    }
+    out: dict[str, Any] = {
+        name: {"without": without[a][b], "with": with_llm[a][b], "delta": round(with_llm[a][b] - without[a][b], 4)}
+        for name, (a, b) in pairs.items()
+    }
+    for part in ("ha_dev", "slurp_iot", "requests"):
+        llm_tier = with_llm[part]["tiers"].get("llm")
+        out[f"{part}_llm_tier"] = llm_tier or {"n": 0}
+    return out
 
 
 if __name__ == "__main__":

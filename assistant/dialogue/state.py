@@ -133,6 +133,11 @@ class DialogueStore:
         """Record an open clarification question."""
         self.get(conversation_id).pending = Pending(replace(match, alternatives=options), options)
 
+    def forget(self, conversation_id: str) -> None:
+        """Drop a conversation's state."""
+        with self._lock:
+            self._states.pop(conversation_id, None)
+
     def clear_pending(self, conversation_id: str) -> None:
         """Drop an open question and any awaited confirmation."""
         state = self.get(conversation_id)

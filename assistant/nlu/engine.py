@@ -17,10 +17,11 @@ from assistant.dialogue.state import DENY, NEVERMIND, DialogueStore, parse_confi
 from assistant.engines import Embedder, LanguageModel
 from assistant.messages import AssistantError, Candidate, ErrorCode, IntentMatch, SkillResult, StateChange, Tier
 from assistant.nlu.catalog import DOMAIN_NOUNS, HomeIndex, build_index, registry_signature
-from assistant.nlu.lexicon import ACTIONS, QUESTION, action_evidence, domain_mentions
+from assistant.nlu.lexicon import ACTIONS, QUESTION, ROOM_WORDS, action_evidence, domain_mentions
 from assistant.nlu.normalize import normalize, parse_params, split_commands, words
 from assistant.nlu.rerank import LlmReranker
 from assistant.nlu.resolve import resolve_targets
+from assistant.nlu.route import OpenIntent, OpenIntents, open_intents, request_kind
 from assistant.nlu.semantic import Context, RankedCandidate, SemanticRanker
 from assistant.nlu.templates import TemplateHit, TemplateMatcher
 from assistant.nlu.trace import Trace
@@ -62,6 +63,8 @@ class Understanding:
         self._reranker = LlmReranker(llm, mode=mode) if (llm is not None and cfg.llm) else None
         self._templates: TemplateMatcher | None = None
         self._owners: dict[str, str] = {}
+        self._open = OpenIntents()
+        self._last_norm = ""
         self._traces: dict[str, Trace] = {}
         self._index: HomeIndex = build_index(home)
         self._dirty = False
@@ -83,6 +86,38 @@ class Understanding:
                 self._templates.update_lists(self._index)
             skill_only = [(sid, s) for sid, s in specs if s.name not in DEVICE_INTENTS]
             self._ranker.set_skill_intents(skill_only)
+            self._open = open_intents(skill_only)
+
+    def warmup(self) -> dict[str, float]:
+        """Do the one-off work before the first request: compile templates, fill slot lists, embed the home's
+        candidate descriptions and the skills' examples, and run one request through every tier.
+
+        Returns milliseconds per step. Later turns rebuild nothing unless the home's names change.
+        """
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        with self._lock:
+            self._refresh()
+            index = self._index
+        timings["templates"] = (time.perf_counter() - t0) * 1000
+        t1 = time.perf_counter()
+        self._ranker.prepare(index)
+        self._ranker.skill_scores("hello")
+        timings["embeddings"] = (time.perf_counter() - t1) * 1000
+        t2 = time.perf_counter()
+        for probe in ("turn on the light", "could you make it a bit brighter"):
+            self.recognize(probe, conversation_id="__warmup__")
+        self._dialogue.forget("__warmup__")
+        self._traces.pop("__warmup__", None)
+        timings["probe"] = (time.perf_counter() - t2) * 1000
+        if self._reranker is not None:
+            t3 = time.perf_counter()
+            try:
+                self._reranker.warmup()
+            except Exception:  # the LLM is optional
+                _log.warning("LLM warm-up failed", exc_info=True)
+            timings["llm"] = (time.perf_counter() - t3) * 1000
+        return {k: round(v, 1) for k, v in timings.items()}
 
     def observe(self, conversation_id: str, match: IntentMatch, result: SkillResult) -> None:
         """Update the dialogue state with what actually ran."""
@@ -229,13 +264,16 @@ class Understanding:
                                         skill_id=self._owner(state.last_intent))  # fmt: skip
                     if carried is not None:
                         match = carried
-                if match.intent == UNKNOWN:
+                if match.intent == UNKNOWN or match.intent in self._open_names():
                     return None
                 out.append(match)
                 self._dialogue.remember_match(conversation_id, match)
         finally:
             state.last_intent, state.last_targets, state.last_slots = saved
         return out
+
+    def _open_names(self) -> set[str]:
+        return {o.name for o in (self._open.question, self._open.generate) if o is not None}
 
     def _owner(self, intent: str | None) -> str | None:
         if intent is None:
@@ -256,6 +294,8 @@ class Understanding:
         timings["template"] = timings.get("template", 0.0) + (time.perf_counter() - t0) * 1000
         if hit is None:
             return None
+        if self._owners and self._owner(hit.intent) is None:
+            return None  # a sentence of Home Assistant's that no installed skill handles (timers, weather, ...)
         return self._from_template(hit, index, norm, area_id)
 
     def _from_template(self, hit: TemplateHit, index: HomeIndex, norm: str, area_id: str | None) -> IntentMatch:
@@ -322,6 +362,15 @@ class Understanding:
              "features": {k: round(v, 3) for k, v in c.features.items()}}
             for c in ranked[:6]
         )  # fmt: skip
+        kind = request_kind(norm)
+        self._last_norm = norm
+        ranked = self._damp_open(kind, ranked)
+        routed = self._route(text, norm, ranked, kind)
+        if routed is not None:
+            return routed
+        absent = self._absent_name(norm, ranked, kind, index)
+        if absent is not None:
+            return absent
         if not ranked or ranked[0].score < 0.5:
             absent = _absent_device(norm, index)
             if absent is not None:
@@ -332,10 +381,16 @@ class Understanding:
         confidence = calibrate(best.score)
         tier = Tier.SEMANTIC
         order: list[tuple[RankedCandidate, float]] = [(c, calibrate(c.score)) for c in ranked]
-        if confidence < self._cfg.semantic_threshold and self._reranker is not None and len(ranked) > 1:
+        close = [c for c in ranked[:5] if not c.skill_intent and c.score >= best.score - self._cfg.llm_margin]
+        if (
+            confidence < self._cfg.semantic_threshold
+            and self._reranker is not None
+            and not best.skill_intent
+            and len(close) > 1
+        ):
             t1 = time.perf_counter()
-            try:
-                order = self._reranker.rerank(norm, ranked[:5])
+            try:  # a tie-breaker only: among close, valid device candidates
+                order = self._reranker.rerank(norm, close)
                 tier = Tier.LLM
                 best = order[0][0]
                 confidence = max(order[0][1], calibrate(best.score))
@@ -343,6 +398,103 @@ class Understanding:
                 _log.warning("LLM re-ranking failed", exc_info=True)
             timings["llm"] = timings.get("llm", 0.0) + (time.perf_counter() - t1) * 1000
         return self._decide(best, order, confidence, tier, norm, index)
+
+    def _damp_open(self, kind: str, ranked: list[RankedCandidate]) -> list[RankedCandidate]:
+        """An open intent matched only by similarity, without its cue ('write ...', 'how ...'), is less likely."""
+        q, g = self._open.question, self._open.generate
+        factor = 0.5 if kind == "command" and _write_evidence(self._last_norm) >= 0.9 else 0.85
+        damped = {
+            name
+            for name, cue in (
+                (q.name if q else None, ("question", "procedural")),
+                (g.name if g else None, ("generate",)),
+            )
+            if name is not None and kind not in cue
+        }
+        if not damped:
+            return ranked
+        out = [replace(c, score=c.score * factor) if c.skill_intent and c.intent in damped else c for c in ranked]
+        out.sort(key=lambda c: -c.score)
+        return out
+
+    def _absent_name(
+        self, norm: str, ranked: Sequence[RankedCandidate], kind: str, index: HomeIndex
+    ) -> IntentMatch | None:
+        """'Turn on the dishwasher' in a home without one: say so (or ask what to act on) instead of guessing."""
+        if kind != "command":
+            return None
+        evidence = action_evidence(norm)
+        write = [(v, a) for a in ACTIONS if a.intent in WRITE_INTENTS and (v := evidence.get(a.key, 0.0)) >= 0.5]
+        if not write:
+            return None
+        strength, action = max(write, key=lambda x: x[0])
+        device = next((c for c in ranked if not c.skill_intent), None)
+        grounded = device is not None and device.features.get("grounding", 0.0) >= 0.5
+        if device is not None and device.features.get("context", 0.0) > 0:
+            return None
+        skill_best = max((c.score for c in ranked if c.skill_intent), default=0.0)
+        if skill_best >= 0.6 and ranked and ranked[0].skill_intent:
+            return None
+        if any(n and re.search(rf"\b{re.escape(n)}\b", norm) for n in (*index.area_names, *index.floor_names)):
+            return None  # a known area: what is missing there is said by _absent_device
+        rooms = [r for r in ROOM_WORDS if re.search(rf"\b{r}\b", norm) and not index.area_of(r)]
+        rooms = [r for r in rooms if not any(r in n for n in index.names)]
+        missing = rooms or ([] if grounded else self._ranker.residual(norm))
+        owner = self._owner(action.intent)
+        if missing:
+            phrase = rooms[0] if rooms else " ".join(missing)
+            return IntentMatch(action.intent, {"absent": phrase}, (), Tier.SEMANTIC, 0.8, skill_id=owner, text=norm)
+        if (device is None or device.features.get("grounding", 0.0) < 0.3) and strength >= 0.9:
+            question = f"What would you like me to {action.verb}?"
+            return IntentMatch(action.intent, {}, (), Tier.SEMANTIC, 0.5, skill_id=owner, text=norm,
+                               clarification=question)  # fmt: skip
+        return None
+
+    def _route(self, text: str, norm: str, ranked: Sequence[RankedCandidate], kind: str) -> IntentMatch | None:
+        """Open questions and writing requests that do not name the home go to the skills that take free text."""
+        if kind == "command":
+            return None
+        device = next((c for c in ranked if not c.skill_intent), None)
+        grounding = device.features.get("grounding", 0.0) if device else 0.0
+        residual = device.features.get("residual", 0.0) if device else 0.0
+        sims = {c.intent: c.score for c in ranked if c.skill_intent}
+        if kind == "generate" and self._open.generate is not None:
+            return self._open_match(self._open.generate, text, norm, sims, ranked)
+        if kind == "procedural" or grounding - 0.25 * residual < 0.5:
+            target = self._open.question
+            faq = sims.get(target.name, 0.0) if target else 0.0
+            other = max(
+                ((s, i) for i, s in sims.items() if not target or i != target.name),
+                default=None,
+            )
+            if other is not None and other[0] >= 0.6 and other[0] >= faq + 0.1:
+                sid = self._owner(other[1]) or ""
+                return self._open_match(OpenIntent(other[1], sid, None), text, norm, sims, ranked)
+            if target is not None:
+                return self._open_match(target, text, norm, sims, ranked)
+            if other is not None and other[0] >= 0.45 and grounding < 0.5:
+                sid = self._owner(other[1]) or ""
+                return self._open_match(OpenIntent(other[1], sid, None), text, norm, sims, ranked)
+        return None
+
+    def _open_match(
+        self,
+        target: OpenIntent,
+        text: str,
+        norm: str,
+        sims: dict[str, float],
+        ranked: Sequence[RankedCandidate],
+    ) -> IntentMatch:
+        slots = {target.slot: text.strip()} if target.slot else {}
+        alternatives = tuple(
+            Candidate(c.intent, c.targets, dict(c.slots), round(calibrate(c.score), 4), c.description)
+            for c in ranked[:5]
+            if c.intent != target.name
+        )
+        confidence = max(0.6, calibrate(sims.get(target.name, 0.0)))
+        return IntentMatch(
+            target.name, slots, (), Tier.SEMANTIC, round(confidence, 4), alternatives, target.skill_id, norm
+        )
 
     def _decide(
         self,
@@ -382,6 +534,7 @@ class Understanding:
             and c.targets != best.targets
             and not set(c.targets) & set(best.targets)
             and c.score >= best.score - self._cfg.ambiguity_margin
+            and c.features.get("area", 0.5) >= best.features.get("area", 0.5)  # the speaker's room wins a tie
             and tier != Tier.LLM
         ]
         if rivals and best.intent in WRITE_INTENTS:
@@ -403,6 +556,12 @@ def _enrich(slots: dict[str, Any], targets: Sequence[str], index: HomeIndex) -> 
     device_class = e.device_class or e.attributes.get("device_class")
     if device_class:
         slots.setdefault("device_class", device_class)
+
+
+def _write_evidence(norm: str) -> float:
+    """How strongly the text asks for a device write ('turn on', 'switch off', 'open')."""
+    evidence = action_evidence(norm)
+    return max((evidence.get(a.key, 0.0) for a in ACTIONS if a.intent in WRITE_INTENTS), default=0.0)
 
 
 def _absent_device(norm: str, index: HomeIndex) -> IntentMatch | None:

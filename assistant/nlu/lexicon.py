@@ -5,17 +5,24 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 __all__ = [
     "ACTIONS",
     "BINARY_STATES",
+    "DEVICE_NOUNS",
     "DOMAIN_WORDS",
+    "GENERATE",
+    "INFO_QUESTION",
     "QUESTION",
+    "ROOM_WORDS",
     "ActionDef",
     "action_evidence",
     "binary_state",
+    "device_mentions",
     "domain_mentions",
+    "lexicon_words",
     "state_classes",
 ]
 
@@ -57,6 +64,13 @@ ACTIONS: tuple[ActionDef, ...] = (
             (r"\b(activate|enable|start)\b", 0.7),
             (r"\bstart (up|the)\b", 0.5),
             (r"\b(fire up|power up|switch on|put on)\b", 0.9),
+            (r"\b(brew|prepare)\b", 0.6),
+            (r"\bmake (me |us )?(a|an|some|my)\b", 0.5),
+            (
+                r"^(i|we) (really )?(need|want|would like|'d like) (a|an|some|the|my|our)\b"
+                r"(?!.*\b(off|out|closed|down)\b)",
+                0.5,
+            ),
             (r"\b(run|play|begin)\b", 0.3),
             (r"\blights? (please|up)\b", 0.4),
             (r"\b(light up|illuminate)\b", 0.9),
@@ -73,6 +87,7 @@ ACTIONS: tuple[ActionDef, ...] = (
             (r"\b(turn|switch|flip|shut|power|put) (.{1,40}? )?off\b", 1.0),
             (r"\bmake sure .{1,40} off\b", 0.9),
             (r"\b(turn|switch|shut|power) off\b", 1.0),
+            (r"\b(power|shut) (.{1,40}? )?down\b", 0.9),
             (r"\boff\b", 0.45),
             (r"\b(kill|cut|douse|extinguish|deactivate|disable)\b", 0.85),
             (r"\blights? out\b", 0.9),
@@ -143,8 +158,8 @@ ACTIONS: tuple[ActionDef, ...] = (
                 0.9,
             ),
             (r"\b(lights?|lamps?) (up|down)\b", 0.8),
-            (r"\bmore light\b", 0.8),
-            (r"\bless light\b", 0.8),
+            (r"\bmore light(s|ing)?\b", 0.8),
+            (r"\bless light(s|ing)?\b", 0.8),
             (r"\b(cozy|cosy|romantic|mood|relax|relaxing|ambient|chill)\b", 0.6),
             (r"\b(too (dark|dim|bright|gloomy)|can't see|blinding|pitch black)\b", 0.8),
         ),
@@ -159,7 +174,7 @@ ACTIONS: tuple[ActionDef, ...] = (
             (r"\b(colou?r|make .{0,30}(red|blue|green|yellow|purple|pink|orange|white))\b", 0.6),
             (
                 r"\b(lights?|lamps?|bulbs?)\b.{0,25}\b(red|blue|green|yellow|purple|pink|orange|white|amber|turquoise|cyan|"
-                r"magenta|violet|gold|lime|teal|indigo|lavender)\b",
+                r"magenta|violet|gold|lime|teal|indigo|lavender|natural|daylight)\b",
                 0.9,
             ),
             (r"\b(turn|set|change|make|switch)\b", 0.3),
@@ -300,7 +315,7 @@ ACTIONS: tuple[ActionDef, ...] = (
         (
             (r"^(is|are|was|were|does|do|did|has|have)\b", 1.0),
             (r"^(what|what's|whats|which|how|how's|tell me|check|show me|any|did i leave)\b", 0.9),
-            (r"\b(status|state|level|reading|open or closed|on or off|locked or unlocked)\b", 0.6),
+            (r"\b(status|state|level|open or closed|on or off|locked or unlocked)\b|\breadings? (of|on|from)\b", 0.6),
             (r"\?$", 0.6),
         ),
         verb="check",
@@ -323,6 +338,45 @@ QUESTION = re.compile(
     r"show me|any|can you tell)\b|\?\s*$"
 )
 """A request that asks rather than commands: it never maps to a write intent."""
+
+INFO_QUESTION = re.compile(
+    QUESTION.pattern + r"|^(should|can|could|may|shall|must|do|does) (i|we|one)\b(?! (please|turn|switch|set|put|"
+    r"open|close|lock|unlock|start|stop|dim|make|have|get)\b)|^(explain|describe|remind me (how|what|when|where|why))\b"
+)
+"""A request for information ('should I ...', 'explain ...'): answered by a skill unless it names the home."""
+
+GENERATE = re.compile(
+    r"^(please )?((can|could|would|will) you (please )?)?(help me )?"
+    r"(write|compose|draft|come up with|make up|think up|think of|invent|generate|create|rewrite|summari[sz]e|"
+    r"give me (a|an|some|\d+) (\w+ )?(poem|story|stories|haiku|limerick|joke|name|names|idea|ideas|message|note|"
+    r"caption|slogan|title|toast|speech|song|rhyme|riddle|list|letter|email|text)|"
+    r"suggest (a|an|some) (\w+ )?(name|names|title|caption|idea|ideas|message|toast))\b"
+)
+"""A request to produce free text ('write a poem', 'come up with a name for ...')."""
+
+DEVICE_NOUNS: Mapping[str, tuple[str, ...]] = {
+    "light": (r"lights?", r"lamps?", r"lighting", r"bulbs?", r"chandelier", r"leds?", r"sconces?"),
+    "cover": (r"blinds?", r"shades?", r"curtains?", r"shutters?", r"garage door", r"awnings?", r"drapes?", r"gate"),
+    "lock": (r"locks?", r"doors?", r"deadbolt"),
+    "fan": (r"fans?", r"ventilation", r"extractor"),
+    "switch": (r"switch(es)?", r"plugs?", r"sockets?", r"outlets?"),
+    "climate": (r"thermostat", r"heating", r"heater", r"ac", r"air con\w*", r"furnace", r"climate"),
+    "media_player": (r"tv", r"television", r"telly", r"speakers?", r"radio", r"stereo", r"music", r"volume"),
+    "vacuum": (r"vacuum( cleaner)?", r"hoover", r"robot", r"roomba"),
+    "todo": (r"(shopping|grocery|to-?do) list", r"groceries"),
+    "valve": (r"valve", r"sprinklers?", r"irrigation"),
+    "sensor": (r"temperature", r"humidity", r"battery"),
+    "binary_sensor": (r"motion", r"sensor"),
+}  # fmt: skip
+"""Nouns that name a kind of device outright (stronger evidence of a home request than DOMAIN_WORDS' hints)."""
+
+ROOM_WORDS: tuple[str, ...] = (
+    "kitchen", "living room", "lounge", "dining room", "bedroom", "master bedroom", "guest room", "guest bedroom",
+    "kids room", "kid's room", "nursery", "bathroom", "toilet", "office", "study", "hallway", "hall", "garage",
+    "garden", "basement", "cellar", "attic", "loft", "balcony", "porch", "patio", "terrace", "laundry room",
+    "utility room", "pantry", "den", "playroom", "gym", "conservatory", "driveway", "shed", "closet",
+)  # fmt: skip
+"""Common room names: a request naming one the home does not have gets a clear answer instead of a guess."""
 
 DOMAIN_WORDS: Mapping[str, tuple[str, ...]] = {
     "light": (r"lights?", r"lamps?", r"lighting", r"illuminate", r"bulbs?", r"chandelier", r"leds?", r"sconces?",
@@ -363,6 +417,33 @@ def action_evidence(text: str) -> dict[str, float]:
 def domain_mentions(text: str) -> set[str]:
     """Domains the text names by a generic noun ('lights', 'blinds', 'tv')."""
     return {d for d, rx in _DOMAIN_RX.items() if rx.search(text)}
+
+
+_EXTRA_WORDS = (
+    "set setting turn make keep leave let put get give bring change adjust want need like love would please now "
+    "again back more less little bit lot all everything everywhere nothing anything something still already right "
+    "left off open opened closed shut locked unlocked running playing paused stopped idle home away level percent "
+    "degrees brightness colour color temperature state status check tell show currently turned switched lights "
+    "light room rooms house home inside outside upstairs downstairs here there today tonight entire whole every each "
+    "area areas device devices thing things stuff too very really quite bit lot anymore"
+)
+
+
+@lru_cache(maxsize=1)
+def lexicon_words() -> frozenset[str]:
+    """Every word the action lexicon and domain nouns know (what a home request may say besides names)."""
+    texts = [p for a in ACTIONS for p, _w in a.patterns]
+    texts += [w for ws in DOMAIN_WORDS.values() for w in ws] + [w for ws in DEVICE_NOUNS.values() for w in ws]
+    texts += [x for pair in BINARY_STATES.values() for x in pair] + [_EXTRA_WORDS]
+    return frozenset(w for t in texts for w in re.findall(r"[a-z]{2,}", t.replace("\\b", " ")))
+
+
+_DEVICE_RX = {d: re.compile(r"\b(" + "|".join(ws) + r")\b") for d, ws in DEVICE_NOUNS.items()}
+
+
+def device_mentions(text: str) -> set[str]:
+    """Domains the text names by a device noun ('lights', 'thermostat'), not by a hint ('dark', 'clean')."""
+    return {d for d, rx in _DEVICE_RX.items() if rx.search(text)}
 
 
 BINARY_STATES: Mapping[str, tuple[str, str]] = {

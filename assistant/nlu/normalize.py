@@ -81,6 +81,11 @@ _ITEM = re.compile(
     r"\b(?:add|put|append|include)\s+(.+?)\s+(?:to|on|onto|in|into)\s+(?:the\s+|my\s+|our\s+)?(.+?)\s*list\b"
 )
 _ITEM2 = re.compile(r"\b(?:add|put)\s+(.+?)\s+(?:to|on)\s+(?:the\s+|my\s+)?(groceries|shopping)\b")
+_WHITE = re.compile(
+    r"\b(natural|daylight|neutral|plain|normal) (colou?r|light|lighting|white)s?\b|\b(make|set|turn|change|put)\b"
+    r".{0,30}\b(natural|daylight)\b"
+)
+"""White-light phrasings ('make the lights natural', 'daylight colour')."""
 _UP = re.compile(r"\b(brighter|brighten|warmer|hotter|louder|higher|more|up|increase|raise|boost|turn up|crank)\b")
 _DOWN = re.compile(r"\b(dimmer|darker|cooler|colder|quieter|softer|lower|less|down|decrease|reduce|dim)\b")
 
@@ -106,6 +111,8 @@ def parse_params(text: str) -> Params:
     if m:
         number = float(m.group(1))
     color = next((c for c in COLORS if re.search(rf"\b{c}\b", text)), None)
+    if color is None and _WHITE.search(text):
+        color = "white"
     relative = 0
     if _UP.search(text) and not _DOWN.search(text):
         relative = 1

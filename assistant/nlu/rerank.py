@@ -34,6 +34,10 @@ class LlmReranker:
         self._mode = mode
         self._weight = weight
 
+    def warmup(self) -> None:
+        """Load the model and run one scoring call, so the first real tie-break is not a cold start."""
+        self._llm.score(f"{_HEADER}{_SHOTS}Request: hello\nAction:", [" Turn on the light."])
+
     def rerank(self, text: str, candidates: Sequence[RankedCandidate]) -> list[tuple[RankedCandidate, float]]:
         """(candidate, combined probability) best first; combined with the semantic scores."""
         if not candidates:

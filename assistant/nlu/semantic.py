@@ -21,7 +21,9 @@ from assistant.nlu.lexicon import (
     ActionDef,
     action_evidence,
     binary_state,
+    device_mentions,
     domain_mentions,
+    lexicon_words,
     state_classes,
 )
 from assistant.nlu.normalize import Params, words
@@ -30,7 +32,7 @@ from devices.api import Entity, HomeApi
 from skills.api import IntentSpec
 from skills.home_control.services import WRITE_INTENTS, entity_supports
 
-__all__ = ["Context", "RankedCandidate", "SemanticRanker", "verbalise"]
+__all__ = ["Context", "RankedCandidate", "SemanticRanker", "normalize_example", "verbalise"]
 
 _PRONOUN = re.compile(r"\b(it|them|that|those|this|these|they|one)\b")
 _HERE = re.compile(r"\b(in here|here|this room|in this room|the room)\b")
@@ -65,8 +67,34 @@ _STOP = frozenset(
         "are",
         "it",
         "me",
+        "do",
+        "does",
+        "did",
+        "i",
+        "we",
+        "what",
+        "how",
+        "when",
+        "where",
+        "why",
+        "who",
+        "which",
+        "should",
+        "with",
+        "from",
+        "be",
+        "this",
+        "that",
+        "there",
+        "any",
+        "some",
+        "many",
+        "much",
+        "so",
+        "just",
     ]
 )
+_PRONOUN_WORDS = frozenset(["it", "them", "that", "those", "this", "these", "they", "its", "their", "one"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +167,8 @@ class SemanticRanker:
         self._idf: dict[str, float] = {}
         self._skill_specs: list[tuple[str, IntentSpec]] = []
         self._skill_vectors: list[npt.NDArray[np.float32]] = []
+        self._vocab: frozenset[str] = frozenset()
+        self._unique: frozenset[str] = frozenset()
 
     # -- preparation -------------------------------------------------------------------------------------------
     def set_skill_intents(self, specs: Sequence[tuple[str, IntentSpec]]) -> None:
@@ -164,12 +194,37 @@ class SemanticRanker:
                     df[tok] = df.get(tok, 0) + 1
             n = max(1, len(ids))
             self._idf = {t: math.log(1 + n / c) for t, c in df.items()}
+            names = [*(x for e in index.entities.values() for x in (e.name, *e.aliases)), *index.area_names,
+                     *index.floor_names]  # fmt: skip
+            self._vocab = frozenset(_singular(t) for n_ in names for t in clean_name(n_).split())
+            self._unique = frozenset(t for t, c in df.items() if c == 1 and len(t) >= 4)
             vectors = None
             if self._embedder is not None and ids:
                 vectors = self._embedder.embed([index.describe(i) for i in ids])
             self._ids, self._vectors, self._sig = ids, vectors, index.signature
 
+    @property
+    def ready(self) -> int | None:
+        """The registry signature the embeddings were computed for (None before the first ``prepare``)."""
+        return self._sig
+
     # -- features ----------------------------------------------------------------------------------------------
+    def residual(self, text: str) -> list[str]:
+        """Content words that neither the home's names nor the action lexicon explain ('aquarium', 'filter')."""
+        lexicon = lexicon_words()
+        return [
+            w
+            for w in words(text)
+            if len(w) >= 3
+            and not w[0].isdigit()
+            and "'" not in w
+            and w not in _STOP
+            and w not in _PRONOUN_WORDS
+            and _singular(w) not in self._vocab
+            and w not in lexicon
+            and _singular(w) not in lexicon
+        ]
+
     def name_score(self, text_tokens: set[str], text: str, entity: Entity) -> float:
         """How well the text names the entity (IDF-weighted token overlap, typos tolerated), 0..1."""
         best = 0.0
@@ -190,6 +245,10 @@ class SemanticRanker:
             best = max(best, 0.9 * hit / total if total else 0.0)  # only the exact phrase scores 1.0
         return best
 
+    def unique_hit(self, text_tokens: set[str], entity: Entity) -> bool:
+        """True when the text says a word that only this entity's names contain ('coffee' → the Coffee Maker)."""
+        return any(t in self._unique and t in text_tokens for n in (entity.name, *entity.aliases) for t in _tokens(n))
+
     def embed_scores(self, text: str) -> dict[str, float]:
         """Cosine similarity of the text with every entity description."""
         if self._embedder is None or self._vectors is None:
@@ -205,7 +264,11 @@ class SemanticRanker:
         out: list[tuple[str, IntentSpec, float]] = []
         q = self._embedder.embed([text])[0] if self._embedder is not None and vectors else None
         for k, (sid, spec) in enumerate(specs):
-            lexical = max((fuzz.token_set_ratio(text, normalize_example(x)) / 100.0 for x in spec.examples), default=0)
+            lexical = max(
+                (max(fuzz.ratio(text, ex), fuzz.token_sort_ratio(text, ex)) / 100.0
+                 for ex in (normalize_example(x) for x in spec.examples)),
+                default=0.0,
+            )  # fmt: skip
             sim = lexical * 0.85
             if q is not None:
                 sim = max(sim, float(np.max(vectors[k] @ q)))
@@ -240,9 +303,16 @@ class SemanticRanker:
         floor_areas = {a for f in floors for a in index.in_floor(f)}
         here = context.speaker_area if _HERE.search(text) else None
         scope = set(areas) | floor_areas | ({here} if here else set())
-        pronoun = bool(_PRONOUN.search(text))
+        residual = self.residual(text)
+        # dialogue context only for real follow-ups: a pronoun with little else, or an elliptical command
+        pronoun = bool(_PRONOUN.search(text)) and len(residual) <= 1
+        nouns = device_mentions(text)
         embeds = self.embed_scores(text)
         names = {i: self.name_score(toks, text, e) for i, e in index.entities.items()}
+        elliptical = (
+            not question and not residual and not mentions and len(words(text)) <= 6
+            and max(names.values(), default=0.0) < 0.5 and not scope
+        )  # fmt: skip
         named_ids = [i for i, v in names.items() if v >= 0.99]
         out: list[RankedCandidate] = []
         for action in ACTIONS:
@@ -263,8 +333,21 @@ class SemanticRanker:
                 if slots is None or not entity_supports(action.intent, live, slots):
                     continue
                 feats = self._target_features(
-                    entity, names[eid], embeds.get(eid), mentions, scope, context, pronoun, action, named, classes
+                    entity,
+                    names[eid],
+                    embeds.get(eid),
+                    mentions,
+                    scope,
+                    context,
+                    pronoun or elliptical,
+                    action,
+                    named,
+                    classes,
+                    nouns,
                 )
+                if feats["grounding"] < 0.6 and self.unique_hit(toks, entity):
+                    feats["grounding"] = 0.6
+                feats["residual"] = float(len(residual))
                 target = feats["target"]
                 if target < 0.2:
                     continue
@@ -277,7 +360,7 @@ class SemanticRanker:
                 targets, tslots = (
                     ((eid,), {"name": entity.name})
                     if named
-                    else _group(action, entity, index, names, group_scope, text, home, slots, floors)
+                    else _group(action, entity, index, names, group_scope, text, home, slots, floors, params)
                 )
                 out.append(
                     RankedCandidate(
@@ -312,11 +395,13 @@ class SemanticRanker:
         mentions: set[str],
         scope: set[str],
         context: Context,
-        pronoun: bool,
+        refers: bool,
         action: ActionDef,
         named: bool,
         classes: set[str],
+        nouns: set[str] = frozenset(),  # type: ignore[assignment]
     ) -> dict[str, float]:
+        hinted = entity.domain in mentions
         domain = 0.5
         device_class = entity.device_class or entity.attributes.get("device_class")
         if device_class and device_class in classes:
@@ -334,7 +419,7 @@ class SemanticRanker:
             area = 1.0 if entity.area_id == context.speaker_area else 0.3
         ctx = 0.0
         bare = name < 0.5 and not named and not mentions and not scope and action.implied_domain is None
-        if entity.entity_id in context.last_targets and (pronoun or bare):
+        if entity.entity_id in context.last_targets and refers and (bare or name < 0.5):
             ctx = 1.0
         emb_s = 0.0 if emb is None else max(0.0, min(1.0, (emb - 0.15) / 0.5))
         if named and name < 0.99:
@@ -344,8 +429,12 @@ class SemanticRanker:
             target *= 0.35
         if mentions and entity.domain not in mentions and name < 0.99:
             target *= 0.5
+        implied = action.implied_domain == entity.domain
+        noun = 1.0 if entity.domain in nouns or (device_class and device_class in classes) or implied else 0.0
+        in_scope = 1.0 if scope and entity.area_id in scope else 0.0
+        grounding = max(name, min(1.0, 0.7 * noun + 0.3 * in_scope), 0.4 if hinted else 0.0, ctx)
         return {"target": min(1.0, target), "name": name, "embedding": emb_s, "domain": domain, "area": area,
-                "context": ctx}  # fmt: skip
+                "context": ctx, "grounding": grounding}  # fmt: skip
 
 
 def normalize_example(text: str) -> str:
@@ -395,9 +484,9 @@ def _action_slots(action: ActionDef, p: Params, text: str, entity: Entity) -> di
             direction = -1
         if not direction:
             return None
+        if direction < 0 and entity.state != "on":
+            return None  # dimming a light that is off means nothing
         current = _pct_of(entity, "brightness", 100 / 255) if entity.state == "on" else 0.0
-        if direction > 0 and entity.state != "on":
-            current = 0.0
         return {"brightness": int(max(1, min(100, round(current + direction * step))))}
     if key == "color":
         return {"color": p.color} if p.color else None
@@ -472,6 +561,7 @@ def _group(
     home: HomeApi,
     slots: Mapping[str, Any],
     floors: set[str] = frozenset(),  # type: ignore[assignment]
+    params: Params | None = None,
 ) -> tuple[tuple[str, ...], dict[str, Any]]:
     """One entity (named) or every entity of its domain in the named area/floor ('the lights in the kitchen').
 
@@ -508,6 +598,7 @@ def _group(
             if e.domain == entity.domain
             and (not scope or e.area_id in scope)
             and entity_supports(action.intent, home.entity(i) or e, slots)
+            and (params is None or _action_slots(action, params, text, home.entity(i) or e) is not None)
         )
     )
     if len(group) <= 1 and scope:

@@ -31,7 +31,9 @@ class FakeUnderstanding:
         t = text.lower()
         if t.startswith("yes"):
             pin = t.split()[-1] if len(t.split()) > 1 else None
-            return [IntentMatch(intent="Confirm", tier=Tier.DIALOGUE, confidence=1.0, slots={"pin": pin} if pin else {})]
+            return [
+                IntentMatch(intent="Confirm", tier=Tier.DIALOGUE, confidence=1.0, slots={"pin": pin} if pin else {})
+            ]
         if t == "no":
             return [IntentMatch(intent="Deny", tier=Tier.DIALOGUE, confidence=1.0)]
         if "unlock" in t:
@@ -210,7 +212,7 @@ def test_clarification_acts_on_nothing() -> None:
 
 
 def test_multi_command_reports_each() -> None:
-    pipe, skills, _ = make()
+    pipe, _skills, _ = make()
     r = pipe.run(Turn(text="kitchen and hall"))
     assert [a.entity_id for a in r.actions] == ["light.kitchen", "light.hall"]
     assert "light.kitchen" in r.reply and "light.hall" in r.reply

@@ -11,7 +11,7 @@ from assistant import Assistant
 
 pytestmark = pytest.mark.slow
 
-SKILL = '''
+SKILL = """
 from assistant.messages import IntentMatch, SkillResult
 from skills.api import Skill, SkillContext, intent
 
@@ -23,7 +23,7 @@ class PlantSkill(Skill):
     @intent("PlantsLastWatered", templates=("when were the plants (watered|last watered)",))
     def last(self, match: IntentMatch, ctx: SkillContext) -> SkillResult:
         return SkillResult(text="The plants were watered on Sunday.")
-'''
+"""
 
 
 def test_new_skill_is_hot_reloaded(tmp_path: Path) -> None:
