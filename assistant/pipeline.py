@@ -493,6 +493,7 @@ class Pipeline:
                 "skill": plan.skill_id,
                 "success": result.success,
                 "error": result.error_code,
+                "detail": result.data.get("detail") if not result.success else None,
                 "needs_confirmation": result.needs_confirmation,
                 "confirmed_by_user": confirmed,
                 "actions": [

@@ -561,12 +561,17 @@ def _load_failed(source: str, skill_id: str | None, exc: BaseException) -> Skill
 def _failed(skill_id: str, exc: BaseException) -> SkillResult:
     _log.error("skill %s failed: %s", skill_id, exc, exc_info=(type(exc), exc, exc.__traceback__))
     code = exc.code.value if isinstance(exc, AssistantError) else ErrorCode.SKILL_FAILED.value
-    reason = exc.message if isinstance(exc, AssistantError) else f"{type(exc).__name__}: {exc}"
+    # an AssistantError's message is written for users; a crash's text is internal (it goes to the log and trace)
+    text = (
+        f"Sorry, the {skill_id} skill failed: {exc.message}"
+        if isinstance(exc, AssistantError)
+        else f"Sorry, the {skill_id} skill failed, so I couldn't do that."
+    )
     return SkillResult(
-        text=f"Sorry, the {skill_id} skill failed: {reason}",
+        text=text,
         success=False,
         error_code=code if code == ErrorCode.PERMISSION_DENIED.value else ErrorCode.SKILL_FAILED.value,
-        data={"skill_id": skill_id, "exception": type(exc).__name__},
+        data={"skill_id": skill_id, "exception": type(exc).__name__, "detail": str(exc)[:500]},
     )
 
 
