@@ -29,6 +29,7 @@ DOMAIN_NOUNS: Mapping[str, str] = {
     "weather": "weather",
     "person": "person",
     "button": "button",
+    "alarm_control_panel": "alarm",
 }
 """How each domain is called in a description."""
 

@@ -413,6 +413,9 @@ class Understanding:
         }
         if not damped:
             return ranked
+        if kind == "command" and any(_grounded_imperative(c) for c in ranked):
+            # an imperative whose verb and object ground in the home is a device request, never an open question
+            return [c for c in ranked if not (c.skill_intent and c.intent in damped)]
         out = [replace(c, score=c.score * factor) if c.skill_intent and c.intent in damped else c for c in ranked]
         out.sort(key=lambda c: -c.score)
         return out
@@ -527,6 +530,19 @@ class Understanding:
                 text=norm,
                 clarification=f"Sorry, I'm not sure what you mean. Did you mean: {best.description[:-1].lower()}?",
             )
+        if tier != Tier.LLM and best.features.get("area", 0.5) < 1.0:
+            # the speaker's (or the named) room wins a tie: one close candidate there beats the others elsewhere
+            local = [
+                c for c, _p in order[:6]
+                if c.intent == best.intent and c.features.get("area", 0.5) >= 1.0
+                and c.score >= best.score - self._cfg.ambiguity_margin
+            ]  # fmt: skip
+            if len(local) == 1:
+                best = local[0]
+                owner = self._owner(best.intent)
+                slots = dict(best.slots)
+                _enrich(slots, best.targets, index)
+                order = [(best, calibrate(best.score)), *((c, p) for c, p in order if c is not best)]
         rivals = [
             c
             for c, _p in order[1:4]
@@ -537,6 +553,13 @@ class Understanding:
             and c.features.get("area", 0.5) >= best.features.get("area", 0.5)  # the speaker's room wins a tie
             and tier != Tier.LLM
         ]
+        named_area = any(n and re.search(rf"\b{re.escape(n)}\b", norm) for n in index.area_names)
+        if best.intent in ("HassTurnOn", "HassTurnOff") and named_area and _EVERYTHING.search(norm):
+            merged = _everything_in_area(best, order)
+            if merged is not None:
+                targets, area = merged
+                return IntentMatch(best.intent, {"area": area} if area else {}, targets, tier, round(confidence, 4),
+                                   alternatives, owner, norm)  # fmt: skip
         if rivals and best.intent in WRITE_INTENTS:
             options = (best, *rivals)
             names = [o.description[:-1] for o in options]
@@ -556,6 +579,40 @@ def _enrich(slots: dict[str, Any], targets: Sequence[str], index: HomeIndex) -> 
     device_class = e.device_class or e.attributes.get("device_class")
     if device_class:
         slots.setdefault("device_class", device_class)
+
+
+_EVERYTHING = re.compile(r"\b(everything|all (the )?(devices|things|stuff))\b")
+"""'Turn everything off in the office': every device of the named area, never the whole home."""
+_APPLIANCE_DOMAINS = frozenset({"light", "switch", "fan", "media_player", "humidifier"})
+"""What 'everything' covers: appliances, not settings, scenes, scripts, heating or security."""
+
+
+def _everything_in_area(
+    best: RankedCandidate, order: Sequence[tuple[RankedCandidate, float]]
+) -> tuple[tuple[str, ...], str | None] | None:
+    """Every appliance target of the same intent in the named area, when the area is explicit."""
+    if best.features.get("area", 0.0) < 1.0:
+        return None
+    picked = [
+        c for c, _p in order
+        if c.intent == best.intent and c.features.get("area", 0.0) >= 1.0
+        and all(t.split(".", 1)[0] in _APPLIANCE_DOMAINS for t in c.targets)
+    ]  # fmt: skip
+    targets = tuple(sorted({t for c in picked for t in c.targets}))
+    if len(targets) < 2:
+        return None
+    area = next((str(c.slots["area"]) for c in picked if c.slots.get("area")), None)
+    return targets, area
+
+
+def _grounded_imperative(c: RankedCandidate) -> bool:
+    """A device write whose verb is clearly said and whose target is named or clearly implied by the request."""
+    return (
+        not c.skill_intent
+        and c.intent in WRITE_INTENTS
+        and c.features.get("action", 0.0) >= 0.7
+        and c.features.get("grounding", 0.0) >= 0.5
+    )
 
 
 def _write_evidence(norm: str) -> float:

@@ -11,11 +11,13 @@ from typing import Any
 __all__ = [
     "ACTIONS",
     "BINARY_STATES",
+    "COLLECTIVE",
     "DEVICE_NOUNS",
     "DOMAIN_WORDS",
     "GENERATE",
     "INFO_QUESTION",
     "QUESTION",
+    "RELATIVE_AMOUNT",
     "ROOM_WORDS",
     "ActionDef",
     "action_evidence",
@@ -47,6 +49,18 @@ class ActionDef:
     """For indirect phrasings with no device named ('it's too dark' → lights)."""
 
 
+RELATIVE_AMOUNT = (
+    r"(a (little )?bit( more)?|a little( more)?|slightly|a touch|a tad|some more|"
+    r"(a )?(bit |little |lot )?more|further)\b"
+)
+"""A relative amount said with a move ('close the blinds a bit', 'open it more'): relative to the current position."""
+
+COLLECTIVE = re.compile(
+    r"\block (it |everything |the (house|place|home|doors) |all )?up\b|\block (everything|all the doors|every door)\b|"
+    r"\bsecure (the )?(house|home|place)\b"
+)
+"""Collective phrasings that name every entity of the action's domain without a quantifier ('lock up')."""
+
 _ONOFF = frozenset(
     {"light", "switch", "fan", "media_player", "climate", "input_boolean", "humidifier", "scene", "script", "valve"}
 )
@@ -57,7 +71,7 @@ ACTIONS: tuple[ActionDef, ...] = (
         "HassTurnOn",
         _ONOFF,
         (
-            (r"\b(turn|switch|flip|put|power|fire|start|boot) (.{1,40}? )?on\b", 1.0),
+            (r"\b(turn|switch|flip|put|power|fire|start|boot) ((?:(?!\b(?:up|down|off|over)\b).){1,40}? )?on\b", 1.0),
             (r"\bmake sure .{1,40} on\b", 0.9),
             (r"\b(turn|switch|power) on\b", 1.0),
             (r"\bon\b", 0.35),
@@ -74,6 +88,7 @@ ACTIONS: tuple[ActionDef, ...] = (
             (r"\b(run|play|begin)\b", 0.3),
             (r"\blights? (please|up)\b", 0.4),
             (r"\b(light up|illuminate)\b", 0.9),
+            (r"\b(charge|start charging)\b", 0.6),
             (r"\b(get|make) .{0,20}(going|running)\b", 0.6),
             (r"\b(let|get|keep) (some )?(the )?air (move|moving|flowing|circulating)\b", 0.8),
         ),
@@ -84,7 +99,7 @@ ACTIONS: tuple[ActionDef, ...] = (
         "HassTurnOff",
         _ONOFF - {"scene", "script"},
         (
-            (r"\b(turn|switch|flip|shut|power|put) (.{1,40}? )?off\b", 1.0),
+            (r"\b(turn|switch|flip|shut|power|put) ((?:(?!\b(?:up|down|on)\b).){1,40}? )?off\b", 1.0),
             (r"\bmake sure .{1,40} off\b", 0.9),
             (r"\b(turn|switch|shut|power) off\b", 1.0),
             (r"\b(power|shut) (.{1,40}? )?down\b", 0.9),
@@ -94,6 +109,7 @@ ACTIONS: tuple[ActionDef, ...] = (
             (r"\bstop\b", 0.4),
             (r"\bno longer need\b", 0.5),
             (r"\bdon't need .{0,20} anymore\b", 0.5),
+            (r"\bstop (the )?(watering|sprinklers?|irrigation)\b", 1.0),
         ),
         verb="turn off",
     ),
@@ -143,6 +159,43 @@ ACTIONS: tuple[ActionDef, ...] = (
             (r"\b(unbolt|let (me|them|him|her|us) in|open)\b", 0.7),
         ),
         verb="unlock",
+    ),
+    ActionDef(
+        "arm",
+        "HassTurnOn",
+        frozenset({"alarm_control_panel"}),
+        (
+            (r"\barm\b", 1.0),
+            (r"\b(turn on|switch on|activate|enable|set up) (the )?(burglar |house |home )?(alarm|security)\b", 0.9),
+        ),
+        verb="arm",
+        implied_domain="alarm_control_panel",
+    ),
+    ActionDef(
+        "disarm",
+        "HassTurnOff",
+        frozenset({"alarm_control_panel"}),
+        (
+            (r"\bdisarm\b", 1.0),
+            (
+                r"\b(turn off|switch off|deactivate|disable|shut off) (the )?(burglar |house |home )?"
+                r"(alarm|security)\b",
+                0.9,
+            ),
+        ),
+        verb="disarm",
+        implied_domain="alarm_control_panel",
+    ),
+    ActionDef(
+        "water",
+        "HassTurnOn",
+        frozenset({"valve"}),
+        (
+            (r"\b(water|irrigate) (the |my |our )?(garden|lawn|grass|plants|flowers|beds|yard|backyard|veg\w*)\b", 1.0),
+            (r"\b(start|begin|run) (the )?(watering|sprinklers?|irrigation)\b", 0.9),
+        ),
+        verb="water",
+        implied_domain="valve",
     ),
     ActionDef(
         "brightness",
@@ -210,6 +263,7 @@ ACTIONS: tuple[ActionDef, ...] = (
             (r"\bhalf ?way\b|\bhalf\b", 0.6),
             (r"\bposition\b", 0.8),
             (r"\b(open|close|raise|lower)\b.{0,40}\b(\d{1,3}%|half|partly|partially)", 1.0),
+            (r"\b(open|close|shut|raise|lower)\b.{0,40}\b" + RELATIVE_AMOUNT, 1.0),
         ),
         verb="set the position of",
     ),
@@ -270,7 +324,12 @@ ACTIONS: tuple[ActionDef, ...] = (
         "HassVacuumStart",
         frozenset({"vacuum"}),
         (
-            (r"\b(vacuum|hoover|clean|sweep|start cleaning|clean up|tidy)\b", 1.0),
+            (r"(?<!the )(?<!my )(?<!our )(?<!robot )\b(vacuum|hoover|clean|sweep|start cleaning|clean up|tidy)\b", 1.0),
+            (
+                r"\b(start|run|turn on|switch on|put on|activate|power on|fire up|enable)\b.{0,20}"
+                r"\b(vacuum|hoover|roomba)\b",
+                1.0,
+            ),
             (r"\b(start|begin|go)\b", 0.4),
             (r"\b(dirty|crumbs|dusty|messy)\b", 0.6),
         ),
@@ -283,7 +342,7 @@ ACTIONS: tuple[ActionDef, ...] = (
         frozenset({"vacuum"}),
         (
             (r"\b(dock|return|go home|go back|send .{0,30} (home|back)|base|charger|charging)\b", 1.0),
-            (r"\bstop\b", 0.4),
+            (r"\bstop\b", 0.6),
         ),
         verb="send home",
     ),
@@ -303,6 +362,8 @@ ACTIONS: tuple[ActionDef, ...] = (
         frozenset({"fan"}),
         (
             (r"\b(speed|faster|slower|spin)\b", 0.9),
+            (r"\b(slow|speed) (it |them |the .{1,30} )?(down|up)\b", 1.0),
+            (r"\b(turn|crank|bump|kick) (it |the .{1,30} )?(up|down)\b", 0.6),
             (r"\b\d{1,3}%", 0.3),
             (r"\b(air (moving|flowing|circulating)|some air|breeze|stuffy)\b", 0.5),
         ),
@@ -314,6 +375,7 @@ ACTIONS: tuple[ActionDef, ...] = (
         frozenset(),
         (
             (r"^(is|are|was|were|does|do|did|has|have)\b", 1.0),
+            (r"^will (it|there|the)\b", 0.9),
             (r"^(what|what's|whats|which|how|how's|tell me|check|show me|any|did i leave)\b", 0.9),
             (r"\b(status|state|level|open or closed|on or off|locked or unlocked)\b|\breadings? (of|on|from)\b", 0.6),
             (r"\?$", 0.6),
@@ -323,7 +385,7 @@ ACTIONS: tuple[ActionDef, ...] = (
     ActionDef(
         "get_temperature",
         "HassClimateGetTemperature",
-        frozenset({"climate"}),
+        frozenset({"climate", "sensor", "weather"}),
         (
             (r"\b(what|what's|how) .{0,30}\b(temperature|temp|warm|cold|hot)\b", 1.0),
             (r"\bhow (warm|cold|hot) is it\b", 1.0),
@@ -335,7 +397,7 @@ ACTIONS: tuple[ActionDef, ...] = (
 
 QUESTION = re.compile(
     r"^(is|are|was|were|do|does|did|has|have|what|what's|whats|which|how|how's|who|where|when|why|tell me|check|"
-    r"show me|any|can you tell)\b|\?\s*$"
+    r"show me|any|can you tell|will (it|there|the|we|i)|is it going to)\b|\?\s*$"
 )
 """A request that asks rather than commands: it never maps to a write intent."""
 
@@ -365,8 +427,10 @@ DEVICE_NOUNS: Mapping[str, tuple[str, ...]] = {
     "vacuum": (r"vacuum( cleaner)?", r"hoover", r"robot", r"roomba"),
     "todo": (r"(shopping|grocery|to-?do) list", r"groceries"),
     "valve": (r"valve", r"sprinklers?", r"irrigation"),
+    "alarm_control_panel": (r"alarms?", r"security system", r"burglar alarm"),
     "sensor": (r"temperature", r"humidity", r"battery"),
     "binary_sensor": (r"motion", r"sensor"),
+    "weather": (r"weather", r"forecast", r"rain(ing|y)?", r"snow(ing)?", r"sunny", r"windy"),
 }  # fmt: skip
 """Nouns that name a kind of device outright (stronger evidence of a home request than DOMAIN_WORDS' hints)."""
 
@@ -394,6 +458,8 @@ DOMAIN_WORDS: Mapping[str, tuple[str, ...]] = {
     "todo": (r"list", r"groceries", r"shopping", r"to-?do"),
     "valve": (r"valve", r"water", r"sprinklers?", r"irrigation"),
     "scene": (r"scene", r"mode"),
+    "weather": (r"weather", r"forecast", r"rain(ing|y)?", r"snow(ing)?", r"sunny", r"windy", r"umbrella"),
+    "alarm_control_panel": (r"alarms?", r"security( system)?", r"burglar alarm"),
 }  # fmt: skip
 """Nouns that point at a domain."""
 
@@ -425,7 +491,8 @@ _EXTRA_WORDS = (
     "left off open opened closed shut locked unlocked running playing paused stopped idle home away level percent "
     "degrees brightness colour color temperature state status check tell show currently turned switched lights "
     "light room rooms house home inside outside upstairs downstairs here there today tonight entire whole every each "
-    "area areas device devices thing things stuff too very really quite bit lot anymore"
+    "area areas device devices thing things stuff too very really quite bit lot anymore anyone anybody someone "
+    "somebody nobody today will"
 )
 
 
@@ -459,8 +526,8 @@ BINARY_STATES: Mapping[str, tuple[str, str]] = {
     "light": (r"detected|on", r"no light"),
     "lock": (r"unlocked", r"locked"),
     "moisture": (r"wet|leaking|detected", r"dry"),
-    "motion": (r"detected|triggered|moving|on", r"clear"),
-    "occupancy": (r"occupied|detected|triggered|on", r"empty|clear|unoccupied"),
+    "motion": (r"detected|triggered|moving|movement|on|anyone|anybody|someone|somebody", r"clear|nobody|no one"),
+    "occupancy": (r"occupied|detected|triggered|on|anyone|anybody|someone|somebody", r"empty|clear|unoccupied|nobody"),
     "opening": (r"open", r"closed|shut"),
     "plug": (r"plugged in|connected", r"unplugged"),
     "power": (r"powered( on)?|detected|on", r"not powered|off"),

@@ -17,7 +17,9 @@ from assistant.engines import Embedder
 from assistant.nlu.catalog import HomeIndex, clean_name
 from assistant.nlu.lexicon import (
     ACTIONS,
+    COLLECTIVE,
     QUESTION,
+    RELATIVE_AMOUNT,
     ActionDef,
     action_evidence,
     binary_state,
@@ -41,6 +43,20 @@ _PLURAL_OR_ALL = re.compile(
     r"locks|doors|everything|everywhere)\b"
 )
 _PLURAL = re.compile(r"\b(lights|lamps|blinds|shades|curtains|shutters|fans|everything)\b")
+_REL_MOVE = re.compile(r"\b(open|close|shut|raise|lower)\b.{0,40}\b" + RELATIVE_AMOUNT)
+"""A move by a relative amount ('close the blinds a bit'): a position relative to the current one."""
+_ALARM_MODE_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("night", re.compile(r"\b(night|bed ?time|sleep|going to bed)\b")),
+    ("home", re.compile(r"\b(stay|staying in|arm home|home mode|at home)\b")),
+    ("vacation", re.compile(r"\b(vacation|holiday|trip)\b")),
+    ("away", re.compile(r"\b(away|leaving|going out)\b")),
+)
+"""How people say the arming mode ('arm the alarm for the night')."""
+_COVER_STEP = 25
+"""Points a relative cover or valve move changes the position by."""
+_PRESENCE = re.compile(r"\b(anyone|anybody|someone|somebody|nobody|no one|people|movement)\b")
+"""'Is anyone in the living room?' asks the presence sensors (motion, occupancy, presence), not the lights."""
+_PRESENCE_CLASSES = frozenset({"motion", "occupancy", "presence"})
 _QUANTIFIER = re.compile(r"\b(any|all|how many|which|every|each)\b")
 _STOP = frozenset(
     [
@@ -307,6 +323,7 @@ class SemanticRanker:
         # dialogue context only for real follow-ups: a pronoun with little else, or an elliptical command
         pronoun = bool(_PRONOUN.search(text)) and len(residual) <= 1
         nouns = device_mentions(text)
+        presence = bool(_PRESENCE.search(text))
         embeds = self.embed_scores(text)
         names = {i: self.name_score(toks, text, e) for i, e in index.entities.items()}
         elliptical = (
@@ -319,8 +336,8 @@ class SemanticRanker:
             ev = evidence.get(action.key, 0.0)
             if ev <= 0.0:
                 continue
-            if params.percent is not None and action.key in ("open", "close"):
-                ev *= 0.8  # 'open the blinds halfway' is a position
+            if (params.percent is not None or _REL_MOVE.search(text)) and action.key in ("open", "close"):
+                ev *= 0.8  # 'open the blinds halfway' and 'close them a bit' are positions
             is_write = action.intent in WRITE_INTENTS
             named = any(not action.domains or index.entities[i].domain in action.domains for i in named_ids)
             if question and is_write:
@@ -344,6 +361,7 @@ class SemanticRanker:
                     named,
                     classes,
                     nouns,
+                    presence,
                 )
                 if feats["grounding"] < 0.6 and self.unique_hit(toks, entity):
                     feats["grounding"] = 0.6
@@ -400,7 +418,10 @@ class SemanticRanker:
         named: bool,
         classes: set[str],
         nouns: set[str] = frozenset(),  # type: ignore[assignment]
+        presence: bool = False,
     ) -> dict[str, float]:
+        if action.key == "get_temperature" and "climate" in mentions:
+            mentions = mentions | {"sensor", "weather"}  # 'how warm is it' names whatever reports a temperature
         hinted = entity.domain in mentions
         domain = 0.5
         device_class = entity.device_class or entity.attributes.get("device_class")
@@ -429,8 +450,12 @@ class SemanticRanker:
             target *= 0.35
         if mentions and entity.domain not in mentions and name < 0.99:
             target *= 0.5
-        implied = action.implied_domain == entity.domain
+        implied = action.implied_domain == entity.domain or action.key == "get_temperature"
         noun = 1.0 if entity.domain in nouns or (device_class and device_class in classes) or implied else 0.0
+        if presence and action.key == "get_state":
+            present = device_class in _PRESENCE_CLASSES or entity.domain == "person"
+            noun = 1.0 if present else noun
+            target = target if present else target * 0.6
         in_scope = 1.0 if scope and entity.area_id in scope else 0.0
         grounding = max(name, min(1.0, 0.7 * noun + 0.3 * in_scope), 0.4 if hinted else 0.0, ctx)
         return {"target": min(1.0, target), "name": name, "embedding": emb_s, "domain": domain, "area": area,
@@ -487,7 +512,8 @@ def _action_slots(action: ActionDef, p: Params, text: str, entity: Entity) -> di
         if direction < 0 and entity.state != "on":
             return None  # dimming a light that is off means nothing
         current = _pct_of(entity, "brightness", 100 / 255) if entity.state == "on" else 0.0
-        return {"brightness": int(max(1, min(100, round(current + direction * step))))}
+        return {"brightness": int(max(1, min(100, round(current + direction * step)))),
+                "brightness_delta": direction * step}  # fmt: skip
     if key == "color":
         return {"color": p.color} if p.color else None
     if key == "temperature":
@@ -505,7 +531,19 @@ def _action_slots(action: ActionDef, p: Params, text: str, entity: Entity) -> di
         delta = 0.5 if p.small else 1.0
         return {"temperature": float(current) + direction * delta}
     if key == "position":
-        return {"position": p.percent} if p.percent is not None else None
+        if p.percent is not None:
+            return {"position": p.percent}
+        move = _REL_MOVE.search(text)
+        if move is None:
+            return None
+        direction = 1 if move.group(1) in ("open", "raise") else -1
+        raw = entity.attributes.get("current_position")
+        try:
+            current = float(raw) if raw is not None else (100.0 if entity.state == "open" else 0.0)
+        except (TypeError, ValueError):
+            current = 100.0 if entity.state == "open" else 0.0
+        return {"position": int(max(0, min(100, round(current + direction * _COVER_STEP)))),
+                "position_delta": direction * _COVER_STEP}  # fmt: skip
     if key == "volume":
         if p.percent is not None:
             return {"volume_level": p.percent}
@@ -516,16 +554,25 @@ def _action_slots(action: ActionDef, p: Params, text: str, entity: Entity) -> di
             return None
         level = _pct_of(entity, "volume_level", 1.0)
         current = level * 100 if level <= 1.0 else level
-        return {"volume_level": int(max(0, min(100, round(current + direction * (10 if p.small else 20)))))}
+        vstep = direction * (10 if p.small else 20)
+        return {"volume_level": int(max(0, min(100, round(current + vstep)))), "volume_delta": vstep}
     if key == "fan_speed":
         if p.percent is not None:
             return {"percentage": p.percent}
-        if not p.relative:
+        if not p.relative or (p.relative < 0 and entity.state != "on"):
             return None
-        current = _pct_of(entity, "percentage", 1.0)
-        return {"percentage": int(max(0, min(100, current + p.relative * step)))}
+        current = _pct_of(entity, "percentage", 1.0) if entity.state == "on" else 0.0
+        raw_step = entity.attributes.get("percentage_step")
+        fan_step = float(raw_step) if isinstance(raw_step, int | float) and raw_step > 1 else float(step)
+        return {"percentage": int(max(0, min(100, round(current + p.relative * fan_step)))),
+                "percentage_delta": int(p.relative * fan_step)}  # fmt: skip
     if key == "add_item":
         return {"item": p.item} if p.item else None
+    if key == "arm":
+        mode = next((m for m, rx in _ALARM_MODE_WORDS if rx.search(text)), None)
+        return {"alarm_mode": mode} if mode else {}
+    if key == "get_temperature" and entity.domain == "sensor":
+        return {} if (entity.device_class or entity.attributes.get("device_class")) == "temperature" else None
     if key == "get_state" and entity.domain == "binary_sensor":
         state = binary_state(entity.device_class or entity.attributes.get("device_class"), text)
         return {"state": state} if state else {}
@@ -589,7 +636,7 @@ def _group(
         if scope and len(scope) == 1 and next(iter(scope)) in index.areas:
             q["area"] = index.areas[next(iter(scope))].name
         return members, q
-    if not scope and not (WHOLE_HOME.search(text) and _PLURAL_OR_ALL.search(text)):
+    if not scope and not (WHOLE_HOME.search(text) and _PLURAL_OR_ALL.search(text)) and not COLLECTIVE.search(text):
         return single
     group = tuple(
         sorted(

@@ -167,8 +167,9 @@ class HomeControlSkill(Skill):
             )  # fmt: skip
         if risky and not ctx.confirmed:
             service = risky[0][0]
+            data = next((dict(d) for (svc, d), _ents in plan.items() if svc == service), {})
             return SkillResult(
-                confirmation_question(service, [e for _s, e in risky]),
+                confirmation_question(service, [e for _s, e in risky], data),
                 success=True,
                 needs_confirmation=True,
                 data={"pending": [e.entity_id for _s, e in risky], "service": service},
@@ -220,6 +221,10 @@ def _temperature(e: Entity) -> str:
     current = e.attributes.get("current_temperature")
     if current is None and e.domain == "sensor":
         current = e.state
+    if current is None and e.domain == "weather":
+        current = e.attributes.get("temperature")
+        unit = e.attributes.get("temperature_unit", "degrees")
+        return f"It is {current} {unit} outside ({e.name})." if current is not None else state_sentence(e)
     unit = e.attributes.get("unit_of_measurement", "degrees")
     return f"It is {current} {unit} at the {e.name}." if current is not None else state_sentence(e)
 

@@ -7,8 +7,17 @@ from typing import Any
 
 from assistant.messages import Action
 from devices.api import Entity
+from devices.services import COLOR_NAMES
 
-__all__ = ["confirmation_question", "describe_action", "join", "state_sentence", "summarize"]
+__all__ = [
+    "confirmation_question",
+    "describe_action",
+    "join",
+    "state_sentence",
+    "summarize",
+    "todo_items",
+    "todo_sentence",
+]
 
 _PAST = {
     "turn_on": "Turned on",
@@ -32,13 +41,16 @@ _PAST = {
     "volume_down": "Turned down",
     "volume_mute": "Muted",
     "start": "Started",
-    "return_to_base": "Sent home",
+    "return_to_base": "Sent home",  # describe_action puts 'home' after the name
     "add_item": "Added",
     "set_percentage": "Set",
     "press": "Pressed",
     "start_mowing": "Started",
     "dock": "Docked",
+    "alarm_disarm": "Disarmed",
+    "alarm_trigger": "Triggered",
 }
+_ARM_MODES = {"away": "away", "home": "home", "night": "night", "vacation": "vacation", "custom_bypass": "custom"}
 _INFINITIVE = {
     "turn_on": "turn on",
     "turn_off": "turn off",
@@ -49,7 +61,18 @@ _INFINITIVE = {
     "open_valve": "open",
     "close_valve": "close",
     "alarm_disarm": "disarm",
+    "alarm_arm_away": "arm",
+    "alarm_arm_home": "arm",
+    "alarm_arm_night": "arm",
+    "alarm_arm_vacation": "arm",
 }
+_RGB_NAMES: dict[tuple[int, ...], str] = {}
+for _name, _rgb in COLOR_NAMES.items():
+    _RGB_NAMES.setdefault(tuple(_rgb), _name)
+_WEATHER = {"partlycloudy": "partly cloudy", "clear-night": "clear", "lightning-rainy": "stormy with rain",
+            "snowy-rainy": "sleet", "windy-variant": "windy and cloudy", "exceptional": "unusual"}  # fmt: skip
+_BARE_NAME_DOMAINS = frozenset({"scene", "input_boolean"})
+"""Domains whose names read as proper nouns ('Activated Movie Night', 'Turned on Guest Mode')."""
 
 
 def join(items: Sequence[str]) -> str:
@@ -64,10 +87,30 @@ def _the(name: str) -> str:
     return name if name.lower().startswith("the ") else f"the {name}"
 
 
+def _script_names(names: Sequence[str]) -> str:
+    bare = [n[4:] if n.lower().startswith("the ") else n for n in names]
+    if all(n.lower().endswith(("script", "routine")) for n in bare):
+        return join([_the(n) for n in bare])
+    return f"the {join(bare)} script{'s' if len(bare) > 1 else ''}"
+
+
 def describe_action(service: str, names: Sequence[str], data: Mapping[str, Any]) -> str:
-    """'Turned on the kitchen light and set it to 50 %' for one service over some entities."""
-    verb = service.split(".", 1)[1]
-    who = join([_the(n) for n in names])
+    """'Turned on the kitchen light and set it to 50 %' for one service over some entities (domain-aware verbs)."""
+    domain, _, verb = service.partition(".")
+    who = join(list(names) if domain in _BARE_NAME_DOMAINS else [_the(n) for n in names])
+    if domain == "scene" and verb == "turn_on":
+        return f"Activated {who}"
+    if domain == "script" and verb == "turn_on":
+        return f"Ran {_script_names(names)}"
+    if domain == "script" and verb == "turn_off":
+        return f"Stopped {_script_names(names)}"
+    if domain in ("button", "input_button") and verb == "press":
+        return f"Pressed {who}"
+    if verb == "return_to_base":
+        return f"Sent {who} home"
+    if verb.startswith("alarm_arm_"):
+        mode = _ARM_MODES.get(verb.removeprefix("alarm_arm_"), verb.removeprefix("alarm_arm_").replace("_", " "))
+        return f"Armed {who} ({mode})"
     if verb == "add_item":
         return f"Added {data.get('item', 'it')} to {who}"
     if verb == "set_temperature":
@@ -84,8 +127,14 @@ def describe_action(service: str, names: Sequence[str], data: Mapping[str, Any])
     extras = []
     if "brightness_pct" in data:
         extras.append(f"{data['brightness_pct']} %")
+    elif "brightness" in data:  # adapters report brightness on Home Assistant's 0-255 scale
+        extras.append(f"{round(float(data['brightness']) / 255 * 100)} %")
     if "color_name" in data:
         extras.append(str(data["color_name"]))
+    elif "rgb_color" in data:  # adapters report colours as RGB
+        named = _RGB_NAMES.get(tuple(int(v) for v in data["rgb_color"]))
+        if named:
+            extras.append(named)
     if "color_temp_kelvin" in data:
         extras.append(f"{data['color_temp_kelvin']} K")
     if extras and verb == "turn_on":
@@ -115,7 +164,7 @@ def summarize(actions: Sequence[Action], names: Mapping[str, str]) -> tuple[str,
         else:
             failed.append(f"{_the(name)} ({(a.error_code or 'failed').replace('-', ' ')})")
     parts = [describe_action(service, ns, data_of[(service, d)]) for (service, d), ns in done.items()]
-    text = "; ".join(parts)
+    text = "; ".join([parts[0], *(p[:1].lower() + p[1:] for p in parts[1:])]) if parts else ""
     if text:
         text += "."
     if failed:
@@ -123,17 +172,57 @@ def summarize(actions: Sequence[Action], names: Mapping[str, str]) -> tuple[str,
     return (text or "Nothing was changed."), not failed and bool(done)
 
 
-def confirmation_question(service: str, entities: Sequence[Entity]) -> str:
-    """'Do you want me to unlock the Front Door?'."""
-    verb = service.split(".", 1)[1]
-    what = join([_the(e.name) for e in entities])
+def confirmation_question(service: str, entities: Sequence[Entity], data: Mapping[str, Any] | None = None) -> str:
+    """'Do you want me to unlock the Front Door?' / 'Do you want me to open the Garden Watering to 25 %?'."""
+    domain, _, verb = service.partition(".")
+    what = join([e.name if domain in _BARE_NAME_DOMAINS else _the(e.name) for e in entities])
+    if verb in ("set_cover_position", "set_valve_position") and data and "position" in data:
+        return f"Do you want me to set {what} to {data['position']} % open?"
+    if domain == "script" and verb == "turn_on":
+        return f"Do you want me to run {_script_names([e.name for e in entities])}?"
+    if domain == "scene" and verb == "turn_on":
+        return f"Do you want me to activate {what}?"
     return f"Do you want me to {_INFINITIVE.get(verb, verb.replace('_', ' '))} {what}?"
+
+
+def todo_items(entity: Entity, *, status: str = "needs_action") -> list[str]:
+    """The summaries of a to-do entity's items with ``status``, in list order (items live in its attributes)."""
+    raw = entity.attributes.get("items")
+    if not isinstance(raw, list | tuple):
+        return []
+    return [
+        str(i.get("summary", "")).strip()
+        for i in raw
+        if isinstance(i, Mapping) and i.get("status", "needs_action") == status and str(i.get("summary", "")).strip()
+    ]
+
+
+def todo_sentence(entity: Entity) -> str:
+    """'The Shopping List has 2 items: Milk and Eggs.' / 'The To-do list is empty.'."""
+    name = _the(entity.name)
+    name = name[0].upper() + name[1:]
+    items = todo_items(entity)
+    if "items" not in entity.attributes:
+        return f"{name} has {entity.state} open item{'' if entity.state == '1' else 's'}."
+    if not items:
+        return f"{name} is empty."
+    return f"{name} has {len(items)} item{'' if len(items) == 1 else 's'}: {join(items)}."
 
 
 def state_sentence(entity: Entity) -> str:
     """'The Front Door is locked.' / 'The Outside Temperature is 12.5 °C.'."""
     unit = entity.attributes.get("unit_of_measurement")
     state = entity.state
+    if entity.domain == "todo":
+        return todo_sentence(entity)
+    if entity.domain == "alarm_control_panel":
+        state = state.replace("armed_", "armed ").replace("_", " ")
+    if entity.domain == "weather":
+        condition = _WEATHER.get(state, state.replace("-", " ").replace("_", " "))
+        temp = entity.attributes.get("temperature")
+        unit = entity.attributes.get("temperature_unit", "degrees")
+        tail = f", {_num(temp)} {unit}" if temp is not None else ""
+        return f"The forecast ({entity.name}) says {condition}{tail}."
     if entity.domain == "binary_sensor":
         state = "on (detected)" if state == "on" else "off (clear)" if state == "off" else state
     if entity.domain == "climate":

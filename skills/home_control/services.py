@@ -6,12 +6,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from devices.api import Entity
+from devices.features import light_supports
 
 __all__ = [
+    "ALARM_MODES",
     "DEVICE_INTENTS",
     "READ_INTENTS",
     "WRITE_INTENTS",
     "entity_supports",
+    "relative_value",
     "service_call",
     "supported_services",
 ]
@@ -104,7 +107,13 @@ _DEFAULT_SERVICES: dict[str, frozenset[str]] = {
     "input_boolean": frozenset({"input_boolean.turn_on", "input_boolean.turn_off", "input_boolean.toggle"}),
     "humidifier": frozenset({"humidifier.turn_on", "humidifier.turn_off"}),
     "lawn_mower": frozenset({"lawn_mower.start_mowing", "lawn_mower.dock"}),
+    "alarm_control_panel": frozenset(
+        {"alarm_control_panel.alarm_arm_away", "alarm_control_panel.alarm_arm_home", "alarm_control_panel.alarm_disarm"}
+    ),
 }
+
+ALARM_MODES: tuple[str, ...] = ("away", "home", "night", "vacation")
+"""Arming modes (``alarm_control_panel.alarm_arm_<mode>``); 'away' when the request does not say."""
 
 
 def supported_services(entity: Entity) -> frozenset[str]:
@@ -116,9 +125,93 @@ def _pct(value: Any) -> int:
     return max(0, min(100, round(float(value))))
 
 
+def _attr(entity: Entity, key: str, default: float = 0.0) -> float:
+    raw = entity.attributes.get(key)
+    try:
+        return float(raw) if raw is not None and not isinstance(raw, bool) else default
+    except (TypeError, ValueError):
+        return default
+
+
+def relative_value(entity: Entity, slots: Mapping[str, Any]) -> dict[str, Any]:
+    """Slots with every relative change ('brightness_delta', 'position_delta', 'volume_delta', 'percentage_delta',
+    in points) turned into the absolute value for this entity, from its own current state.
+
+    A group shares one request ('a bit brighter') but every member starts from its own level.
+    """
+    out = dict(slots)
+    on = entity.state not in ("off", "unavailable", "unknown")
+    if "brightness_delta" in slots:
+        current = _attr(entity, "brightness") * 100 / 255 if entity.state == "on" else 0.0
+        out["brightness"] = max(1, min(100, round(current + float(slots["brightness_delta"]))))
+    if "position_delta" in slots:
+        fallback = 100.0 if entity.state == "open" else 0.0
+        out["position"] = _pct(_attr(entity, "current_position", fallback) + float(slots["position_delta"]))
+    if "volume_delta" in slots:
+        level = _attr(entity, "volume_level")
+        out["volume_level"] = _pct((level * 100 if level <= 1.0 else level) + float(slots["volume_delta"]))
+    if "percentage_delta" in slots:
+        current = _attr(entity, "percentage") if on else 0.0
+        out["percentage"] = _pct(current + float(slots["percentage_delta"]))
+    return out
+
+
+_NEUTRAL_WHITE_K = 4000
+"""'White' on a light without colours but with a white-temperature range."""
+
+
+def _alarm_call(intent: str, entity: Entity, slots: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """Arm (in the requested mode, else away, else any mode the panel has) or disarm an alarm panel."""
+    data: dict[str, Any] = {"code": str(slots["code"])} if slots.get("code") else {}
+    if intent == "HassTurnOff":
+        return "alarm_control_panel.alarm_disarm", data
+    if intent != "HassTurnOn":
+        return None
+    mode = str(slots.get("alarm_mode") or "away")
+    services = supported_services(entity)
+    order = [mode, *(m for m in ALARM_MODES if m != mode)] if not slots.get("alarm_mode") else [mode]
+    for m in order:
+        if f"alarm_control_panel.alarm_arm_{m}" in services:
+            return f"alarm_control_panel.alarm_arm_{m}", data
+    return f"alarm_control_panel.alarm_arm_{mode}", data
+
+
+def _light_call(entity: Entity, slots: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """light.turn_on with only the parameters the light supports: a non-dimmable light is just turned on (or off at
+    0 %); a colour the light cannot show is not applicable (None)."""
+    attrs = entity.attributes
+    data: dict[str, Any] = {}
+    if "brightness_delta" in slots and entity.state != "on":
+        # brighter from off: switch it on at its own level; dimmer from off means nothing
+        return ("light.turn_on", {}) if float(slots["brightness_delta"]) > 0 else None
+    slots = relative_value(entity, slots)
+    if "color" in slots:
+        if light_supports(attrs, "color"):
+            data["color_name"] = str(slots["color"])
+        elif str(slots["color"]) == "white" and light_supports(attrs, "color_temp"):
+            data["color_temp_kelvin"] = _NEUTRAL_WHITE_K
+        else:
+            return None
+    if "temperature" in slots:
+        if not light_supports(attrs, "color_temp"):
+            return None
+        data["color_temp_kelvin"] = int(slots["temperature"])
+    if "brightness" in slots:
+        pct = _pct(slots["brightness"])
+        if light_supports(attrs, "brightness"):
+            data["brightness_pct"] = pct
+        elif pct == 0 and not data:
+            return "light.turn_off", {}
+        elif not data:
+            return "light.turn_on", {}
+    return ("light.turn_on", data) if data else None
+
+
 def service_call(intent: str, entity: Entity, slots: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
     """(service, data) that carries out ``intent`` with ``slots`` on ``entity``, or None when it does not apply."""
     domain = entity.domain
+    if domain == "alarm_control_panel":
+        return _alarm_call(intent, entity, slots)
     if intent == "HassTurnOn":
         if domain in _ON:
             return _ON[domain], {}
@@ -130,16 +223,11 @@ def service_call(intent: str, entity: Entity, slots: Mapping[str, Any]) -> tuple
     if intent == "HassToggle":
         return (f"{domain}.toggle", {}) if domain in _TOGGLE_DOMAINS else None
     if intent == "HassLightSet" and domain == "light":
-        data: dict[str, Any] = {}
-        if "brightness" in slots:
-            data["brightness_pct"] = _pct(slots["brightness"])
-        if "color" in slots:
-            data["color_name"] = str(slots["color"])
-        if "temperature" in slots:
-            data["color_temp_kelvin"] = int(slots["temperature"])
-        return ("light.turn_on", data) if data else None
+        return _light_call(entity, slots)
     if intent == "HassClimateSetTemperature" and domain == "climate" and "temperature" in slots:
         return "climate.set_temperature", {"temperature": float(slots["temperature"])}
+    if intent in ("HassSetPosition", "HassSetVolume", "HassFanSetSpeed"):
+        slots = relative_value(entity, slots)
     if intent == "HassSetPosition" and "position" in slots:
         if domain == "cover":
             return "cover.set_cover_position", {"position": _pct(slots["position"])}

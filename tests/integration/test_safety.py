@@ -63,6 +63,8 @@ def test_sensitive_actions_wait_for_yes(
 ) -> None:
     a = real_assistant
     conv = _new(a)
+    if entity.startswith("alarm_control_panel."):
+        a.home.call_service("alarm_control_panel.alarm_arm_away", [entity], {})
     before = a.home.states()[entity]["state"]
     if state_before is not None:
         assert before == state_before

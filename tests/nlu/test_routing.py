@@ -152,6 +152,50 @@ def test_device_requests_stay_device_requests(
     assert m.intent == intent and target in m.targets and not m.clarification, (m.intent, m.targets, m.clarification)
 
 
+GROUNDED = [
+    ("disarm the alarm", "HassTurnOff", ("alarm_control_panel.home_alarm",)),
+    ("arm the alarm", "HassTurnOn", ("alarm_control_panel.home_alarm",)),
+    ("water the garden", "HassTurnOn", ("valve.garden_watering",)),
+    ("turn the volume down on the kitchen speaker", "HassSetVolume", ("media_player.kitchen_speaker",)),
+    ("turn the tv down", "HassSetVolume", ("media_player.living_room_tv",)),
+    ("close the blinds a bit", "HassSetPosition", ("cover.living_room_blinds",)),
+    ("speed up the ceiling fan", "HassFanSetSpeed", ("fan.bedroom_ceiling_fan",)),
+    ("next song on the kitchen speaker", "HassMediaNext", ("media_player.kitchen_speaker",)),
+    ("charge the car", "HassTurnOn", ("switch.car_charger",)),
+    ("lock up", "HassTurnOn", ("lock.back_door", "lock.front_door")),
+    ("what is on my shopping list", "HassGetState", ("todo.shopping_list",)),
+    ("is anyone in the living room?", "HassGetState", ("binary_sensor.living_room_motion",)),
+    ("how warm is it outside?", "HassClimateGetTemperature", ("sensor.outside_temperature",)),
+    ("will it rain today", "HassGetState", ("weather.home",)),
+]
+"""Requests whose verb and object ground in the home: device intents, never the FAQ (even where the house manual
+mentions the device)."""
+
+
+@pytest.mark.parametrize(("text", "intent", "targets"), GROUNDED)
+def test_grounded_requests_never_go_to_the_faq(
+    routing_engine: Understanding, text: str, intent: str, targets: tuple[str, ...]
+) -> None:
+    m = routing_engine.recognize(text, conversation_id="grounded", area="living_room")[0]
+    assert (m.intent, m.targets) == (intent, targets) and not m.clarification, (m.intent, m.targets, m.clarification)
+
+
+def test_singular_lock_stays_ambiguous_collective_acts_on_all(routing_engine: Understanding) -> None:
+    one = routing_engine.recognize("lock the door", conversation_id="locks", area="living_room")[0]
+    assert not one.targets and one.clarification
+    every = routing_engine.recognize("lock all the doors", conversation_id="locks", area="living_room")[0]
+    assert every.targets == ("lock.back_door", "lock.front_door")
+    unlock = routing_engine.recognize("unlock all the doors", conversation_id="locks", area="living_room")[0]
+    assert unlock.intent == "HassTurnOff" and unlock.targets == ("lock.back_door", "lock.front_door")
+
+
+def test_everything_needs_a_named_area(routing_engine: Understanding) -> None:
+    room = routing_engine.recognize("turn everything off in the office", conversation_id="all")[0]
+    assert room.intent == "HassTurnOff" and set(room.targets) == {"fan.office_fan", "light.office", "switch.printer"}
+    home = routing_engine.recognize("turn off everything", conversation_id="all")[0]
+    assert not home.targets
+
+
 @pytest.mark.parametrize("text", ["turn on the dishwasher", "switch off the oven", "please turn on my balcony lights"])
 def test_absent_device_is_named_not_guessed(routing_engine: Understanding, text: str) -> None:
     m = _one(routing_engine, text, "absent")

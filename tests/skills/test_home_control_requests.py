@@ -43,4 +43,7 @@ def test_request(case: dict[str, Any]) -> None:
     )
 
 
-KNOWN_MISSES: dict[str, str] = {}
+KNOWN_MISSES: dict[str, str] = {
+    "sw-13": "this harness has no skills, so HA's HassVacuumCleanArea template (which no skill handles) is accepted; "
+    "the product (skills loaded) ranks it to HassVacuumStart",
+}
