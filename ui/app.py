@@ -37,7 +37,8 @@ CSS = """
 .home-dashboard .area-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 12px;
   min-width: 240px; flex: 1 1 260px; overflow: hidden; }
 .home-dashboard h4 { margin: 0 0 6px 0; }
-.home-dashboard table { width: 100% !important; min-width: 0 !important; table-layout: fixed; border-collapse: collapse; }
+.home-dashboard table { width: 100% !important; min-width: 0 !important; table-layout: fixed;
+  border-collapse: collapse; }
 .home-dashboard td:last-child { width: 40%; text-align: right; }
 .home-dashboard table, .home-dashboard tr, .home-dashboard td { border: none !important; }
 .home-dashboard td { padding: 3px 4px; vertical-align: top; background: transparent; }
