@@ -72,6 +72,8 @@ class Assistant:
         set_offline_environment(config.offline)
         data_dir = Path(config.data_dir).expanduser()
         self.data_dir = data_dir
+        self.cache_dir = Path(config.cache_dir).expanduser()
+        """Model caches (shared by all data dirs)."""
         self.bus = EventBus()
 
         from assistant.store import Database
@@ -176,12 +178,12 @@ class Assistant:
     def _build_llm(self) -> LanguageModel | None:
         from assistant.llm import create_llm
 
-        return create_llm(self.config.llm, data_dir=self.data_dir)
+        return create_llm(self.config.llm, data_dir=self.cache_dir)
 
     def _build_asr(self) -> SpeechRecognizer:
         from assistant.asr import create_recognizer
 
-        return create_recognizer(self.config.asr, data_dir=self.data_dir, offline=self.config.offline)
+        return create_recognizer(self.config.asr, data_dir=self.cache_dir, offline=self.config.offline)
 
     def _build_tts(self) -> SpeechSynthesizer | None:
         from assistant.tts import create_synthesizer
@@ -289,6 +291,7 @@ class Assistant:
         asr_device = getattr(self._asr(), "device", "cpu") if self._asr.built else "not loaded"
         return {
             "data_dir": str(self.data_dir),
+            "cache_dir": str(self.cache_dir),
             "home_file": str(self.config.resolve_path(self.config.home.file)),
             "adapter": self.config.home.adapter,
             "asr_model": self.config.asr.model,

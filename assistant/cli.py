@@ -110,7 +110,7 @@ def transcribe(
     set_offline_environment(cfg.offline)
     if not file.exists():
         raise AssistantError(ErrorCode.ASR_UNREADABLE, f"Audio file not found: {file}")
-    recognizer = create_recognizer(cfg.asr, data_dir=Path(cfg.data_dir), offline=cfg.offline)
+    recognizer = create_recognizer(cfg.asr, data_dir=Path(cfg.cache_dir), offline=cfg.offline)
     transcript = recognizer.transcribe(file.read_bytes(), language=language)
     if json_out:
         typer.echo(json.dumps(to_jsonable(transcript), indent=2, ensure_ascii=False))

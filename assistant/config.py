@@ -31,6 +31,7 @@ __all__ = [
     "SkillsConfig",
     "TtsConfig",
     "UiConfig",
+    "default_cache_dir",
     "default_data_dir",
     "load_config",
 ]
@@ -46,6 +47,17 @@ def default_data_dir() -> Path:
         return Path(env).expanduser()
     xdg = os.environ.get("XDG_DATA_HOME")
     base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
+    return base / "assistant"
+
+
+def default_cache_dir() -> Path:
+    """Model caches (converted LLM weights, joined Whisper models): ``$ASSISTANT_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/assistant``, else ``~/.cache/assistant``. Separate from user data: deleting data keeps them."""
+    env = os.environ.get("ASSISTANT_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
     return base / "assistant"
 
 
@@ -260,6 +272,7 @@ class Config(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_nested_delimiter="__", extra="forbid", frozen=True)
 
     data_dir: Path = Field(default_factory=default_data_dir)
+    cache_dir: Path = Field(default_factory=default_cache_dir)
     language: str = "en"
     log_level: str = "INFO"
     offline: bool = True
@@ -326,8 +339,9 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> Config:
     if user:
         data = _merge(data, _read_yaml(Path(user).expanduser()))
     data = _merge(data, overrides)
-    if os.environ.get("ASSISTANT_DATA_DIR"):
-        data.pop("data_dir", None)
+    for key in ("data_dir", "cache_dir"):
+        if os.environ.get(f"ASSISTANT_{key.upper()}"):
+            data.pop(key, None)
     try:
         return Config(**data)
     except ValidationError as exc:

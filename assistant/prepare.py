@@ -13,14 +13,14 @@ __all__ = ["prepare_all"]
 
 def prepare_all(cfg: Config, *, progress: Callable[[str], None] = print) -> None:
     """Run every engine's prepare step (each is a no-op when its cache is ready)."""
-    data_dir = Path(cfg.data_dir).expanduser()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    cache_dir = Path(cfg.cache_dir).expanduser()
+    cache_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     if cfg.llm.backend == "local":
         from assistant.llm import prepare_llm
 
-        prepare_llm(cfg.llm, data_dir, progress)
+        prepare_llm(cfg.llm, cache_dir, progress)
     from assistant.asr import prepare as prepare_asr
 
-    prepare_asr(cfg.asr, data_dir, progress)
+    prepare_asr(cfg.asr, cache_dir, progress)
     progress(f"Models ready ({time.perf_counter() - started:.1f} s).")

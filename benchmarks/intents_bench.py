@@ -141,7 +141,7 @@ def run(
     if llm:
         from assistant.llm import create_llm
 
-        model = create_llm(cfg.llm, data_dir=Path(cfg.data_dir).expanduser())
+        model = create_llm(cfg.llm, data_dir=Path(cfg.cache_dir).expanduser())
     nlu_cfg = cfg.nlu.model_copy(update={"llm": model is not None})
     report: dict[str, Any] = {"embeddings": embeddings, "llm": model is not None}
 

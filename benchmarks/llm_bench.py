@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from assistant.config import LlmConfig, default_data_dir  # noqa: E402
+from assistant.config import LlmConfig, default_cache_dir  # noqa: E402
 from assistant.llm import TransformersLLM, create_llm, prepare_llm  # noqa: E402
 
 __all__ = ["run"]
@@ -85,7 +85,7 @@ def run(
                 results[model] = _measure(model, Path(tmp), device=device)
                 results[model]["cold"] = True
         else:
-            results[model] = _measure(model, data_dir or default_data_dir(), device=device)
+            results[model] = _measure(model, data_dir or default_cache_dir(), device=device)
     return results
 
 

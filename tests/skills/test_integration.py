@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -79,10 +78,10 @@ def test_injected_document_never_reaches_devices(kb: KnowledgeBase, home: object
 
 
 def test_textgen_streams_with_the_embedded_smollm2() -> None:
+    from assistant.config import default_cache_dir
     from assistant.llm import create_llm
 
-    data_dir = Path(os.environ.get("ASSISTANT_DATA_DIR", "/tmp/assistant-test-data"))
-    llm = create_llm(LlmConfig(model="smollm2-135m-instruct", max_new_tokens=48), data_dir=data_dir)
+    llm = create_llm(LlmConfig(model="smollm2-135m-instruct", max_new_tokens=48), data_dir=default_cache_dir())
     assert llm is not None
     llm.warmup()  # conversion and loading happen before the skill's timeout starts (as at server start)
     registry = SkillRegistry.load(folder=None, disabled=["home_control"], settings={"textgen": {"max_tokens": 40}})
