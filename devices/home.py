@@ -272,7 +272,20 @@ class Home:
                     confirmed,
                     dict(result.new_state) if result.new_state is not None else None,
                 )
+                if result.success and result.new_state is not None:
+                    self._apply_confirmed(result.entity_id, result.new_state)
         return [actions[i] for i in ids]
+
+    def _apply_confirmed(self, entity_id: str, new_state: Mapping[str, Any]) -> None:
+        """Reflect an adapter-confirmed state at once (its state event may still be on its way)."""
+        with self._lock:
+            current = self._entities.get(entity_id)
+            if current is not None:
+                self._entities[entity_id] = replace(
+                    current,
+                    state=str(new_state.get("state", current.state)),
+                    attributes=dict(new_state.get("attributes", current.attributes)),
+                )
 
     def _execute(self, call: ServiceCall) -> list[CallResult]:
         try:
