@@ -618,7 +618,7 @@ def run(
         try:
             say("e2e: loading models (warm-up, not timed)")
             started = time.perf_counter()
-            assistant.warmup(asr=True, llm=False)
+            assistant.warmup(asr=True)
             report["warmup_s"] = round(time.perf_counter() - started, 2)
             commands = synthetic_commands(assistant.home, work / "synthetic", limit=4 if quick else 16)
             if commands:  # one untimed turn so lazy paths (hotwords, skill imports) are warm
@@ -639,7 +639,7 @@ def run(
             stp_dir = fresh_data_dir(cache, parent=work)
             stp = make_assistant(stp_dir, home=fixture, device=device)
             try:
-                stp.warmup(asr=True, llm=False)
+                stp.warmup(asr=True)
                 stp.handle_audio(recorded[0].audio.read_bytes())  # untimed warm turn
                 areas = stp.home.areas()
                 say(f"e2e: {len(recorded)} recorded voice commands")
