@@ -33,7 +33,7 @@ from assistant.messages import (
     Turn,
     TurnResult,
 )
-from devices.api import HomeApi
+from devices.api import Area, Entity, HomeApi
 
 __all__ = ["Pipeline", "PipelineOptions", "TurnStore", "UnderstandingEngine"]
 
@@ -306,18 +306,13 @@ class Pipeline:
         return transcript
 
     def _hotwords(self) -> tuple[str, ...]:
+        """The home's names and aliases; the recognizer de-duplicates and bounds them (asr.biasing.bias_prompt)."""
         names: list[str] = []
-        for entity in self.home.entities():
-            names.append(entity.name)
-            names.extend(entity.aliases)
-        for area in self.home.areas():
-            names.append(area.name)
-            names.extend(area.aliases)
-        seen: dict[str, None] = {}
-        for name in names:
-            if name and name.lower() not in seen:
-                seen[name.lower()] = None
-        return tuple(n for n in names if n and seen.pop(n.lower(), 0) is None)
+        items: list[Entity | Area] = [*self.home.entities(), *self.home.areas()]
+        for item in items:
+            names.append(item.name)
+            names.extend(item.aliases)
+        return tuple(names)
 
     def _understand_and_act(
         self,
