@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,11 @@ from assistant.store.conversations import ConversationRepository
 from assistant.store.errors import translate_errors
 from assistant.store.knowledge import KnowledgeRepository
 from assistant.store.session import SessionFactory
+
+try:  # POSIX advisory locks serialize first open/migration between threads and processes
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: SQLite's own locking and busy timeout only
+    fcntl = None  # type: ignore[assignment]
 
 __all__ = ["DEFAULT_FILENAME", "Database", "alembic_config", "head_revision"]
 
@@ -83,6 +91,39 @@ def _prepare_dir(data_dir: Path) -> Path:
     return data_dir
 
 
+@contextlib.contextmanager
+def _open_lock(path: Path, timeout_s: float) -> Iterator[None]:
+    """Hold an exclusive advisory lock on ``<file>.open-lock`` while the store is switched to WAL and migrated.
+
+    SQLite answers "database is locked" at once (without waiting out the busy timeout) when two connections
+    race to change the journal mode or to upgrade a read transaction of a brand-new file; taking turns here
+    makes concurrent first opens (several workers, or ``serve`` and ``ask`` started together) deterministic.
+    """
+    if fcntl is None:
+        yield
+        return
+    lock_path = path.with_name(path.name + ".open-lock")
+    with open(lock_path, "a+b") as handle:
+        deadline = time.monotonic() + max(timeout_s, 1.0)
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError as exc:
+                if time.monotonic() >= deadline:
+                    raise AssistantError(
+                        ErrorCode.STORE_LOCKED,
+                        f"The database {path} is being opened by another program (another assistant process?) "
+                        "and did not become free in time. Close it or try again in a moment.",
+                        details={"path": str(path)},
+                    ) from exc
+                time.sleep(0.02)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
 class Database:
     """The assistant's SQLite store. Thread-safe; every repository call uses its own short session."""
 
@@ -103,7 +144,8 @@ class Database:
         self._engine = self._create_engine()
         self._sessions = SessionFactory(self._engine, path=self.path, busy_timeout_s=busy_timeout_s)
         try:
-            self._open()
+            with _open_lock(self.path, max(busy_timeout_s, 1.0) * 6):
+                self._open()
         except BaseException:
             self._engine.dispose()
             raise
