@@ -68,6 +68,8 @@ class ErrorCode(StrEnum):
     SKILL_LOAD_FAILED = "skill-load-failed"
     SKILL_CONFLICT = "skill-conflict"
     PERMISSION_DENIED = "permission-denied"
+    TIMER_NOT_FOUND = "timer-not-found"
+    TIMER_INVALID = "timer-invalid"
     # knowledge base
     KB_UNSUPPORTED_FORMAT = "kb-unsupported-format"
     KB_CORRUPT_DOCUMENT = "kb-corrupt-document"

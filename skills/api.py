@@ -80,6 +80,11 @@ class SkillContext:
     """Stream a piece of reply text to the UI as it is produced."""
     skills: Mapping[str, str] = field(default_factory=dict)
     """Installed skills (id → one-line description), filled in by the registry for 'what can you do?'."""
+    announce: Callable[[str], None] | None = None
+    """Say something in this conversation later (a timer rang); None where the host cannot deliver it."""
+    submit: Callable[[str], None] | None = None
+    """Run a request later as if the user said it in this conversation, through the whole pipeline and its safety
+    checks (a delayed command); None where the host cannot."""
 
 
 Handler = Callable[[Any, IntentMatch, SkillContext], SkillResult | Awaitable[SkillResult]]

@@ -398,7 +398,7 @@ class SemanticRanker:
                 continue
             out.append(
                 RankedCandidate(
-                    intent=spec.name, targets=(), slots={}, score=min(1.0, sim), description=f"{spec.name} ({sid})",
+                    intent=spec.name, targets=(), slots={}, score=min(1.0, sim), description=_skill_description(sid, spec),
                     action="skill", features={"similarity": sim}, skill_intent=True,
                 )
             )  # fmt: skip
@@ -460,6 +460,12 @@ class SemanticRanker:
         grounding = max(name, min(1.0, 0.7 * noun + 0.3 * in_scope), 0.4 if hinted else 0.0, ctx)
         return {"target": min(1.0, target), "name": name, "embedding": emb_s, "domain": domain, "area": area,
                 "context": ctx, "grounding": grounding}  # fmt: skip
+
+
+def _skill_description(skill_id: str, spec: Any) -> str:
+    """How a skill intent is offered in a clarification: its first example sentence, else its name."""
+    examples = getattr(spec, "examples", ())
+    return f"“{examples[0]}” ({skill_id})" if examples else f"{spec.name} ({skill_id})"
 
 
 def normalize_example(text: str) -> str:

@@ -1,0 +1,227 @@
+"""Timers that ring: a thread-safe table of timers per conversation and one scheduler thread that fires them."""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+__all__ = ["Timer", "TimerService", "format_duration"]
+
+_log = logging.getLogger("skills.timer")
+
+
+def format_duration(seconds: float, *, adjective: bool = False) -> str:
+    """12 → '12 seconds', 90 → '1 minute and 30 seconds'; as an adjective 300 → '5-minute'."""
+    total = max(0, round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [
+        f"{n}-{unit}" if adjective else f"{n} {unit}{'' if n == 1 else 's'}"
+        for n, unit in ((hours, "hour"), (minutes, "minute"), (secs, "second"))
+        if n
+    ]
+    if not parts:
+        return "0 seconds"
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class Timer:
+    """One timer. ``remaining_s`` is frozen while paused; ``ends_at`` (monotonic) is set while running."""
+
+    id: int
+    conversation_id: str
+    duration_s: float
+    """The duration the timer was started with (how people name it: 'the 10-minute timer')."""
+    name: str | None = None
+    area: str | None = None
+    command: str | None = None
+    """A request to run when the timer rings ('turn off the lights in 5 minutes')."""
+    ends_at: float | None = None
+    remaining_s: float = 0.0
+    created_at: float = field(default=0.0, compare=False)
+
+    @property
+    def paused(self) -> bool:
+        """True while paused."""
+        return self.ends_at is None
+
+    def left(self, now: float) -> float:
+        """Seconds left at ``now``."""
+        return max(0.0, self.ends_at - now) if self.ends_at is not None else self.remaining_s
+
+    def describe(self) -> str:
+        """'the pasta timer', 'the 5 minute timer', 'the kitchen timer'."""
+        if self.command:
+            return f"the timer for “{self.command}”"
+        if self.name:
+            return f"the {self.name} timer"
+        where = f" {self.area}" if self.area else ""
+        return f"the {format_duration(self.duration_s, adjective=True)}{where} timer"
+
+
+Ring = Callable[[Timer], None]
+
+
+class TimerService:
+    """Holds timers and fires ``on_ring`` for each when it ends. ``clock`` is injectable for tests."""
+
+    def __init__(
+        self,
+        on_ring: Ring,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        max_timers: int = 50,
+        thread: bool = True,
+    ) -> None:
+        self._on_ring = on_ring
+        self._clock = clock
+        self._max = max_timers
+        self._timers: dict[int, Timer] = {}
+        self._heap: list[tuple[float, int]] = []
+        self._ids = itertools.count(1)
+        self._cond = threading.Condition()
+        self._closed = False
+        self._thread: threading.Thread | None = None
+        if thread:
+            self._thread = threading.Thread(target=self._run, name="timer-skill", daemon=True)
+            self._thread.start()
+
+    # ------------------------------------------------------------------ queries
+
+    def now(self) -> float:
+        """The service's clock."""
+        return self._clock()
+
+    def timers(self, conversation_id: str) -> list[Timer]:
+        """The conversation's timers, oldest first."""
+        with self._cond:
+            return sorted(
+                (t for t in self._timers.values() if t.conversation_id == conversation_id), key=lambda t: t.id
+            )
+
+    # ------------------------------------------------------------------ changes
+
+    def start(
+        self,
+        conversation_id: str,
+        duration_s: float,
+        *,
+        name: str | None = None,
+        area: str | None = None,
+        command: str | None = None,
+    ) -> Timer:
+        """Start a timer; raises ValueError on a non-positive duration or when too many timers run."""
+        if duration_s <= 0:
+            raise ValueError("a timer needs a positive duration")
+        with self._cond:
+            if len(self._timers) >= self._max:
+                raise ValueError(f"at most {self._max} timers can run at once")
+            now = self._clock()
+            timer = Timer(
+                id=next(self._ids),
+                conversation_id=conversation_id,
+                duration_s=float(duration_s),
+                name=name,
+                area=area,
+                command=command,
+                ends_at=now + duration_s,
+                remaining_s=float(duration_s),
+                created_at=now,
+            )
+            self._put(timer)
+            return timer
+
+    def cancel(self, timer_id: int) -> Timer | None:
+        """Remove a timer; returns it, or None if it already rang or was cancelled."""
+        with self._cond:
+            return self._timers.pop(timer_id, None)
+
+    def pause(self, timer_id: int) -> Timer | None:
+        """Freeze a running timer."""
+        with self._cond:
+            timer = self._timers.get(timer_id)
+            if timer is None or timer.paused:
+                return timer
+            paused = replace(timer, ends_at=None, remaining_s=timer.left(self._clock()))
+            self._timers[timer_id] = paused
+            return paused
+
+    def resume(self, timer_id: int) -> Timer | None:
+        """Restart a paused timer from where it stopped."""
+        with self._cond:
+            timer = self._timers.get(timer_id)
+            if timer is None or not timer.paused:
+                return timer
+            resumed = replace(timer, ends_at=self._clock() + timer.remaining_s)
+            self._put(resumed)
+            return resumed
+
+    def adjust(self, timer_id: int, delta_s: float) -> Timer | None:
+        """Add (or with a negative delta, remove) time; raises ValueError if that would leave no time."""
+        with self._cond:
+            timer = self._timers.get(timer_id)
+            if timer is None:
+                return None
+            left = timer.left(self._clock()) + delta_s
+            if left <= 0:
+                raise ValueError("that would leave no time on the timer")
+            changed = replace(
+                timer,
+                remaining_s=left,
+                ends_at=None if timer.paused else self._clock() + left,
+            )
+            self._put(changed)
+            return changed
+
+    def tick(self) -> list[Timer]:
+        """Fire every timer that has ended (the thread calls this; tests call it with a fake clock)."""
+        due: list[Timer] = []
+        with self._cond:
+            now = self._clock()
+            while self._heap and self._heap[0][0] <= now:
+                ends_at, timer_id = heapq.heappop(self._heap)
+                timer = self._timers.get(timer_id)
+                if timer is not None and timer.ends_at == ends_at:  # stale heap entries are skipped
+                    del self._timers[timer_id]
+                    due.append(timer)
+        for timer in due:
+            try:
+                self._on_ring(timer)
+            except Exception:  # a failing announcement must not stop the other timers
+                _log.exception("announcing the end of timer %s failed", timer.id)
+        return due
+
+    def close(self) -> None:
+        """Stop the scheduler thread (pending timers are dropped)."""
+        with self._cond:
+            self._closed = True
+            self._timers.clear()
+            self._cond.notify_all()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=2)
+
+    # ------------------------------------------------------------------ internals
+
+    def _put(self, timer: Timer) -> None:
+        self._timers[timer.id] = timer
+        if timer.ends_at is not None:
+            heapq.heappush(self._heap, (timer.ends_at, timer.id))
+        self._cond.notify_all()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                if self._closed:
+                    return
+                wait = (self._heap[0][0] - self._clock()) if self._heap else 60.0
+                if wait > 0:
+                    self._cond.wait(timeout=min(wait, 60.0))
+                if self._closed:
+                    return
+            self.tick()

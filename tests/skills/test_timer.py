@@ -1,0 +1,198 @@
+"""The timer skill: the timer table with a fake clock, the handlers, and the real engine routing timer requests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant.messages import ErrorCode, IntentMatch
+from skills.timer import TimerService, TimerSkill, format_duration
+from skills.timer.skill import duration_from_text, name_from_text, parse_duration
+
+from .conftest import make_ctx
+
+
+class Clock:
+    """A settable monotonic clock."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+@pytest.fixture()
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture()
+def skill(clock: Clock) -> Iterator[TimerSkill]:
+    s = TimerSkill()
+    s.use_service(TimerService(s._ring, clock=clock, thread=False))
+    yield s
+    s.close()
+
+
+def _match(intent: str, **slots: Any) -> IntentMatch:
+    return IntentMatch(intent=intent, slots=slots, skill_id="timer")
+
+
+def test_format_duration() -> None:
+    assert format_duration(12) == "12 seconds"
+    assert format_duration(90) == "1 minute and 30 seconds"
+    assert format_duration(3600 + 120 + 1) == "1 hour, 2 minutes and 1 second"
+    assert format_duration(300, adjective=True) == "5-minute"
+
+
+def test_parse_duration_from_slots_and_text() -> None:
+    assert parse_duration({"minutes": 5}) == 300
+    assert parse_duration({"hours": "1", "seconds": 30.0}) == 3630
+    assert parse_duration({"start_minutes": 2}, "start_") == 120
+    assert parse_duration({}) is None
+    with pytest.raises(ValueError):
+        parse_duration({"minutes": "lots"})
+    assert duration_from_text("set a pasta timer for 8 minutes") == 480
+    assert duration_from_text("an hour and a half") == 5400
+    assert duration_from_text("half an hour please") == 1800
+    assert duration_from_text("two hours and 5 mins") == 7500
+    assert duration_from_text("set a timer") is None
+    assert name_from_text("set a pasta timer for 8 minutes") == "pasta"
+    assert name_from_text("timer called eggs for 90 seconds") == "eggs"
+    assert name_from_text("set a timer for 10 minutes") is None
+    assert name_from_text("start a 5 minute timer") is None
+
+
+def test_timer_rings_once_at_its_end(skill: TimerSkill, clock: Clock) -> None:
+    said: list[str] = []
+    ctx = make_ctx("set a timer for 5 minutes", announce=said.append)
+    reply = skill.start(_match("HassStartTimer", minutes=5), ctx)
+    assert reply.success and reply.text == "Timer set for 5 minutes."
+    service = skill.service()
+    clock.t += 299
+    assert service.tick() == [] and said == []
+    clock.t += 1
+    assert [t.duration_s for t in service.tick()] == [300.0]
+    assert said == ["The 5-minute timer is done."]
+    clock.t += 600
+    assert service.tick() == [] and said == ["The 5-minute timer is done."]
+    assert service.timers("test") == []
+
+
+def test_pause_resume_and_adjust(skill: TimerSkill, clock: Clock) -> None:
+    said: list[str] = []
+    ctx = make_ctx("", announce=said.append)
+    skill.start(_match("HassStartTimer", minutes=10), ctx)
+    clock.t += 60
+    paused = skill.pause(_match("HassPauseTimer"), ctx)
+    assert paused.success and "9 minutes left" in paused.text
+    clock.t += 3600  # a paused timer does not run down
+    assert skill.service().tick() == []
+    status = skill.status(_match("HassTimerStatus"), ctx)
+    assert "9 minutes left (paused)" in status.text
+    assert skill.resume(_match("HassUnpauseTimer"), ctx).success
+    assert skill.increase(_match("HassIncreaseTimer", minutes=1), ctx).text.endswith("10 minutes left.")
+    assert skill.decrease(_match("HassDecreaseTimer", minutes=8), ctx).text.endswith("2 minutes left.")
+    refused = skill.decrease(_match("HassDecreaseTimer", minutes=5), ctx)
+    assert refused.error_code == ErrorCode.TIMER_INVALID and "left" in refused.text
+    clock.t += 120
+    skill.service().tick()
+    assert said == ["The 10-minute timer is done."]
+
+
+def test_cancel_asks_which_when_two_timers_run(skill: TimerSkill, clock: Clock) -> None:
+    ctx = make_ctx("set a pasta timer for 8 minutes")
+    assert skill.start(_match("HassStartTimer"), ctx).text == "Pasta timer set for 8 minutes."
+    skill.start(_match("HassStartTimer", minutes=5), make_ctx(""))
+    which = skill.cancel(_match("HassCancelTimer"), make_ctx("cancel the timer"))
+    assert which.error_code == ErrorCode.NLU_AMBIGUOUS and "pasta" in which.text and "5-minute" in which.text
+    assert len(skill.service().timers("test")) == 2
+    done = skill.cancel(_match("HassCancelTimer", name="pasta"), make_ctx(""))
+    assert done.success and done.text == "Cancelled the pasta timer."
+    assert [t.duration_s for t in skill.service().timers("test")] == [300.0]
+    assert (
+        skill.cancel(_match("HassCancelTimer", start_minutes=7), make_ctx("")).error_code == ErrorCode.TIMER_NOT_FOUND
+    )
+    assert skill.cancel_all(_match("HassCancelAllTimers"), make_ctx("")).text == "Cancelled 1 timer."
+    assert skill.cancel(_match("HassCancelTimer"), make_ctx("")).error_code == ErrorCode.TIMER_NOT_FOUND
+
+
+def test_timers_belong_to_their_conversation(skill: TimerSkill) -> None:
+    skill.start(_match("HassStartTimer", minutes=1), make_ctx("", conversation_id="a"))
+    assert skill.status(_match("HassTimerStatus"), make_ctx("", conversation_id="b")).error_code == (
+        ErrorCode.TIMER_NOT_FOUND
+    )
+    assert skill.status(_match("HassTimerStatus"), make_ctx("", conversation_id="a")).success
+
+
+def test_bad_durations_are_refused(skill: TimerSkill) -> None:
+    assert skill.start(_match("HassStartTimer"), make_ctx("set a timer")).error_code == ErrorCode.TIMER_INVALID
+    too_long = skill.start(_match("HassStartTimer", hours=30), make_ctx(""))
+    assert too_long.error_code == ErrorCode.TIMER_INVALID and "24 hours" in too_long.text
+    assert skill.start(_match("HassStartTimer", minutes="lots"), make_ctx("")).error_code == ErrorCode.TIMER_INVALID
+    assert skill.service().timers("test") == []
+
+
+def test_delayed_command_is_submitted_when_the_timer_ends(skill: TimerSkill, clock: Clock) -> None:
+    submitted: list[str] = []
+    ctx = make_ctx("turn off the kitchen lights in 5 minutes", submit=submitted.append)
+    reply = skill.start(_match("HassStartTimer", minutes=5, conversation_command="turn off the kitchen lights"), ctx)
+    assert reply.success and "“turn off the kitchen lights”" in reply.text
+    clock.t += 299
+    skill.service().tick()
+    assert submitted == []
+    clock.t += 2
+    skill.service().tick()
+    assert submitted == ["turn off the kitchen lights"]
+
+
+def test_delayed_command_without_a_host_does_nothing(skill: TimerSkill) -> None:
+    reply = skill.start(_match("HassStartTimer", minutes=5, conversation_command="unlock the front door"), make_ctx(""))
+    assert not reply.success and reply.error_code == ErrorCode.TIMER_INVALID and "did nothing" in reply.text
+    assert skill.service().timers("test") == []
+
+
+def test_scheduler_thread_rings_in_real_time() -> None:
+    rung: list[int] = []
+    import threading
+
+    done = threading.Event()
+
+    def ring(timer: Any) -> None:
+        rung.append(timer.id)
+        done.set()
+
+    service = TimerService(ring)
+    try:
+        service.start("c", 0.2)
+        assert done.wait(5.0)
+        assert rung == [1] and service.timers("c") == []
+    finally:
+        service.close()
+
+
+@pytest.mark.slow
+def test_real_engine_routes_timer_requests_and_never_acts_early(tmp_path: Path) -> None:
+    from assistant.app import Assistant
+
+    a = Assistant.create(data_dir=str(tmp_path / "data"), llm={"backend": "none"})
+    try:
+        conv = a.db.conversations.create_conversation()
+        before = a.home.states()
+        started = a.handle_text("set a timer for 5 minutes", conversation_id=conv)
+        assert started.skill_id == "timer" and started.intent is not None
+        assert started.intent.intent == "HassStartTimer" and started.reply == "Timer set for 5 minutes."
+        status = a.handle_text("how much time is left on the timer", conversation_id=conv)
+        assert status.intent is not None and status.intent.intent == "HassTimerStatus" and "left" in status.reply
+        delayed = a.handle_text("turn off the kitchen light in 10 minutes", conversation_id=conv)
+        assert delayed.intent is not None and delayed.intent.intent == "HassStartTimer"
+        assert delayed.actions == ()
+        assert a.home.states() == before  # nothing acted now
+        cancelled = a.handle_text("cancel all timers", conversation_id=conv)
+        assert cancelled.skill_id == "timer" and cancelled.error is None
+    finally:
+        a.close()
