@@ -1,12 +1,18 @@
 """MQTT adapter: devices announced with Home Assistant's MQTT discovery, commanded and followed over MQTT.
 
 - Discovery: ``<prefix>/<component>/[<node_id>/]<object_id>/config`` (JSON; abbreviations and ``~`` supported) for
-  ``light`` (default and ``json`` schema), ``switch``, ``cover``, ``lock``, ``fan``, ``sensor``, ``binary_sensor``.
+  ``light`` (default and ``json`` schema), ``switch``, ``cover``, ``lock``, ``fan``, ``sensor``, ``binary_sensor``,
+  ``climate`` (HVAC modes, target temperature/range, fan/swing/preset modes, humidity, action, current temperature),
+  ``valve`` (open/close/stop, position with ``reports_position``) and ``vacuum`` (the ``state`` schema: JSON state
+  topic, ``supported_features`` list). Home Assistant has no MQTT ``media_player`` platform, so there is none here.
   An empty config payload removes the entity.
 - State: ``state_topic`` and the per-attribute state topics; ``availability_topic``/``availability``.
 - Commands: a call succeeds only when the device echoes the expected state within ``command_timeout_s``
-  (otherwise ``device-timeout`` or ``device-not-confirmed``). Devices without a state topic (or ``optimistic``) are
-  reported as optimistic success with ``assumed_state: true``, as Home Assistant does.
+  (otherwise ``device-timeout`` or ``device-not-confirmed``). Where Home Assistant is optimistic (no state topic for
+  what was changed, or ``optimistic``) success is assumed and said so (``assumed_state: true``). Commands with nothing
+  to confirm (vacuum ``locate``/``send_command``, any vacuum command without a state topic, ``stop_valve`` on an
+  optimistic valve) are reported as sent (``optimistic``), the state unchanged. Command templates are rendered when
+  they only substitute ``{{ value }}`` (and, for valves, ``{{ position }}``...); others give ``device-unsupported``.
 - Broker down: every call fails at once with ``device-unavailable``; entities show ``unavailable``; paho reconnects
   with exponential backoff and the adapter resubscribes and announces itself (``<prefix>/status`` = ``online``).
 """
@@ -28,17 +34,26 @@ from paho.mqtt.enums import CallbackAPIVersion
 from assistant.messages import ErrorCode, StateChange
 from devices.adapters.base import AdapterListener, CallResult, ServiceCall, state_dict
 from devices.api import Entity
-from devices.features import CoverEntityFeature, FanEntityFeature, LockEntityFeature
+from devices.features import (
+    ClimateEntityFeature,
+    CoverEntityFeature,
+    FanEntityFeature,
+    LockEntityFeature,
+    VacuumEntityFeature,
+    ValveEntityFeature,
+)
 from devices.loader import make_entity, slugify
 from devices.simulate import apply_service
 
 __all__ = ["COMPONENTS", "MqttAdapter", "MqttSettings", "expand_discovery"]
 
 _LOG = logging.getLogger(__name__)
-COMPONENTS = ("light", "switch", "cover", "lock", "fan", "sensor", "binary_sensor")
+COMPONENTS = ("light", "switch", "cover", "lock", "fan", "sensor", "binary_sensor", "climate", "valve", "vacuum")
 """Discovery components this adapter understands."""
 
 ABBREVIATIONS = {
+    "act_t": "action_topic",
+    "act_tpl": "action_template",
     "avty": "availability",
     "avty_mode": "availability_mode",
     "avty_t": "availability_topic",
@@ -52,14 +67,35 @@ ABBREVIATIONS = {
     "clr_temp_stat_t": "color_temp_state_topic",
     "clrm": "color_mode",
     "cmd_t": "command_topic",
+    "cmd_tpl": "command_template",
+    "curr_hum_t": "current_humidity_topic",
+    "curr_hum_tpl": "current_humidity_template",
+    "curr_temp_t": "current_temperature_topic",
+    "curr_temp_tpl": "current_temperature_template",
     "dev": "device",
     "dev_cla": "device_class",
     "dir_cmd_t": "direction_command_topic",
     "dir_stat_t": "direction_state_topic",
+    "fan_mode_cmd_t": "fan_mode_command_topic",
+    "fan_mode_cmd_tpl": "fan_mode_command_template",
+    "fan_mode_stat_t": "fan_mode_state_topic",
+    "fan_mode_stat_tpl": "fan_mode_state_template",
+    "fanspd_lst": "fan_speed_list",
     "fx_list": "effect_list",
+    "hum_cmd_t": "target_humidity_command_topic",
+    "hum_cmd_tpl": "target_humidity_command_template",
+    "hum_stat_t": "target_humidity_state_topic",
+    "hum_state_tpl": "target_humidity_state_template",
+    "ic": "icon",
     "json_attr_t": "json_attributes_topic",
+    "max_hum": "max_humidity",
     "max_mirs": "max_mireds",
+    "min_hum": "min_humidity",
     "min_mirs": "min_mireds",
+    "mode_cmd_t": "mode_command_topic",
+    "mode_cmd_tpl": "mode_command_template",
+    "mode_stat_t": "mode_state_topic",
+    "mode_stat_tpl": "mode_state_template",
     "obj_id": "object_id",
     "on_cmd_type": "on_command_type",
     "opt": "optimistic",
@@ -68,7 +104,9 @@ ABBREVIATIONS = {
     "pct_cmd_t": "percentage_command_topic",
     "pct_stat_t": "percentage_state_topic",
     "pl_avail": "payload_available",
+    "pl_cln_sp": "payload_clean_spot",
     "pl_cls": "payload_close",
+    "pl_loc": "payload_locate",
     "pl_lock": "payload_lock",
     "pl_not_avail": "payload_not_available",
     "pl_off": "payload_off",
@@ -76,22 +114,34 @@ ABBREVIATIONS = {
     "pl_open": "payload_open",
     "pl_osc_off": "payload_oscillation_off",
     "pl_osc_on": "payload_oscillation_on",
+    "pl_paus": "payload_pause",
+    "pl_ret": "payload_return_to_base",
     "pl_stop": "payload_stop",
+    "pl_strt": "payload_start",
     "pl_unlk": "payload_unlock",
     "pos_clsd": "position_closed",
     "pos_open": "position_open",
     "pos_t": "position_topic",
+    "pos_tpl": "position_template",
+    "pow_cmd_t": "power_command_topic",
+    "pow_cmd_tpl": "power_command_template",
     "pr_mode_cmd_t": "preset_mode_command_topic",
+    "pr_mode_cmd_tpl": "preset_mode_command_template",
     "pr_mode_stat_t": "preset_mode_state_topic",
+    "pr_mode_val_tpl": "preset_mode_value_template",
     "pr_modes": "preset_modes",
+    "ret": "retain",
     "rgb_cmd_t": "rgb_command_topic",
     "rgb_stat_t": "rgb_state_topic",
+    "send_cmd_t": "send_command_topic",
+    "set_fan_spd_t": "set_fan_speed_topic",
     "set_pos_t": "set_position_topic",
+    "set_pos_tpl": "set_position_template",
     "spd_rng_max": "speed_range_max",
     "spd_rng_min": "speed_range_min",
     "stat_cla": "state_class",
-    "stat_clsd": "state_closed",
     "stat_closing": "state_closing",
+    "stat_clsd": "state_closed",
     "stat_jam": "state_jammed",
     "stat_locked": "state_locked",
     "stat_locking": "state_locking",
@@ -106,7 +156,25 @@ ABBREVIATIONS = {
     "stat_unlocking": "state_unlocking",
     "stat_val_tpl": "state_value_template",
     "sup_clrm": "supported_color_modes",
+    "sup_feat": "supported_features",
+    "swing_mode_cmd_t": "swing_mode_command_topic",
+    "swing_mode_cmd_tpl": "swing_mode_command_template",
+    "swing_mode_stat_t": "swing_mode_state_topic",
+    "swing_mode_stat_tpl": "swing_mode_state_template",
     "t": "topic",
+    "temp_cmd_t": "temperature_command_topic",
+    "temp_cmd_tpl": "temperature_command_template",
+    "temp_hi_cmd_t": "temperature_high_command_topic",
+    "temp_hi_cmd_tpl": "temperature_high_command_template",
+    "temp_hi_stat_t": "temperature_high_state_topic",
+    "temp_hi_stat_tpl": "temperature_high_state_template",
+    "temp_lo_cmd_t": "temperature_low_command_topic",
+    "temp_lo_cmd_tpl": "temperature_low_command_template",
+    "temp_lo_stat_t": "temperature_low_state_topic",
+    "temp_lo_stat_tpl": "temperature_low_state_template",
+    "temp_stat_t": "temperature_state_topic",
+    "temp_stat_tpl": "temperature_state_template",
+    "temp_unit": "temperature_unit",
     "uniq_id": "unique_id",
     "unit_of_meas": "unit_of_measurement",
     "val_tpl": "value_template",
@@ -202,6 +270,110 @@ def _render(template: Any, payload: str) -> str | None:
     return value if isinstance(value, str) else json.dumps(value)
 
 
+_CMD_VAR = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+
+
+def _render_command(template: Any, value: Any, variables: Mapping[str, Any] | None = None) -> str:
+    """The subset of HA command templates that only substitutes variables: ``{{ value }}``, ``{{ position }}``..."""
+    if not isinstance(template, str) or not template.strip():
+        return str(value)
+    names = {"value": value, **(variables or {})}
+    found = _CMD_VAR.findall(template)
+    if "{%" in template or template.count("{{") != len(found) or any(n not in names for n in found):
+        raise _Unsupported("The device's command template is beyond the supported subset ({{ value }})")
+    return _CMD_VAR.sub(lambda m: str(names[m.group(1)]), template)
+
+
+def _number(value: str | None) -> float | None:
+    """A numeric payload as a float, or None."""
+    if value is None:
+        return None
+    try:
+        return float(value.strip())
+    except ValueError:
+        return None
+
+
+_STATE_TOPIC_KEYS = (
+    "state_topic",
+    "position_topic",
+    "current_temperature_topic",
+    "current_humidity_topic",
+    "action_topic",
+    "json_attributes_topic",
+)
+_CLIMATE_MODES = ["auto", "off", "cool", "heat", "dry", "fan_only"]
+_CLIMATE_ACTIONS = frozenset({"off", "preheating", "heating", "cooling", "drying", "idle", "fan", "defrosting"})
+_CLIMATE_NUMBERS = (
+    # (state topic, value template, attribute)
+    ("current_temperature_topic", "current_temperature_template", "current_temperature"),
+    ("temperature_state_topic", "temperature_state_template", "temperature"),
+    ("temperature_low_state_topic", "temperature_low_state_template", "target_temp_low"),
+    ("temperature_high_state_topic", "temperature_high_state_template", "target_temp_high"),
+    ("current_humidity_topic", "current_humidity_template", "current_humidity"),
+    ("target_humidity_state_topic", "target_humidity_state_template", "humidity"),
+)
+_CLIMATE_LISTED = (
+    # (state topic, value template, attribute, list attribute)
+    ("fan_mode_state_topic", "fan_mode_state_template", "fan_mode", "fan_modes"),
+    ("swing_mode_state_topic", "swing_mode_state_template", "swing_mode", "swing_modes"),
+    ("preset_mode_state_topic", "preset_mode_value_template", "preset_mode", "preset_modes"),
+)
+_CLIMATE_TARGETS = {
+    # what a call changes -> (command topic, command template, state topic)
+    "state": ("mode_command_topic", "mode_command_template", "mode_state_topic"),
+    "temperature": ("temperature_command_topic", "temperature_command_template", "temperature_state_topic"),
+    "target_temp_low": (
+        "temperature_low_command_topic",
+        "temperature_low_command_template",
+        "temperature_low_state_topic",
+    ),
+    "target_temp_high": (
+        "temperature_high_command_topic",
+        "temperature_high_command_template",
+        "temperature_high_state_topic",
+    ),
+    "fan_mode": ("fan_mode_command_topic", "fan_mode_command_template", "fan_mode_state_topic"),
+    "swing_mode": ("swing_mode_command_topic", "swing_mode_command_template", "swing_mode_state_topic"),
+    "preset_mode": ("preset_mode_command_topic", "preset_mode_command_template", "preset_mode_state_topic"),
+    "humidity": (
+        "target_humidity_command_topic",
+        "target_humidity_command_template",
+        "target_humidity_state_topic",
+    ),
+}
+_VACUUM_STATES = frozenset({"cleaning", "docked", "idle", "paused", "returning", "error"})
+_VACUUM_FEATURES = {
+    "start": VacuumEntityFeature.START,
+    "pause": VacuumEntityFeature.PAUSE,
+    "stop": VacuumEntityFeature.STOP,
+    "return_home": VacuumEntityFeature.RETURN_HOME,
+    "fan_speed": VacuumEntityFeature.FAN_SPEED,
+    "battery": VacuumEntityFeature.BATTERY,
+    "status": VacuumEntityFeature.STATUS,
+    "send_command": VacuumEntityFeature.SEND_COMMAND,
+    "locate": VacuumEntityFeature.LOCATE,
+    "clean_spot": VacuumEntityFeature.CLEAN_SPOT,
+}
+_VACUUM_DEFAULT_FEATURES = ("start", "stop", "return_home", "battery", "clean_spot")
+_VACUUM_COMMANDS = {
+    # service -> (feature, payload key, default payload)
+    "start": (VacuumEntityFeature.START, "payload_start", "start"),
+    "pause": (VacuumEntityFeature.PAUSE, "payload_pause", "pause"),
+    "stop": (VacuumEntityFeature.STOP, "payload_stop", "stop"),
+    "return_to_base": (VacuumEntityFeature.RETURN_HOME, "payload_return_to_base", "return_to_base"),
+    "clean_spot": (VacuumEntityFeature.CLEAN_SPOT, "payload_clean_spot", "clean_spot"),
+    "locate": (VacuumEntityFeature.LOCATE, "payload_locate", "locate"),
+}
+_VACUUM_EXPECT = {
+    "start": ("cleaning",),
+    "clean_spot": ("cleaning",),
+    "pause": ("paused",),
+    "stop": ("idle", "docked"),
+    "return_to_base": ("returning", "docked"),
+}
+
+
 @dataclass
 class _Device:
     """One discovered entity and what the adapter knows about it (mutable; guarded by the adapter lock)."""
@@ -213,6 +385,8 @@ class _Device:
     last_state: str
     attributes: dict[str, Any]
     availability: dict[str, bool] = field(default_factory=dict)
+    last_on_mode: str | None = None
+    """Climate: the last HVAC mode other than off (what ``turn_on`` restores)."""
 
     @property
     def entity_id(self) -> str:
@@ -260,8 +434,7 @@ class _Device:
         return self.component == "light" and self.cfg("schema", "default") == "json"
 
     def state_topics(self) -> list[str]:
-        keys = [k for k in self.config if k.endswith("_state_topic") or k in ("state_topic", "position_topic")]
-        keys.append("json_attributes_topic")
+        keys = [k for k in self.config if k.endswith("_state_topic") or k in _STATE_TOPIC_KEYS]
         topics = [self.config[k] for k in keys if isinstance(self.config.get(k), str)]
         return list(dict.fromkeys(topics))
 
@@ -320,7 +493,100 @@ def _features_and_attrs(component: str, cfg: Mapping[str, Any]) -> dict[str, Any
         attrs["supported_features"] = int(feats)
     elif component == "lock":
         attrs["supported_features"] = int(LockEntityFeature.OPEN) if cfg.get("payload_open") else 0
+    elif component == "climate":
+        attrs.update(_climate_attrs(cfg))
+    elif component == "valve":
+        attrs["supported_features"] = int(_valve_features(cfg))
+    elif component == "vacuum":
+        vfeats = _vacuum_features(cfg)
+        attrs["supported_features"] = int(vfeats)
+        if vfeats & VacuumEntityFeature.FAN_SPEED:
+            attrs["fan_speed_list"] = [str(s) for s in cfg.get("fan_speed_list") or []]
     return attrs
+
+
+def _initial_state(component: str, cfg: Mapping[str, Any]) -> str:
+    """A new entity's state before the device reports one (HA: a climate without a mode state topic is off)."""
+    if component == "climate" and not cfg.get("mode_state_topic"):
+        return "off"
+    return "unknown"
+
+
+def _climate_attrs(cfg: Mapping[str, Any]) -> dict[str, Any]:
+    """Capabilities of an MQTT climate entity, derived as Home Assistant derives them from the topics."""
+    modes = cfg.get("modes")
+    hvac_modes = [str(m) for m in modes] if isinstance(modes, list) and modes else list(_CLIMATE_MODES)
+    unit = str(cfg.get("temperature_unit") or "").upper()
+    fahrenheit = unit.startswith("F") or unit == "°F"
+    attrs: dict[str, Any] = {
+        "hvac_modes": hvac_modes,
+        "min_temp": float(cfg.get("min_temp", 45 if fahrenheit else 7)),
+        "max_temp": float(cfg.get("max_temp", 95 if fahrenheit else 35)),
+        "target_temp_step": float(cfg.get("temp_step", 1.0)),
+    }
+    if unit:
+        attrs["temperature_unit"] = "°F" if fahrenheit else "°C"
+    feats = ClimateEntityFeature(0)
+    if cfg.get("temperature_state_topic") or cfg.get("temperature_command_topic"):
+        feats |= ClimateEntityFeature.TARGET_TEMPERATURE
+    if any(cfg.get(f"temperature_{e}_{k}_topic") for e in ("low", "high") for k in ("state", "command")):
+        feats |= ClimateEntityFeature.TARGET_TEMPERATURE_RANGE
+    if cfg.get("target_humidity_command_topic"):
+        feats |= ClimateEntityFeature.TARGET_HUMIDITY
+        attrs["min_humidity"] = float(cfg.get("min_humidity", 30))
+        attrs["max_humidity"] = float(cfg.get("max_humidity", 99))
+    if cfg.get("fan_mode_state_topic") or cfg.get("fan_mode_command_topic"):
+        feats |= ClimateEntityFeature.FAN_MODE
+        attrs["fan_modes"] = [str(m) for m in cfg.get("fan_modes") or ["auto", "low", "medium", "high"]]
+    if cfg.get("swing_mode_state_topic") or cfg.get("swing_mode_command_topic"):
+        feats |= ClimateEntityFeature.SWING_MODE
+        attrs["swing_modes"] = [str(m) for m in cfg.get("swing_modes") or ["on", "off"]]
+    if cfg.get("preset_mode_command_topic") and cfg.get("preset_modes"):
+        feats |= ClimateEntityFeature.PRESET_MODE
+        attrs["preset_modes"] = ["none", *(str(m) for m in cfg["preset_modes"])]
+    on_modes = [m for m in hvac_modes if m != "off"]
+    if cfg.get("power_command_topic") or (cfg.get("mode_command_topic") and "off" in hvac_modes and on_modes):
+        feats |= ClimateEntityFeature.TURN_ON | ClimateEntityFeature.TURN_OFF
+    attrs["supported_features"] = int(feats)
+    return attrs
+
+
+def _valve_features(cfg: Mapping[str, Any]) -> ValveEntityFeature:
+    """Open/close when there is a command topic (and the payload is not null), position with reports_position."""
+    feats = ValveEntityFeature(0)
+    if not cfg.get("command_topic"):
+        return feats
+    positional = bool(cfg.get("reports_position"))
+    if positional or "payload_open" not in cfg or cfg["payload_open"] is not None:
+        feats |= ValveEntityFeature.OPEN
+    if positional or "payload_close" not in cfg or cfg["payload_close"] is not None:
+        feats |= ValveEntityFeature.CLOSE
+    if positional:
+        feats |= ValveEntityFeature.SET_POSITION
+    if cfg.get("payload_stop") is not None:
+        feats |= ValveEntityFeature.STOP
+    return feats
+
+
+def _vacuum_features(cfg: Mapping[str, Any]) -> VacuumEntityFeature:
+    """The ``supported_features`` list, less the commands the device announced no topic for."""
+    names = cfg.get("supported_features")
+    listed = [str(n) for n in names] if isinstance(names, list) else list(_VACUUM_DEFAULT_FEATURES)
+    feats = VacuumEntityFeature.STATE
+    commands = {spec[0] for spec in _VACUUM_COMMANDS.values()}
+    for name in listed:
+        flag = _VACUUM_FEATURES.get(name)
+        if flag is None:
+            _LOG.warning("Unknown vacuum feature %r in an MQTT discovery payload", name)
+            continue
+        if flag in commands and not cfg.get("command_topic"):
+            continue
+        if flag == VacuumEntityFeature.FAN_SPEED and not cfg.get("set_fan_speed_topic"):
+            continue
+        if flag == VacuumEntityFeature.SEND_COMMAND and not cfg.get("send_command_topic"):
+            continue
+        feats |= flag
+    return feats
 
 
 @dataclass
@@ -329,6 +595,24 @@ class _Waiter:
     predicate: Callable[[str, Mapping[str, Any]], bool]
     event: threading.Event = field(default_factory=threading.Event)
     saw_update: bool = False
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What a call publishes and how its outcome is known."""
+
+    messages: list[tuple[str, str]]
+    """(topic, payload) to publish, in order."""
+    mode: str
+    """'wait' for the device to confirm, 'assume' success (HA is optimistic), or 'sent' (nothing can confirm it)."""
+    predicate: Callable[[str, Mapping[str, Any]], bool]
+    """True when the reported (state, attributes) show the command took effect."""
+    service: str
+    """The service as carried out (e.g. climate.turn_off sent as set_hvac_mode), for the optimistic model."""
+    data: Mapping[str, Any]
+    """Its data."""
+    assumed: dict[str, Any] = field(default_factory=dict)
+    """Changes applied on confirmation without being reported ('state' or attributes)."""
 
 
 class MqttAdapter:
@@ -482,7 +766,7 @@ class MqttAdapter:
             device_id = slugify(ids)
         with self._lock:
             previous = self._devices.get(entity_id)
-            state = previous.last_state if previous else "unknown"
+            state = previous.last_state if previous else _initial_state(component, cfg)
             if previous:
                 attrs = {**previous.attributes, **attrs}
             entity = make_entity(
@@ -496,6 +780,7 @@ class MqttAdapter:
             dev = _Device(component, obj, cfg, entity, state, dict(entity.attributes))
             if previous:
                 dev.availability = previous.availability
+                dev.last_on_mode = previous.last_on_mode
             self._devices[entity_id] = dev
             self._by_config_topic[topic] = entity_id
             self._reindex()
@@ -600,6 +885,11 @@ class MqttAdapter:
             if isinstance(extra, dict):
                 attrs.update(extra)
             return
+        if dev.component in ("climate", "valve", "vacuum"):
+            {"climate": self._apply_climate, "valve": self._apply_valve, "vacuum": self._apply_vacuum}[dev.component](
+                dev, topic, payload
+            )
+            return
         if dev.json_schema and topic == cfg.get("state_topic"):
             self._apply_json_light(dev, payload)
             return
@@ -701,6 +991,110 @@ class MqttAdapter:
         if isinstance(data.get("effect"), str):
             attrs["effect"] = data["effect"]
 
+    @staticmethod
+    def _apply_climate(dev: _Device, topic: str, payload: str) -> None:
+        cfg, attrs = dev.config, dev.attributes
+        default_tpl = cfg.get("value_template")
+
+        def value(template_key: str) -> str | None:
+            return _render(cfg.get(template_key) or default_tpl, payload)
+
+        if topic == cfg.get("mode_state_topic"):
+            mode = value("mode_state_template")
+            if mode in attrs.get("hvac_modes", ()):
+                dev.last_state = str(mode)
+                if mode != "off":
+                    dev.last_on_mode = str(mode)
+            elif mode in ("None", ""):
+                dev.last_state = "unknown"
+            else:
+                _LOG.warning("%s reported HVAC mode %r, not one of its modes", dev.entity_id, mode)
+        for topic_key, template_key, attr in _CLIMATE_NUMBERS:
+            if topic == cfg.get(topic_key):
+                number = _number(value(template_key))
+                if number is not None:
+                    attrs[attr] = number
+        for topic_key, template_key, attr, options in _CLIMATE_LISTED:
+            if topic == cfg.get(topic_key):
+                choice = value(template_key)
+                if attr == "preset_mode" and choice == "None":
+                    choice = "none"
+                if choice is not None and choice in attrs.get(options, ()):
+                    attrs[attr] = choice
+        if topic == cfg.get("action_topic"):
+            action = value("action_template")
+            if action in _CLIMATE_ACTIONS:
+                attrs["hvac_action"] = action
+            elif action == "None":
+                attrs["hvac_action"] = None
+
+    @staticmethod
+    def _apply_valve(dev: _Device, topic: str, payload: str) -> None:
+        cfg, attrs = dev.config, dev.attributes
+        if topic != cfg.get("state_topic"):
+            return
+        value = _render(cfg.get("value_template"), payload)
+        if not value:
+            return
+        positional = bool(cfg.get("reports_position"))
+        state_value: Any = value
+        position_value: Any = value
+        try:
+            data = json.loads(value)
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            if ("position" if positional else "state") not in data:
+                _LOG.warning("%s: JSON valve state without %s", dev.entity_id, "position" if positional else "state")
+                return
+            state_value, position_value = data.get("state"), data.get("position")
+        moving = {dev.cfg("state_opening", "opening"): "opening", dev.cfg("state_closing", "closing"): "closing"}
+        motion = moving.get(state_value) if isinstance(state_value, str) else None
+        if not positional:
+            table = {dev.cfg("state_open", "open"): "open", dev.cfg("state_closed", "closed"): "closed", **moving}
+            if state_value == "None":
+                dev.last_state = "unknown"
+            elif isinstance(state_value, str) and state_value in table:
+                dev.last_state = table[state_value]
+            return
+        if state_value == "None":
+            attrs["current_position"] = None
+            return
+        pct: int | None = None
+        if motion is None or position_value != state_value:
+            number = _number(str(position_value)) if position_value is not None else None
+            if number is not None:
+                lo, hi = float(dev.cfg("position_closed", 0)), float(dev.cfg("position_open", 100))
+                pct = max(0, min(100, round((number - lo) * 100 / (hi - lo)))) if hi != lo else 0
+                attrs["current_position"] = pct
+            elif motion is None:
+                return
+        if motion is not None:
+            dev.last_state = motion
+        elif pct is not None and (pct in (0, 100) or dev.last_state not in ("opening", "closing")):
+            dev.last_state = "closed" if pct == 0 else "open"
+
+    @staticmethod
+    def _apply_vacuum(dev: _Device, topic: str, payload: str) -> None:
+        if topic != dev.config.get("state_topic"):
+            return
+        try:
+            data = json.loads(payload)
+        except ValueError:
+            return
+        if not isinstance(data, dict):
+            return
+        if "state" in data:
+            if data["state"] in _VACUUM_STATES:
+                dev.last_state = str(data["state"])
+            elif data["state"] is None:
+                dev.last_state = "unknown"
+        battery = data.get("battery_level")
+        if isinstance(battery, int | float) and not isinstance(battery, bool):
+            dev.attributes["battery_level"] = int(max(0, min(100, battery)))
+        if isinstance(data.get("fan_speed"), str):
+            dev.attributes["fan_speed"] = data["fan_speed"]
+
     # ---- commands -------------------------------------------------------------------------------------------------
 
     def entities(self) -> list[Entity]:
@@ -723,23 +1117,29 @@ class MqttAdapter:
                 return CallResult(entity_id, False, ErrorCode.DEVICE_UNAVAILABLE, f"{dev.entity.name} is offline")
             state, attrs = dev.last_state, dict(dev.attributes)
             try:
-                messages = self._commands(dev, call, state)
+                plan = self._plan(dev, call, state)
             except _Unsupported as exc:
                 return CallResult(entity_id, False, ErrorCode.DEVICE_UNSUPPORTED, str(exc))
-            optimistic = dev.optimistic()
-            predicate = self._predicate(dev, call, state)
-            waiter = _Waiter(entity_id, predicate)
-            if not optimistic:
+            waiter = _Waiter(entity_id, plan.predicate)
+            if plan.mode == "wait":
                 self._waiters.append(waiter)
         try:
-            for topic, payload in messages:
+            for topic, payload in plan.messages:
                 info = self._client.publish(
                     topic, payload, qos=self.settings.qos, retain=bool(dev.cfg("retain", False))
                 )
                 if info.rc != paho.MQTT_ERR_SUCCESS:
                     return CallResult(entity_id, False, ErrorCode.DEVICE_UNAVAILABLE, "The command could not be sent")
-            if optimistic:
-                return self._assume(dev, call, state, attrs)
+            if plan.mode == "assume":
+                return self._assume(dev, plan.service, plan.data, state, attrs)
+            if plan.mode == "sent":
+                return CallResult(
+                    entity_id,
+                    True,
+                    message="Sent; the device reports nothing to confirm this command by",
+                    new_state=state_dict(state, attrs),
+                    optimistic=True,
+                )
             confirmed = waiter.event.wait(self.settings.command_timeout_s)
         finally:
             with self._lock:
@@ -750,7 +1150,18 @@ class MqttAdapter:
         with self._lock:
             dev = self._devices.get(entity_id, dev)  # a re-announcement replaces the record
             new_state, new_attrs = self._visible(dev)
-        if confirmed and predicate(new_state, new_attrs):
+        if confirmed and plan.predicate(new_state, new_attrs):
+            if plan.assumed:  # parts HA sets optimistically because the device reports no state for them
+                with self._lock:
+                    before = (dev.entity.state, dict(dev.entity.attributes))
+                    for key, value in plan.assumed.items():
+                        if key == "state":
+                            dev.last_state = str(value)
+                        else:
+                            dev.attributes[key] = value
+                self._publish_entity(entity_id, before)
+                with self._lock:
+                    new_state, new_attrs = self._visible(dev)
             return CallResult(entity_id, True, new_state=state_dict(new_state, new_attrs))
         if waiter.saw_update:
             return CallResult(
@@ -762,8 +1173,10 @@ class MqttAdapter:
             )
         return CallResult(entity_id, False, ErrorCode.DEVICE_TIMEOUT, f"{dev.entity.name} did not confirm in time")
 
-    def _assume(self, dev: _Device, call: ServiceCall, state: str, attrs: dict[str, Any]) -> CallResult:
-        outcome = apply_service(dev.component, state, attrs, call.name, call.data)
+    def _assume(
+        self, dev: _Device, service: str, data: Mapping[str, Any], state: str, attrs: dict[str, Any]
+    ) -> CallResult:
+        outcome = apply_service(dev.component, state, attrs, service, data)
         with self._lock:
             dev = self._devices.get(dev.entity_id, dev)
             before = (dev.entity.state, dict(dev.entity.attributes))
@@ -777,6 +1190,165 @@ class MqttAdapter:
             new_state=state_dict(outcome.state, {**outcome.attributes, "assumed_state": True}),
             optimistic=True,
         )
+
+    def _plan(self, dev: _Device, call: ServiceCall, state: str) -> _Plan:
+        if dev.component == "climate":
+            return self._climate_plan(dev, call, state)
+        if dev.component == "valve":
+            return self._valve_plan(dev, call, state)
+        if dev.component == "vacuum":
+            return self._vacuum_plan(dev, call)
+        messages = self._commands(dev, call, state)
+        mode = "assume" if dev.optimistic() else "wait"
+        return _Plan(messages, mode, self._predicate(dev, call, state), call.name, call.data)
+
+    def _climate_plan(self, dev: _Device, call: ServiceCall, state: str) -> _Plan:
+        cfg, attrs = dev.config, dev.attributes
+        name, data = call.name, dict(call.data)
+        if name == "toggle":
+            name = "turn_on" if state == "off" else "turn_off"
+        messages: list[tuple[str, str]] = []
+        targets: dict[str, Any] = {}  # what the call changes -> wanted value (state None: any mode but off)
+        power = cfg.get("power_command_topic")
+        if name in ("turn_on", "turn_off") and power:
+            payload = dev.cfg("payload_on", "ON") if name == "turn_on" else dev.cfg("payload_off", "OFF")
+            messages.append((str(power), _render_command(cfg.get("power_command_template"), payload)))
+            targets["state"] = None if name == "turn_on" else "off"
+        elif name in ("turn_on", "turn_off"):
+            name, data = "set_hvac_mode", {"hvac_mode": "off" if name == "turn_off" else self._climate_on_mode(dev)}
+        if "hvac_mode" in data:
+            targets["state"] = str(data["hvac_mode"])
+        if name == "set_temperature":
+            targets.update(
+                {k: float(data[k]) for k in ("temperature", "target_temp_low", "target_temp_high") if k in data}
+            )
+        elif name in ("set_fan_mode", "set_swing_mode", "set_preset_mode", "set_humidity"):
+            key = name.removeprefix("set_")
+            targets[key] = float(data[key]) if key == "humidity" else str(data[key])
+        elif name not in ("set_hvac_mode", "turn_on", "turn_off"):
+            raise _Unsupported(f"MQTT thermostats have no {name.replace('_', ' ')}")
+        for key, want in targets.items():
+            if key == "state" and power and name in ("turn_on", "turn_off"):
+                continue
+            if key == "state" and want not in attrs.get("hvac_modes", ()):
+                raise _Unsupported(f"{dev.entity.name} has no HVAC mode '{want}'")
+            command_key, template_key, _ = _CLIMATE_TARGETS[key]
+            value = round(want) if key == "humidity" else want
+            messages.append((self._need(cfg.get(command_key)), _render_command(cfg.get(template_key), value)))
+        optimistic = bool(dev.cfg("optimistic", False))
+        confirm = {k: v for k, v in targets.items() if not optimistic and cfg.get(_CLIMATE_TARGETS[k][2])}
+        assumed = {k: v for k, v in targets.items() if k not in confirm and v is not None}
+        step = attrs.get("target_temp_step")
+        tol = max(0.05, float(step) / 2 if isinstance(step, int | float) else 0.5)
+
+        def check(st: str, at: Mapping[str, Any]) -> bool:
+            for key, want in confirm.items():
+                if key == "state":
+                    if (want is None and st in ("off", "unknown")) or (want is not None and st != want):
+                        return False
+                elif isinstance(want, float):
+                    have = at.get(key)
+                    limit = 1.0 if key == "humidity" else tol
+                    if not isinstance(have, int | float) or abs(float(have) - want) > limit:
+                        return False
+                elif at.get(key) != want:
+                    return False
+            return True
+
+        return _Plan(messages, "wait" if confirm else "assume", check, name, data, assumed)
+
+    @staticmethod
+    def _climate_on_mode(dev: _Device) -> str:
+        modes = [str(m) for m in dev.attributes.get("hvac_modes", ()) if m != "off"]
+        if dev.last_on_mode in modes:
+            return str(dev.last_on_mode)
+        preferred = [m for m in ("heat_cool", "heat", "cool") if m in modes]
+        if len(modes) == 1 or (modes and not preferred):
+            return modes[0]
+        if preferred:
+            return preferred[0]
+        raise _Unsupported(f"{dev.entity.name} has no mode to turn on to")
+
+    def _valve_plan(self, dev: _Device, call: ServiceCall, state: str) -> _Plan:
+        cfg, name = dev.config, call.name
+        if name == "toggle":
+            name = "close_valve" if state in ("open", "opening") else "open_valve"
+        flag = {
+            "open_valve": ValveEntityFeature.OPEN,
+            "close_valve": ValveEntityFeature.CLOSE,
+            "stop_valve": ValveEntityFeature.STOP,
+            "set_valve_position": ValveEntityFeature.SET_POSITION,
+        }.get(name)
+        features = dev.attributes.get("supported_features")
+        if flag is None or not isinstance(features, int) or not features & flag:
+            raise _Unsupported(f"{dev.entity.name} cannot {name.replace('_', ' ')}")
+        topic, template = self._need(cfg.get("command_topic")), cfg.get("command_template")
+        positional = bool(cfg.get("reports_position"))
+        target: int | None = None
+        if positional and name != "stop_valve":
+            target = {"open_valve": 100, "close_valve": 0}.get(name)
+            target = int(call.data["position"]) if target is None else target
+            lo, hi = int(dev.cfg("position_closed", 0)), int(dev.cfg("position_open", 100))
+            scaled = round(lo + (hi - lo) * target / 100)
+            payload = _render_command(
+                template, scaled, {"position": target, "position_open": hi, "position_closed": lo}
+            )
+        else:
+            key, default = {
+                "open_valve": ("payload_open", "OPEN"),
+                "close_valve": ("payload_close", "CLOSE"),
+                "stop_valve": ("payload_stop", "STOP"),
+            }[name]
+            payload = _render_command(template, dev.cfg(key, default))
+        moving = {"open_valve": "opening", "close_valve": "closing"}.get(name)
+
+        def check(st: str, at: Mapping[str, Any]) -> bool:
+            if name == "stop_valve":
+                return True
+            if target is None:
+                return st in (("open", "opening") if name == "open_valve" else ("closed", "closing"))
+            pos = at.get("current_position")
+            return st == moving or (isinstance(pos, int | float) and abs(pos - target) <= 1)
+
+        if dev.cfg("optimistic", False) or not cfg.get("state_topic"):
+            mode = "sent" if name == "stop_valve" else "assume"
+        else:
+            mode = "wait"
+        return _Plan([(topic, payload)], mode, check, name, call.data)
+
+    def _vacuum_plan(self, dev: _Device, call: ServiceCall) -> _Plan:
+        cfg, name, data = dev.config, call.name, call.data
+        features = dev.attributes.get("supported_features")
+        feats = features if isinstance(features, int) else 0
+        wanted: Any = None
+        if name in _VACUUM_COMMANDS:
+            flag, key, default = _VACUUM_COMMANDS[name]
+            if not feats & flag:
+                raise _Unsupported(f"{dev.entity.name} does not support {name.replace('_', ' ')}")
+            messages = [(self._need(cfg.get("command_topic")), str(dev.cfg(key, default)))]
+        elif name == "set_fan_speed":
+            wanted = str(data["fan_speed"])
+            if not feats & VacuumEntityFeature.FAN_SPEED or wanted not in dev.attributes.get("fan_speed_list", ()):
+                raise _Unsupported(f"{dev.entity.name} has no fan speed '{wanted}'")
+            messages = [(self._need(cfg.get("set_fan_speed_topic")), wanted)]
+        elif name == "send_command":
+            if not feats & VacuumEntityFeature.SEND_COMMAND:
+                raise _Unsupported(f"{dev.entity.name} takes no raw commands")
+            params = data.get("params")
+            command = str(data["command"])
+            payload = json.dumps({"command": command, **params}) if isinstance(params, Mapping) else command
+            messages = [(self._need(cfg.get("send_command_topic")), payload)]
+        else:
+            raise _Unsupported(f"MQTT vacuums have no {name.replace('_', ' ')}")
+        expected = _VACUUM_EXPECT.get(name)
+
+        def check(st: str, at: Mapping[str, Any]) -> bool:
+            if name == "set_fan_speed":
+                return at.get("fan_speed") == wanted
+            return expected is None or st in expected
+
+        confirmable = bool(cfg.get("state_topic")) and (expected is not None or name == "set_fan_speed")
+        return _Plan(messages, "wait" if confirmable else "sent", check, name, data)
 
     def _commands(self, dev: _Device, call: ServiceCall, state: str) -> list[tuple[str, str]]:
         cfg, data, name = dev.config, call.data, call.name
