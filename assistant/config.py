@@ -100,6 +100,14 @@ class AsrConfig(_Section):
     remote_model: str = "whisper-1"
     remote_api_key_env: str = "ASSISTANT_ASR_API_KEY"
     remote_timeout_s: float = 30.0
+    temperature_fallback: bool = True
+    """Re-decode at higher temperatures when the greedy result looks poor (Whisper's fallback); false = greedy only."""
+    vad_min_s: float = 0.0
+    """Run Silero VAD only on clips at least this long (0 = always, when ``vad`` is on)."""
+    vocab_correction: bool = False
+    """Snap near-miss words of final transcripts to the home's names and the command words (confident snaps only)."""
+    correction_min_similarity: float = 0.8
+    """Spelling and sound similarity (0..1) a snap needs."""
 
 
 class TtsConfig(_Section):
@@ -131,6 +139,13 @@ class LlmConfig(_Section):
     load: Literal["lazy", "start"] = "lazy"
     max_new_tokens: int = 200
     timeout_s: float = 30.0
+    prefix_cache_tokens: int = Field(default=4096, ge=0)
+    """Local backend: prompt KV caches kept for reuse, in tokens (0 disables); a prompt recomputes only what
+    follows the longest prefix already computed (scoring instructions and examples, chat system prompts)."""
+    packed_scoring: bool = True
+    """Local backend: score candidate continuations as one shared-prefix trie per forward (tree attention mask)."""
+    score_memo_size: int = Field(default=4096, ge=0)
+    """Local backend: (prompt, continuation) scores remembered (0 disables)."""
 
 
 class EmbeddingsConfig(_Section):
@@ -162,6 +177,10 @@ class SentimentConfig(_Section):
     """|score| below this is neutral."""
     unmarked_damping: float = Field(default=0.5, ge=0.0, le=1.0)
     """Hybrid engine: embedding weight factor when no lexicon word or pattern carries sentiment (commands)."""
+    fast_path: bool = True
+    """Hybrid engine: skip the embedding when the lexicon settles the turn (confident words, plain commands)."""
+    lexicon_margin: float = Field(default=0.5, gt=0.0, le=1.0)
+    """Hybrid engine: |VADER + patterns| from which a text with no negation/contrast word skips the embedding."""
     failed_turns: int = Field(default=2, ge=1)
     """Failed turns within repeat_window (this one included) that count as frustration."""
     repeat_similarity: float = Field(default=0.85, gt=0.0, le=1.0)

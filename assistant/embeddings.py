@@ -124,6 +124,7 @@ class SentenceTransformerEmbedder:
         """The device the model runs on once loaded."""
         self.hits = 0
         """Cache hits (for benchmarks and tests)."""
+        self._direct: tuple[Any, Any, int] | None = None
 
     @property
     def dim(self) -> int:
@@ -161,6 +162,7 @@ class SentenceTransformerEmbedder:
                 details={"model": self._model_name},
             ) from exc
         model.eval()
+        self._direct = _mean_pooling_parts(model)
         self.device = device
         get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         self._dim = int(get_dim() or 0)
@@ -184,13 +186,16 @@ class SentenceTransformerEmbedder:
                     missing.setdefault(text, []).append(i)
             if missing:
                 unique = list(missing)
-                vectors = model.encode(
-                    unique,
-                    batch_size=self._batch_size,
-                    normalize_embeddings=True,
-                    convert_to_numpy=True,
-                    show_progress_bar=False,
-                ).astype(np.float32, copy=False)
+                if len(unique) == 1 and self._direct is not None:
+                    vectors = self._encode_one(unique[0], *self._direct)
+                else:
+                    vectors = model.encode(
+                        unique,
+                        batch_size=self._batch_size,
+                        normalize_embeddings=True,
+                        convert_to_numpy=True,
+                        show_progress_bar=False,
+                    ).astype(np.float32, copy=False)
                 for text, vector in zip(unique, vectors, strict=True):
                     out[missing[text]] = vector
                     if len(text) <= _CACHE_MAX_CHARS and self._cache_size > 0:
@@ -198,6 +203,33 @@ class SentenceTransformerEmbedder:
                 while len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
         return out
+
+    def _encode_one(self, text: str, tokenizer: Any, transformer: Any, max_length: int) -> npt.NDArray[np.float32]:
+        """One text through tokenizer → transformer → mean pooling → L2 norm, without encode()'s batching overhead."""
+        import torch
+
+        with torch.inference_mode():
+            batch = tokenizer([text], return_tensors="pt", truncation=True, max_length=max_length, padding=True)
+            batch = {k: v.to(self.device) for k, v in batch.items()}
+            hidden = transformer(**batch).last_hidden_state
+            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+            vector = torch.nn.functional.normalize(pooled, p=2, dim=1)
+        return np.asarray(vector.float().cpu().numpy(), dtype=np.float32)
+
+
+def _mean_pooling_parts(model: Any) -> tuple[Any, Any, int] | None:
+    """(tokenizer, transformer, max length) for a Transformer → mean Pooling [→ Normalize] model, else None."""
+    names = [type(module).__name__ for module in model]
+    if names not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
+        return None
+    if getattr(model[1], "pooling_mode", None) != "mean" or not getattr(model[1], "include_prompt", True):
+        return None
+    tokenizer, transformer = getattr(model[0], "tokenizer", None), getattr(model[0], "auto_model", None)
+    max_length = getattr(model[0], "max_seq_length", None)
+    if tokenizer is None or transformer is None or not isinstance(max_length, int):
+        return None
+    return tokenizer, transformer, max_length
 
 
 def create_embedder(cfg: EmbeddingsConfig, *, offline: bool | None = None) -> SentenceTransformerEmbedder:

@@ -88,6 +88,7 @@ def run(data_dir: Path | None = None) -> dict[str, Any]:
     }
     embedder = create_embedder(EmbeddingsConfig())
     hybrid = create_analyzer(SentimentConfig(), embedder=embedder)
+    always_embed = create_analyzer(SentimentConfig(fast_path=False), embedder=embedder)
     vader = create_analyzer(SentimentConfig(engine="vader"), embedder=None)
     vader_raw = VaderSentimentAnalyzer(neutral_band=SentimentConfig().neutral_band, patterns=False)
     hybrid.analyze("warm up")
@@ -96,17 +97,27 @@ def run(data_dir: Path | None = None) -> dict[str, Any]:
     turns = [t for texts in conversational.values() for t in texts]
     engines: tuple[tuple[str, SentimentAnalyzer], ...] = (
         ("hybrid", hybrid),
+        ("hybrid, no fast path", always_embed),
         ("vader+patterns", vader),
         ("vader (baseline)", vader_raw),
     )
     for name, analyzer in engines:
         figures: dict[str, Any] = {f"{k}_accuracy": round(_binary_accuracy(analyzer, v), 4) for k, v in rows.items()}
         figures["conversational"] = _three_class(analyzer)
+        embedded_before = getattr(analyzer, "embedded_turns", None)
         figures["latency_ms_cold"] = _latency_ms(analyzer, turns, warm=False)
+        if embedded_before is not None:  # share of uncached turns that needed the embedding (hybrid fast path)
+            embedded = int(getattr(analyzer, "embedded_turns", 0)) - embedded_before
+            figures["embedded_share_cold"] = round(embedded / len(turns), 3)
         figures["latency_ms_cached_embedding"] = _latency_ms(analyzer, turns, warm=True)
         result["engines"][name] = figures
     result["counts"] = {k: len(v) for k, v in rows.items()} | {"conversational": len(turns)}
     return result
+
+
+def _share(figures: dict[str, Any]) -> str:
+    share = figures.get("embedded_share_cold")
+    return "-" if share is None else f"{share:.0%}"
 
 
 def main() -> None:
@@ -114,14 +125,14 @@ def main() -> None:
     result = run(Path(sys.argv[1]) if len(sys.argv) > 1 else None)
     print(f"eval data: {result['eval_dir']}  rows: {result['counts']}")
     print(
-        f"{'engine':17} {'SST-2':>7} {'UCI':>7} {'conv3':>7} "
-        f"{'ms p50 cold':>12} {'ms p95 cold':>12} {'ms p50 cached':>14}"
+        f"{'engine':21} {'SST-2':>7} {'UCI':>7} {'conv3':>7} "
+        f"{'ms p50 cold':>12} {'ms p95 cold':>12} {'ms p50 cached':>14} {'embedded':>9}"
     )
     for name, f in result["engines"].items():
         print(
-            f"{name:17} {f['sst2_accuracy']:7.1%} {f['uci_accuracy']:7.1%} {f['conversational']['accuracy']:7.1%} "
+            f"{name:21} {f['sst2_accuracy']:7.1%} {f['uci_accuracy']:7.1%} {f['conversational']['accuracy']:7.1%} "
             f"{f['latency_ms_cold']['p50']:12.2f} {f['latency_ms_cold']['p95']:12.2f} "
-            f"{f['latency_ms_cached_embedding']['p50']:14.2f}"
+            f"{f['latency_ms_cached_embedding']['p50']:14.2f} {_share(f):>9}"
         )
     for name, f in result["engines"].items():
         print(f"{name} conversational per label: {f['conversational']['per_label']}")

@@ -39,4 +39,6 @@ def create_analyzer(cfg: SentimentConfig, *, embedder: Embedder | None) -> Senti
         embedding_weight=cfg.embedding_weight,
         neutral_band=cfg.neutral_band,
         unmarked_damping=cfg.unmarked_damping,
+        fast_path=cfg.fast_path,
+        lexicon_margin=cfg.lexicon_margin,
     )
