@@ -1,6 +1,7 @@
 """ASR/TTS benchmark: WER (human vs synthetic, with/without biasing), RTF, p50 latency, TTS time-to-first-audio.
 
-Usage: ``python benchmarks/asr_bench.py [--eval-dir DIR] [--model tiny.en] [--modes none,prompt,hotwords] [--json]``.
+Usage: ``python -m benchmarks.asr_bench [--eval-dir DIR] [--model tiny.en] [--modes none,prompt,hotwords]
+[--variants fast,beam2] [--json]``. Variants are decoding settings run interleaved with the configured ones (A/B).
 The work is done by ``assistant.asr.evaluate.run`` (also what ``assistant eval asr`` calls).
 """
 
@@ -18,7 +19,16 @@ from assistant.asr.evaluate import DEFAULT_EVAL_DIR
 from assistant.asr.evaluate import run as _run
 from assistant.config import AsrConfig
 
-__all__ = ["main", "print_table", "run"]
+__all__ = ["VARIANTS", "main", "print_table", "run"]
+
+VARIANTS: dict[str, dict[str, Any]] = {
+    "greedy": {"temperature_fallback": False},
+    "novad": {"vad_min_s": 10.0},
+    "fast": {"temperature_fallback": False, "vad_min_s": 10.0},
+    "beam2": {"beam_size": 2},
+    "beam5": {"beam_size": 5},
+}
+"""Named decoding settings for ``--variants`` (``AsrConfig`` changes)."""
 
 
 def run(data_dir: Path = DEFAULT_EVAL_DIR, **kwargs: Any) -> dict[str, Any]:
@@ -34,8 +44,8 @@ def print_table(report: dict[str, Any]) -> None:
     """A plain-text summary of ``run``'s report."""
     print(f"model {report['model']} on {report['device']}/{report['compute_type']} (load {report['load_s']} s)")
     header = (
-        f"{'biasing':10} {'human WER':>10} {'(n)':>5} {'synth WER':>10} {'(n)':>5} {'other WER':>10} "
-        f"{'RTF':>7} {'cpuRTF':>7} {'p50 ms':>8}"
+        f"{'biasing/variant':18} {'human WER':>10} {'(n)':>5} {'synth WER':>10} {'(n)':>5} {'other WER':>10} "
+        f"{'RTF':>7} {'cpuRTF':>7} {'p50 ms':>8} {'human+snap':>10} {'synth+snap':>10}"
     )
     print(header)
     print("-" * len(header))
@@ -43,15 +53,19 @@ def print_table(report: dict[str, Any]) -> None:
         human, synth, other = figures["human_commands"], figures["synthetic_commands"], figures["other_human"]
         rtf = figures["rtf_2_5s"]
         print(
-            f"{mode:10} {_pct(human['wer']):>10} {human['utterances']:>5} {_pct(synth['wer']):>10} "
+            f"{mode:18} {_pct(human['wer']):>10} {human['utterances']:>5} {_pct(synth['wer']):>10} "
             f"{synth['utterances']:>5} {_pct(other['wer']):>10} {rtf if rtf is not None else '-':>7} "
             f"{figures.get('cpu_rtf_2_5s') or '-':>7} "
-            f"{figures['p50_latency_2_5s_ms'] or '-':>8}"
+            f"{figures['p50_latency_2_5s_ms'] or '-':>8} "
+            f"{_pct((figures.get('human_commands_corrected') or {}).get('wer')):>10} "
+            f"{_pct((figures.get('synthetic_commands_corrected') or {}).get('wer')):>10}"
         )
     for mode, figures in report["modes"].items():
         for item in figures["items"]:
             if item["errors"]:
                 print(f"  [{mode}] {item['source']:9} ref={item['reference']!r} hyp={item['hypothesis']!r}")
+            if item.get("corrected", item["hypothesis"]) != item["hypothesis"]:
+                print(f"  [{mode}] snapped {item['hypothesis']!r} -> {item['corrected']!r}")
         for oov in figures["out_of_vocabulary"]:
             print(f"  [{mode}] out-of-vocabulary {oov['id']}: {oov['hypothesis']!r} conf={oov['confidence']}")
     for engine, figures in (report.get("tts") or {}).items():
@@ -67,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--modes", default="none,prompt,hotwords")
+    parser.add_argument("--variants", default="", help=f"comma-separated, interleaved A/B: {', '.join(VARIANTS)}")
     parser.add_argument("--datasets", default="", help="comma-separated sub-folders (default: all)")
     parser.add_argument("--cache-dir", type=Path, default=None, help="where 'base' is joined (default: a temp dir)")
     parser.add_argument("--no-tts", action="store_true")
@@ -81,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         bias_modes=[m for m in args.modes.split(",") if m],
         datasets=[d for d in args.datasets.split(",") if d],
         tts=not args.no_tts,
+        variants={name: VARIANTS[name] for name in args.variants.split(",") if name},
     )
     if args.json:
         print(json.dumps(report, indent=2))

@@ -12,11 +12,12 @@ import json
 import re
 import statistics
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assistant.asr.normalizer import whisper_normalize
 from assistant.audio import decode_audio
 from assistant.config import AsrConfig, TtsConfig
 from assistant.messages import AssistantError
@@ -99,9 +100,9 @@ def normalize_text(text: str) -> str:
 
 
 def word_errors(reference: str, hypothesis: str) -> tuple[int, int]:
-    """(edit distance in words, reference length) after ``normalize_text``."""
-    ref = normalize_text(reference).split()
-    hyp = normalize_text(hypothesis).split()
+    """(edit distance in words, reference length) after Whisper's English normaliser on both sides."""
+    ref = whisper_normalize(reference).split()
+    hyp = whisper_normalize(hypothesis).split()
     previous = list(range(len(hyp) + 1))
     for i, r in enumerate(ref, start=1):
         current = [i] + [0] * len(hyp)
@@ -163,6 +164,32 @@ def _summary(items: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _mode_figures(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    in_vocab = [r for r in results if r["reference"] is not None]
+    commands = [r for r in in_vocab if r["dataset"] == "speech_stp_en_commands"]
+    human = [r for r in commands if r["source"] == "human"]
+    synthetic = [r for r in commands if r["source"] == "synthetic"]
+    short = [r for r in results if 2.0 <= r["audio_s"] <= 5.0]
+    latencies = sorted(r["seconds"] for r in short)
+    audio_total = sum(r["audio_s"] for r in short)
+    return {
+        "human_commands": _summary(human),
+        "synthetic_commands": _summary(synthetic),
+        "other_human": _summary([r for r in in_vocab if r["dataset"] != "speech_stp_en_commands"]),
+        "human_commands_corrected": _summary([{**r, "errors": r["errors_corrected"]} for r in human]),
+        "synthetic_commands_corrected": _summary([{**r, "errors": r["errors_corrected"]} for r in synthetic]),
+        "out_of_vocabulary": [
+            {"id": r["id"], "hypothesis": r["hypothesis"], "confidence": r["confidence"], "error": r["error"]}
+            for r in results
+            if r["reference"] is None
+        ],
+        "rtf_2_5s": round(sum(latencies) / audio_total, 4) if short else None,
+        "p50_latency_2_5s_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
+        "cpu_rtf_2_5s": round(sum(r["cpu_s"] for r in short) / audio_total, 4) if short else None,
+        "items": list(results),
+    }
+
+
 def _transcribe(recognizer: Any, path: Path, hotwords: Sequence[str]) -> tuple[str, float, float, float, str | None]:
     start, cpu_start = time.perf_counter(), time.process_time()
     try:
@@ -182,13 +209,17 @@ def run(
     datasets: Sequence[str] = (),
     tts: bool = True,
     progress: Callable[[str], None] | None = None,
+    variants: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Evaluate the recognizer on the eval folder ``data_dir``; returns JSON-serialisable figures.
 
     ``rtf_2_5s`` is wall-clock time over audio time for 2-5 s clips; ``cpu_rtf_2_5s`` is process CPU time (all
     threads) over audio time, a figure that holds up when other work shares the machine.
 
-    ``bias_modes``: 'none' (no hotwords) and any of ``asr.bias_mode``'s values, each a full pass.
+    ``bias_modes``: 'none' (no hotwords) and any of ``asr.bias_mode``'s values. ``variants``: name → ``AsrConfig``
+    changes (e.g. ``{"greedy": {"temperature_fallback": False}}``), each crossed with every mode as ``mode/name``.
+    All combinations run interleaved row by row on one loaded model, so timings are an A/B under the same load.
+    Each mode also reports WER after the vocabulary post-correction (``*_corrected``), from the same hypotheses.
     """
     from assistant.asr.whisper import WhisperRecognizer
 
@@ -204,30 +235,43 @@ def run(
         "modes": {},
     }
     load_start = time.perf_counter()
-    recognizer = WhisperRecognizer(base_cfg.model_copy(update={"biasing": True}), data_dir=cache)
+    recognizer = WhisperRecognizer(
+        base_cfg.model_copy(update={"biasing": True, "vocab_correction": False}), data_dir=cache
+    )
     recognizer.warmup()
     report["device"] = recognizer.device
     report["compute_type"] = recognizer.compute_type
     report["load_s"] = round(time.perf_counter() - load_start, 3)
+    base_changes = {k: getattr(base_cfg, k) for k in {k for v in (variants or {}).values() for k in v}}
+    combos: list[tuple[str, str, dict[str, Any]]] = []
     for mode in bias_modes:
-        if mode != "none":
-            recognizer.update_config(biasing=True, bias_mode=mode)  # same loaded model
-        words = hotwords if mode != "none" else []
-        results: list[dict[str, Any]] = []
-        for row in rows:
+        combos.append((mode, mode, dict(base_changes)))
+        combos.extend(
+            (f"{mode}/{name}", mode, {**base_changes, **changes}) for name, changes in (variants or {}).items()
+        )
+    results: dict[str, list[dict[str, Any]]] = {key: [] for key, _, _ in combos}
+    for row in rows:
+        audio_s = row.duration_s or decode_audio(row.audio).duration_s
+        for key, mode, changes in combos:
+            biased = {"biasing": True, "bias_mode": mode} if mode != "none" else {}
+            recognizer.update_config(**biased, **changes)  # same loaded model
+            words = hotwords if mode != "none" else []
             text, conf, seconds, cpu_s, error = _transcribe(recognizer, row.audio, words)
+            corrected = recognizer.snapper(words or hotwords).correct(text)[0] if text else text
             errors, count = word_errors(row.reference, text) if row.reference is not None else (0, 0)
-            audio_s = row.duration_s or decode_audio(row.audio).duration_s
-            results.append(
+            fixed = word_errors(row.reference, corrected)[0] if row.reference is not None else 0
+            results[key].append(
                 {
                     "dataset": row.dataset,
                     "id": row.id,
                     "source": row.source,
                     "reference": row.reference,
                     "hypothesis": text,
+                    "corrected": corrected,
                     "error": error,
                     "confidence": conf,
                     "errors": errors,
+                    "errors_corrected": fixed,
                     "words": count,
                     "seconds": round(seconds, 4),
                     "cpu_s": round(cpu_s, 4),
@@ -235,27 +279,9 @@ def run(
                 }
             )
             if progress:
-                progress(f"[{mode}] {row.id}: {text!r} ({errors}/{count})")
-        in_vocab = [r for r in results if r["reference"] is not None]
-        commands = [r for r in in_vocab if r["dataset"] == "speech_stp_en_commands"]
-        short = [r for r in results if 2.0 <= r["audio_s"] <= 5.0]
-        latencies = sorted(r["seconds"] for r in short)
-        report["modes"][mode] = {
-            "human_commands": _summary([r for r in commands if r["source"] == "human"]),
-            "synthetic_commands": _summary([r for r in commands if r["source"] == "synthetic"]),
-            "other_human": _summary([r for r in in_vocab if r["dataset"] != "speech_stp_en_commands"]),
-            "out_of_vocabulary": [
-                {"id": r["id"], "hypothesis": r["hypothesis"], "confidence": r["confidence"], "error": r["error"]}
-                for r in results
-                if r["reference"] is None
-            ],
-            "rtf_2_5s": round(sum(latencies) / sum(r["audio_s"] for r in short), 4) if short else None,
-            "p50_latency_2_5s_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
-            "cpu_rtf_2_5s": round(sum(r["cpu_s"] for r in short) / sum(r["audio_s"] for r in short), 4)
-            if short
-            else None,
-            "items": results,
-        }
+                progress(f"[{key}] {row.id}: {text!r} ({errors}/{count})")
+    for key, items in results.items():
+        report["modes"][key] = _mode_figures(items)
     if tts:
         report["tts"] = tts_first_audio()
     return report

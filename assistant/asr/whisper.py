@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 from assistant.asr.biasing import bias_prompt
 from assistant.asr.confidence import confidence, weighted_mean
+from assistant.asr.correction import VocabularySnapper
 from assistant.asr.models import DeviceChoice, ModelSource, resolve_model, select_device
 from assistant.asr.streaming import StreamingSession
 from assistant.audio import SAMPLE_RATE, decode_audio
@@ -67,6 +68,7 @@ class WhisperRecognizer:
         self._lock = threading.Lock()
         self._model: Any = None
         self._multilingual: bool | None = None
+        self._snapper: tuple[tuple[tuple[str, ...], float], VocabularySnapper] | None = None
         if offline:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
         if cfg.load == "start":
@@ -173,8 +175,9 @@ class WhisperRecognizer:
                 "I didn't hear any speech.",
                 details={"duration_s": round(duration, 2), "no_speech_prob": round(decoded.no_speech_prob, 4)},
             )
+        text = decoded.text if partial or not self._cfg.vocab_correction else self._correct(decoded.text, hotwords)
         return Transcript(
-            text=decoded.text,
+            text=text,
             language=decoded.language,
             avg_logprob=round(decoded.avg_logprob, 4),
             no_speech_prob=round(decoded.no_speech_prob, 4),
@@ -182,6 +185,29 @@ class WhisperRecognizer:
             duration_s=round(duration, 3),
             is_final=not partial,
         )
+
+    def snapper(self, hotwords: Sequence[str]) -> VocabularySnapper:
+        """The vocabulary corrector for these names plus the understanding lexicon's command words (cached)."""
+        key = (tuple(hotwords), self._cfg.correction_min_similarity)
+        if self._snapper is None or self._snapper[0] != key:
+            common = self._common_words()
+            self._snapper = (key, VocabularySnapper(hotwords, _command_words(), min_similarity=key[1], common=common))
+        return self._snapper[1]
+
+    def _common_words(self) -> frozenset[str]:
+        """Whole-word tokens of the model's tokenizer: frequent English words, never snapped on their own."""
+        self.warmup()
+        try:
+            vocab = self._model.hf_tokenizer.get_vocab()
+        except AttributeError:  # pragma: no cover - a faster-whisper without hf_tokenizer
+            return frozenset()
+        return frozenset(k[1:].lower() for k in vocab if k.startswith("Ġ") and k[1:].isalpha())
+
+    def _correct(self, text: str, hotwords: Sequence[str]) -> str:
+        corrected, snaps = self.snapper(hotwords).correct(text)
+        if snaps:
+            log.debug("ASR vocabulary snaps: %s", snaps)
+        return corrected
 
     def stream(self, language: str | None = None, hotwords: Sequence[str] = ()) -> StreamingSession:
         """A streaming session: feed PCM chunks, get occasional partials, a final transcript at end of speech."""
@@ -212,6 +238,8 @@ class WhisperRecognizer:
     def _decode(self, samples: FloatArray, *, language: str | None, hotwords: Sequence[str], partial: bool) -> Decoded:
         prompt = bias_prompt(hotwords, self._cfg.bias_max_chars) if self._cfg.biasing else None
         mode = self._cfg.bias_mode
+        use_vad = self._cfg.vad and not partial and len(samples) >= self._cfg.vad_min_s * SAMPLE_RATE
+        temperature: float | list[float] = [0.0, 0.2, 0.4, 0.6] if self._cfg.temperature_fallback else 0.0
         with self._lock:  # held for the whole decode: the segments generator does the work lazily
             model = self._ensure_model()
             lang = self._language_options(model, samples, language)
@@ -219,12 +247,12 @@ class WhisperRecognizer:
                 samples,
                 language=lang,
                 beam_size=1 if partial else max(1, self._cfg.beam_size),
-                vad_filter=self._cfg.vad and not partial,
+                vad_filter=use_vad,
                 without_timestamps=True,
                 condition_on_previous_text=False,
                 initial_prompt=prompt if mode in ("prompt", "both") else None,
                 hotwords=prompt if mode in ("hotwords", "both") else None,
-                temperature=0.0 if partial else [0.0, 0.2, 0.4, 0.6],
+                temperature=0.0 if partial else temperature,
             )
             segments = list(segments_iter)
         texts = [s.text.strip() for s in segments if s.text.strip()]
@@ -236,3 +264,12 @@ class WhisperRecognizer:
             no_speech_prob=weighted_mean([s.no_speech_prob for s in segments], weights) if segments else 1.0,
             speech_s=float(info.duration_after_vad),
         )
+
+
+def _command_words() -> frozenset[str]:
+    """The words the understanding engine's lexicon knows (empty when it is not importable)."""
+    try:
+        from assistant.nlu.lexicon import lexicon_words
+    except ImportError:  # pragma: no cover - the nlu package is part of the product
+        return frozenset()
+    return lexicon_words()
