@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -50,12 +51,19 @@ class _Lazy:
         self._value: Any = None
         self._built = False
         self._lock = threading.Lock()
+        self.error: BaseException | None = None
+        """The last build failure (a later call tries again)."""
 
     def __call__(self) -> Any:
         if not self._built:
             with self._lock:
                 if not self._built:
-                    self._value = self._factory()
+                    try:
+                        self._value = self._factory()
+                    except BaseException as exc:
+                        self.error = exc
+                        raise
+                    self.error = None
                     self._built = True
         return self._value
 
@@ -64,10 +72,17 @@ class _Lazy:
         return self._built
 
 
+def _error_text(exc: BaseException) -> str:
+    """A one-line description of a start-up failure (the code and message of an AssistantError)."""
+    if isinstance(exc, AssistantError):
+        return f"Loading models failed [{exc.code.value}]: {exc.message}"
+    return f"Loading models failed: {exc}"
+
+
 class Assistant:
     """The whole assistant: call ``create()``, then ``handle_text`` / ``handle_audio``."""
 
-    def __init__(self, *, config: Config, home_file: Path | None = None) -> None:
+    def __init__(self, *, config: Config, home_file: Path | None = None, defer_models: bool = False) -> None:
         self.config = config
         set_offline_environment(config.offline)
         data_dir = Path(config.data_dir).expanduser()
@@ -110,22 +125,17 @@ class Assistant:
 
         self.kb = KnowledgeBase(self.db.knowledge, _LazyEmbedder(self._embedder), config.rag)
 
-        from assistant.nlu import create_understanding
-
-        self.understanding = create_understanding(
-            config.nlu,
-            home=self.home,
-            intents=self.skills.intents(),
-            embedder=_LazyEmbedder(self._embedder) if config.nlu.semantic else None,
-            llm=_LazyLLM(self._llm) if (config.nlu.llm and config.llm.backend != "none") else None,
-        )
+        self._understanding = _Lazy(self._build_understanding)
+        self._startup = _Lazy(self._load_models)
+        self._startup_started = 0.0
+        self._startup_s: float | None = None
 
         from assistant.sentiment import create_analyzer
         from assistant.sentiment.policy import ResponsePolicy
 
         sentiment = create_analyzer(config.sentiment, embedder=_LazyEmbedder(self._embedder))
         self.pipeline = Pipeline(
-            understanding=self.understanding,
+            understanding=_DeferredUnderstanding(self),
             skills=_SkillDispatch(self),
             store=_StoreAdapter(self.db),
             home=self.home,
@@ -143,7 +153,8 @@ class Assistant:
                 workers=config.pipeline.workers,
             ),
         )
-        self.ingest_default_knowledge()
+        if not defer_models:
+            self.ensure_ready()
 
     # ------------------------------------------------------------------ construction
 
@@ -152,11 +163,66 @@ class Assistant:
         cls,
         config: Config | str | Path | None = None,
         home: str | Path | None = None,
+        *,
+        defer_models: bool = False,
         **overrides: Any,
     ) -> Assistant:
-        """Build an assistant from a Config, a YAML path or the defaults (+ keyword overrides)."""
+        """Build an assistant from a Config, a YAML path or the defaults (+ keyword overrides).
+
+        With ``defer_models`` the understanding engine (intent embeddings) and the knowledge-base ingest are left
+        to ``start_loading()`` or the first request, so a server can listen at once; requests wait for them.
+        """
         cfg = config if isinstance(config, Config) else load_config(config, **overrides)
-        return cls(config=cfg, home_file=Path(home).expanduser() if home else None)
+        return cls(config=cfg, home_file=Path(home).expanduser() if home else None, defer_models=defer_models)
+
+    def _load_models(self) -> float:
+        """Build the understanding engine and index the knowledge folder; returns the seconds it took."""
+        import time
+
+        started = time.perf_counter()
+        self._startup_started = started
+        self._understanding()
+        self.ingest_default_knowledge()
+        self._startup_s = time.perf_counter() - started
+        return self._startup_s
+
+    def ensure_ready(self) -> None:
+        """Build what requests need (once); waits while a background start-up is doing it."""
+        self._startup()
+
+    @property
+    def ready(self) -> bool:
+        """True once the understanding engine is built and the knowledge folder indexed."""
+        return self._startup.built
+
+    def models_status(self) -> dict[str, Any]:
+        """Start-up state for the UI: ready, still loading (requests wait), or failed (with the message)."""
+        if self._startup.built:
+            return {"state": "ready", "seconds": self._startup_s, "message": "Models ready."}
+        if self._startup.error is not None:
+            return {"state": "failed", "seconds": None, "message": _error_text(self._startup.error)}
+        return {
+            "state": "loading",
+            "seconds": None,
+            "message": "Loading the language models; requests sent now will run as soon as they are ready.",
+        }
+
+    def start_loading(self, *, warm: bool = True, on_ready: Callable[[dict[str, Any]], None] | None = None) -> Any:
+        """Load models in a background thread (then warm them up unless ``warm`` is False); returns the thread."""
+
+        def work() -> None:
+            try:
+                self.ensure_ready()
+                if warm:
+                    self.warmup()
+            except Exception:  # the next request retries and reports it; the UI shows models_status()
+                _log.exception("loading models failed")
+            if on_ready is not None:
+                on_ready(self.models_status())
+
+        thread = threading.Thread(target=work, name="load-models", daemon=True)
+        thread.start()
+        return thread
 
     def ingest_default_knowledge(self) -> None:
         """Index the configured knowledge folder (incremental: unchanged files are skipped)."""
@@ -169,6 +235,23 @@ class Assistant:
                 _log.warning("knowledge base: %s: %s", report.name, report.message)
 
     # ------------------------------------------------------------------ engines (lazy)
+
+    def _build_understanding(self) -> Any:
+        from assistant.nlu import create_understanding
+
+        cfg = self.config
+        return create_understanding(
+            cfg.nlu,
+            home=self.home,
+            intents=self.skills.intents(),
+            embedder=_LazyEmbedder(self._embedder) if cfg.nlu.semantic else None,
+            llm=_LazyLLM(self._llm) if (cfg.nlu.llm and cfg.llm.backend != "none") else None,
+        )
+
+    @property
+    def understanding(self) -> Any:
+        """The understanding engine (built on first use; waits while a background start-up builds it)."""
+        return self._understanding()
 
     def _build_embedder(self) -> Embedder:
         from assistant.embeddings import create_embedder
@@ -214,6 +297,7 @@ class Assistant:
         """Load models and compile templates now instead of on the first request; milliseconds per step."""
         import time
 
+        self.ensure_ready()
         timings = {f"nlu.{k}": v for k, v in self.understanding.warmup().items()}
         started = time.perf_counter()
         if self.pipeline.sentiment is not None:
@@ -234,6 +318,7 @@ class Assistant:
         self, text: str, conversation_id: str | None = None, area: str | None = None, *, speak: bool = False
     ) -> TurnResult:
         """Run one typed turn end to end (stored in the conversation store)."""
+        self.ensure_ready()
         return self.pipeline.run(Turn(text=text, conversation_id=conversation_id, area=area), speak=speak)
 
     def handle_audio(
@@ -246,6 +331,7 @@ class Assistant:
         speak: bool = False,
     ) -> TurnResult:
         """Run one spoken turn (a path or the bytes of any common audio format)."""
+        self.ensure_ready()
         data = Path(audio).read_bytes() if isinstance(audio, str | Path) else audio
         if isinstance(audio, str | Path) and not Path(audio).exists():
             raise AssistantError(ErrorCode.ASR_UNREADABLE, f"Audio file not found: {audio}")
@@ -256,6 +342,7 @@ class Assistant:
         self, text: str, conversation_id: str | None = None, area: str | None = None, *, speak: bool = False
     ) -> Iterator[str | TurnResult]:
         """Yield reply tokens as they are produced (text generation), then the TurnResult."""
+        self.ensure_ready()
         return self.pipeline.stream(Turn(text=text, conversation_id=conversation_id, area=area), speak=speak)
 
     def watch_skills(self, interval_s: float = 1.0) -> bool:
@@ -319,6 +406,22 @@ class Assistant:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _DeferredUnderstanding:
+    """The pipeline's view of the understanding engine: built on first use, or awaited from a background start."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self._a = assistant
+
+    def recognize(self, text: str, *, conversation_id: str, area: str | None = None) -> Any:
+        return self._a.understanding.recognize(text, conversation_id=conversation_id, area=area)
+
+    def observe(self, conversation_id: str, match: Any, result: Any) -> None:
+        self._a.understanding.observe(conversation_id, match, result)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._a.understanding, name)
 
 
 class _LazyEmbedder:
@@ -390,9 +493,8 @@ class _StoreAdapter:
         self._repo = db.conversations
 
     def ensure_conversation(self, conversation_id: str | None) -> str:
-        if conversation_id:
-            return str(self._repo.ensure_conversation(conversation_id))
-        return str(self._repo.create_conversation())
+        """The id to use; the row itself is written with the turn (save_turn creates a missing conversation)."""
+        return conversation_id or uuid.uuid4().hex
 
     def save_turn(self, result: TurnResult, *, policy_rule: str | None = None) -> str:
         return str(self._repo.save_turn(result, policy_rule=policy_rule))
@@ -400,7 +502,6 @@ class _StoreAdapter:
     def recent(self, conversation_id: str, n: int) -> list[Any]:
         from assistant.sentiment.policy import RecentTurn
 
-        turns = self._repo.recent_turns(conversation_id, n)
         return [
             RecentTurn(
                 text=t.user_text,
@@ -409,5 +510,5 @@ class _StoreAdapter:
                 error_code=t.error_code,
                 sentiment_score=t.sentiment_score,
             )
-            for t in turns
+            for t in self._repo.recent_briefs(conversation_id, n)
         ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import json
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -59,13 +58,30 @@ def serve(
     home: HomeOpt = None,
 ) -> None:
     """Serve the web UI (binds to 127.0.0.1 unless configured; other addresses require auth)."""
+    import time
+
+    from assistant.app import Assistant
+
+    started = time.perf_counter()
+    # the UI listens first; models load in the background after that and requests wait for them
+    assistant = Assistant.create(config, home=home, defer_models=True)
+
+    def loaded(status: dict[str, Any]) -> None:
+        took = time.perf_counter() - started
+        typer.echo(f"Assistant models {status['state']} {took:.1f} s after start: {status['message']}")
+
+    def listening() -> None:
+        assistant.start_loading(on_ready=loaded)
+        assistant.watch_skills()
+
     from ui.server import serve as serve_ui
 
-    assistant = _assistant(config, home)
-    # models load in the background: the UI answers at once and the first request waits for what it needs
-    threading.Thread(target=assistant.warmup, name="warmup", daemon=True).start()
-    assistant.watch_skills()
-    serve_ui(assistant, host=host or assistant.config.ui.host, port=port or assistant.config.ui.port)
+    serve_ui(
+        assistant,
+        host=host or assistant.config.ui.host,
+        port=port or assistant.config.ui.port,
+        on_listening=listening,
+    )
 
 
 @app.command()

@@ -88,7 +88,7 @@ class TurnStore(Protocol):
     """What the pipeline needs from the conversation store."""
 
     def ensure_conversation(self, conversation_id: str | None) -> str:
-        """Create the conversation if needed; return its id."""
+        """The conversation's id (a new one for None); the store may create the row with the first turn."""
         ...
 
     def save_turn(self, result: TurnResult, *, policy_rule: str | None = None) -> str:
@@ -336,7 +336,6 @@ class Pipeline:
         if trace is not None and hasattr(trace, "as_dict"):
             nlu_data["trace"] = trace.as_dict()
         rec.emit(EventType.INTENT_END, Stage.NLU, duration_ms=rec.total_ms() - started, data=nlu_data)
-        sentiment = sentiment_future.result() if sentiment_future else None
 
         started = rec.total_ms()
         plans = self._plan(matches, conv, rec)
@@ -359,11 +358,13 @@ class Pipeline:
                 self.understanding.observe(conversation_id, plan.match, result)
         combined = _combine(results)
 
+        # sentiment ran beside understanding, planning and the skill; the reply policy is its first reader
+        recent = self.store.recent(conversation_id, 5) if self.policy is not None and sentiment_future else []
+        sentiment = sentiment_future.result() if sentiment_future else None
         started = rec.total_ms()
         reply = combined.text
         rule: str | None = None
         if self.policy is not None and sentiment is not None:
-            recent = self.store.recent(conversation_id, 5)
             outcome = self.policy.apply(text=text, sentiment=sentiment, matches=matches, result=combined, recent=recent)
             reply, rule = outcome.reply, outcome.rule
         rec.emit(

@@ -171,6 +171,8 @@ class ServerProcess:
     """Seconds from spawn until the page answered."""
     log_path: Path | None = None
     """Where its stdout/stderr go."""
+    spawned_at: float = 0.0
+    """``time.perf_counter()`` when the process was spawned."""
 
     def stop(self, *, kill: bool = False, timeout_s: float = 10.0) -> None:
         """Terminate (or SIGKILL) the server and wait for it."""
@@ -181,6 +183,18 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=timeout_s)
+
+    def wait_for_log(self, text: str, *, timeout_s: float, interval_s: float = 0.05) -> float | None:
+        """Seconds from spawn until ``text`` appears in the server's log (None on timeout or exit)."""
+        deadline = time.perf_counter() + timeout_s
+        while time.perf_counter() < deadline:
+            log = self.log_path
+            if log is not None and log.exists() and text in log.read_text(errors="replace"):
+                return time.perf_counter() - self.spawned_at
+            if self.proc.poll() is not None:
+                return None
+            time.sleep(interval_s)
+        return None
 
     def log_tail(self, chars: int = 3000) -> str:
         """The end of the server's log."""
@@ -216,7 +230,7 @@ def start_server(
     with open(log_path, "wb") as log:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=run_env, start_new_session=True)
-    server = ServerProcess(proc=proc, url=f"http://127.0.0.1:{port}/", port=port, log_path=log_path)
+    server = ServerProcess(proc=proc, url=f"http://127.0.0.1:{port}/", port=port, log_path=log_path, spawned_at=started)
     try:
         wait_http(server.url, timeout_s=timeout_s, proc=proc)
     except (TimeoutError, RuntimeError) as exc:

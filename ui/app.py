@@ -107,6 +107,11 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
         live.attach(assistant.subscribe)
     stream_speaks = _accepts_kw(assistant.stream_text, "speak")
 
+    def models_status() -> dict[str, Any]:
+        """The engine's start-up state (an assistant without one is always ready)."""
+        status = getattr(assistant, "models_status", None)
+        return dict(status()) if callable(status) else {"state": "ready", "message": ""}
+
     # ------------------------------------------------------------------ shared formatters (engine reads)
     def dashboard() -> str:
         return views.dashboard_html(home.entities(), home.areas(), home.floors(), highlight=live.recently_changed())
@@ -130,7 +135,8 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
         history = list(history or [])
         shown = payload if kind == "text" else "(voice message)"
         history.append({"role": "user", "content": shown})
-        history.append({"role": "assistant", "content": "…"})
+        warming = models_status()["state"] == "loading"
+        history.append({"role": "assistant", "content": "… (the models are still loading)" if warming else "…"})
         skip = gr.skip()
         yield history, "", skip, gr.update(visible=False), skip, skip, skip, skip, skip, None
         result: TurnResult | None = None
@@ -233,6 +239,14 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
         if version == seen:
             return gr.skip(), gr.skip()
         return dashboard(), version
+
+    def status_tick(shown: str | None) -> tuple[Any, Any, Any]:
+        """Show the start-up banner while models load; stop polling once they are ready."""
+        text = views.models_status_markdown(models_status())
+        polling = gr.update(active=bool(text))
+        if text == shown:
+            return gr.skip(), gr.skip(), polling
+        return gr.update(value=text, visible=bool(text)), text, polling
 
     def select_entity(entity_id: str | None) -> tuple[Any, ...]:
         entity = home.entity(entity_id) if entity_id else None
@@ -409,7 +423,10 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
         conversation = gr.State("")
         dash_seen = gr.State(-1)
         pending_control = gr.State(None)
+        status_shown = gr.State(None)
         gr.Markdown("## Home assistant")
+        status_md = gr.Markdown(elem_id="model-status", visible=False)
+        status_timer = gr.Timer(poll_s)
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
                 with gr.Row():
@@ -562,6 +579,9 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
         gr.api(chat_api, api_name="chat")
 
         timer.tick(tick, dash_seen, [dash, dash_seen], **_private(show_progress="hidden"))
+        status_timer.tick(
+            status_tick, status_shown, [status_md, status_shown, status_timer], **_private(show_progress="hidden")
+        )
         controls_out = [entity_state, *buttons, brightness, position, temperature, volume, fan]
         entity.change(select_entity, entity, controls_out, **_private())
         ctl_out = [control_msg, dash, control_confirm, pending_control]
@@ -594,7 +614,22 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
 
         def on_load() -> tuple[Any, ...]:
             convs = conversations_update()
-            return convs, convs, *kb_refresh(), settings_text(), dashboard(), live.version
+            status = views.models_status_markdown(models_status())
+            return (
+                convs,
+                convs,
+                *kb_refresh(),
+                settings_text(),
+                dashboard(),
+                live.version,
+                gr.update(value=status, visible=bool(status)),
+                status,
+            )
 
-        app.load(on_load, None, [conv_select, h_conv, kb_table, kb_doc, settings_md, dash, dash_seen], **_private())
+        app.load(
+            on_load,
+            None,
+            [conv_select, h_conv, kb_table, kb_doc, settings_md, dash, dash_seen, status_md, status_shown],
+            **_private(),
+        )
     return app

@@ -6,6 +6,7 @@ import ipaddress
 import logging
 import os
 import socket
+from collections.abc import Callable
 from typing import Any
 
 from assistant.messages import AssistantError, ErrorCode
@@ -85,8 +86,13 @@ def _check_port_free(host: str, port: int) -> None:
             ) from exc
 
 
-def serve(assistant: Any, *, host: str, port: int, block: bool = True) -> Any:
-    """Build and launch the app; prints the URL when it is ready. Blocks until interrupted unless ``block=False``."""
+def serve(
+    assistant: Any, *, host: str, port: int, block: bool = True, on_listening: Callable[[], None] | None = None
+) -> Any:
+    """Build and launch the app; prints the URL when it is ready. Blocks until interrupted unless ``block=False``.
+
+    ``on_listening`` runs once the page answers (the CLI starts loading models there).
+    """
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     os.environ.setdefault("GRADIO_RUN_HISTORY", "False")
     plan = launch_options(assistant.config, host=host, port=port)
@@ -98,6 +104,8 @@ def serve(assistant: Any, *, host: str, port: int, block: bool = True) -> Any:
     app.launch(prevent_thread_lock=True, theme=theme(), css=CSS, **plan)
     shown = f"[{host}]" if ":" in host else host
     print(f"Assistant UI ready on http://{shown}:{port}", flush=True)
+    if on_listening is not None:
+        on_listening()
     if not block:
         return app
     try:

@@ -29,6 +29,7 @@ __all__ = [
     "format_reply",
     "history_rows",
     "latency_svg",
+    "models_status_markdown",
     "passages_markdown",
     "plan_controls",
     "sentiment_rows",
@@ -792,3 +793,14 @@ def settings_markdown(description: Mapping[str, Any], extra: Mapping[str, Any] |
         text = ", ".join(str(v) for v in value) if isinstance(value, list | tuple) else str(value)
         rows.append(f"| {labels.get(key, key)} | `{text.replace('|', '/')}` |")
     return "\n".join(rows)
+
+
+def models_status_markdown(status: Mapping[str, Any] | None) -> str:
+    """The start-up banner: empty when the models are ready, else what is loading (or why it failed)."""
+    state = str((status or {}).get("state", "ready"))
+    message = str((status or {}).get("message", "") or "")
+    if state == "ready":
+        return ""
+    if state == "failed":
+        return f"**⚠ {_md_escape(message or 'Loading models failed.')}**"
+    return f"⏳ {_md_escape(message or 'Loading models; requests will run as soon as they are ready.')}"

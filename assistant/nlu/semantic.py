@@ -398,8 +398,9 @@ class SemanticRanker:
                 continue
             out.append(
                 RankedCandidate(
-                    intent=spec.name, targets=(), slots={}, score=min(1.0, sim), description=_skill_description(sid, spec),
-                    action="skill", features={"similarity": sim}, skill_intent=True,
+                    intent=spec.name, targets=(), slots={}, score=min(1.0, sim),
+                    description=_skill_description(sid, spec), action="skill", features={"similarity": sim},
+                    skill_intent=True,
                 )
             )  # fmt: skip
         out.sort(key=lambda c: -c.score)

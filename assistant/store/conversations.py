@@ -8,10 +8,11 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Float, Integer, String, delete, func, select
+from sqlalchemy import Float, Integer, String, Table, bindparam, delete, func, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
-from assistant.messages import AssistantError, ErrorCode, EventType, SentimentLabel, TurnResult
+from assistant.messages import Action, AssistantError, ErrorCode, EventType, SentimentLabel, TurnResult
 from assistant.store.jsonsafe import jsonable
 from assistant.store.models import (
     ActionModel,
@@ -30,6 +31,7 @@ from assistant.store.records import (
     StoredAction,
     StoredTurn,
     StoreStats,
+    TurnBrief,
 )
 from assistant.store.session import SessionFactory
 
@@ -84,6 +86,100 @@ def _policy_rule(result: TurnResult) -> str | None:
         if isinstance(rule, str) and rule:
             return rule
     return None
+
+
+_CONVERSATIONS: Table = ConversationModel.__table__  # type: ignore[assignment]
+_TURNS: Table = TurnModel.__table__  # type: ignore[assignment]
+_ACTIONS: Table = ActionModel.__table__  # type: ignore[assignment]
+
+
+def _conversation_language(conversation_id: Any) -> Any:
+    """A scalar subquery: the conversation's pinned language."""
+    return select(_CONVERSATIONS.c.language).where(_CONVERSATIONS.c.id == conversation_id).scalar_subquery()
+
+
+def _build_upsert() -> Any:
+    stmt = sqlite_insert(_CONVERSATIONS)
+    return stmt.on_conflict_do_update(
+        index_elements=[_CONVERSATIONS.c.id],
+        set_={
+            "title": func.coalesce(_CONVERSATIONS.c.title, stmt.excluded.title),
+            "updated_at": func.max(_CONVERSATIONS.c.updated_at, stmt.excluded.updated_at),
+        },
+    )
+
+
+_UPSERT_CONVERSATION = _build_upsert()
+"""Create the conversation with its first turn, or bump ``updated_at`` (and set a missing title)."""
+_TURN_OWNER = select(_TURNS.c.conversation_id).where(_TURNS.c.id == bindparam("turn_id"))
+_NEXT_SEQ = (
+    select(func.coalesce(func.max(_TURNS.c.seq), 0) + 1)
+    .where(_TURNS.c.conversation_id == bindparam("cid"))
+    .scalar_subquery()
+)
+_INSERT_TURN = _TURNS.insert().values(seq=_NEXT_SEQ)
+_INSERT_TYPED_TURN = _TURNS.insert().values(seq=_NEXT_SEQ, language=_conversation_language(bindparam("cid")))
+
+_RECENT_BRIEFS = (
+    select(_TURNS.c.user_text, _TURNS.c.intent, _TURNS.c.success, _TURNS.c.error_code, _TURNS.c.sentiment_score)
+    .where(_TURNS.c.conversation_id == bindparam("cid"))
+    .order_by(_TURNS.c.seq.desc())
+    .limit(bindparam("n"))
+)
+
+
+def _turn_values(result: TurnResult, policy_rule: str | None) -> dict[str, Any]:
+    """The turns-table columns of a result (JSON-safe), except id, conversation_id and seq."""
+    intent = result.intent
+    transcript = result.transcript
+    sentiment = result.sentiment
+    return {
+        "created_at": _started_at(result),
+        "user_text": result.text,
+        "input_kind": "audio" if transcript is not None else "text",
+        "transcript": transcript.text if transcript else None,
+        "asr_avg_logprob": _finite(transcript.avg_logprob) if transcript else None,
+        "asr_no_speech_prob": _finite(transcript.no_speech_prob) if transcript else None,
+        "asr_confidence": _finite(transcript.confidence) if transcript else None,
+        "audio_duration_s": _finite(transcript.duration_s) if transcript else None,
+        "language": transcript.language if transcript else None,
+        "intent": intent.intent if intent else None,
+        "tier": str(intent.tier.value) if intent else None,
+        "confidence": _finite(intent.confidence) if intent else None,
+        "slots": _jmap(intent.slots) if intent else {},
+        "targets": _jlist(intent.targets) if intent else [],
+        "alternatives": _jlist(intent.alternatives) if intent else [],
+        "clarification": intent.clarification if intent else None,
+        "skill_id": result.skill_id or (intent.skill_id if intent else None),
+        "reply": result.reply,
+        "success": result.error is None and all(a.success for a in result.actions),
+        "sentiment_label": str(sentiment.label.value) if sentiment else None,
+        "sentiment_score": _finite(sentiment.score) if sentiment else None,
+        "sentiment_confidence": _finite(sentiment.confidence) if sentiment else None,
+        "sentiment_signals": _jlist(sentiment.signals) if sentiment else [],
+        "policy_rule": policy_rule or _policy_rule(result),
+        "error_code": str(result.error) if result.error else None,
+        "needs_confirmation": result.needs_confirmation,
+        "timings": _jmap(result.timings_ms),
+        "trace": _jlist([e for e in result.events if e.type not in _SKIPPED_EVENTS]),
+        "citations": _jlist(result.citations),
+        "changes": _jlist(result.changes),
+    }
+
+
+def _action_values(turn_id: str, idx: int, action: Action) -> dict[str, Any]:
+    """The actions-table columns of one action."""
+    return {
+        "turn_id": turn_id,
+        "idx": idx,
+        "entity_id": action.entity_id,
+        "service": action.service,
+        "data": _jmap(action.data),
+        "success": action.success,
+        "error_code": action.error_code,
+        "confirmed_by_user": action.confirmed_by_user,
+        "new_state": _jmap(action.new_state) if action.new_state is not None else None,
+    }
 
 
 def _action_record(row: ActionModel) -> StoredAction:
@@ -248,80 +344,45 @@ class ConversationRepository:
     # ---- turns ---------------------------------------------------------------------------------------------
 
     def save_turn(self, result: TurnResult, *, policy_rule: str | None = None) -> str:
-        """Store a turn with its actions in one transaction (replacing a turn with the same id); returns its id."""
+        """Store a turn with its actions in one transaction (replacing a turn with the same id); returns its id.
+
+        The conversation is created with its first turn when it does not exist yet. Rows are converted before the
+        write lock is taken; the transaction is a few precompiled Core statements (no ORM unit of work).
+        """
         turn_id = result.turn_id or _new_id()
         conversation_id = result.conversation_id or _new_id()
-        created_at = _started_at(result)
-        intent = result.intent
-        transcript = result.transcript
-        sentiment = result.sentiment
-        success = result.error is None and all(a.success for a in result.actions)
-        with self._sessions.write() as session:
-            conversation = session.get(ConversationModel, conversation_id)
-            if conversation is None:
-                conversation = ConversationModel(
-                    id=conversation_id, title=_title_from(result.text), created_at=created_at, updated_at=created_at
-                )
-                session.add(conversation)
-            elif conversation.title is None:
-                conversation.title = _title_from(result.text)
-            conversation.updated_at = max(conversation.updated_at, created_at)
-            row = session.get(TurnModel, turn_id, options=[selectinload(TurnModel.actions)])
-            if row is None:
-                last = session.scalar(
-                    select(func.max(TurnModel.seq)).where(TurnModel.conversation_id == conversation_id)
-                )
-                row = TurnModel(id=turn_id, conversation_id=conversation_id, seq=(last or 0) + 1)
-                session.add(row)
-            elif row.conversation_id != conversation_id:
+        values = _turn_values(result, policy_rule)
+        actions = [_action_values(turn_id, i, a) for i, a in enumerate(result.actions)]
+        conversation = {
+            "id": conversation_id,
+            "title": _title_from(result.text),
+            "created_at": values["created_at"],
+            "updated_at": values["created_at"],
+        }
+        typed = result.transcript is None  # a typed turn takes the conversation's pinned language
+        if typed:
+            del values["language"]
+        with self._sessions.write_connection() as conn:
+            conn.execute(_UPSERT_CONVERSATION, conversation)
+            owner = conn.execute(_TURN_OWNER, {"turn_id": turn_id}).scalar()
+            if owner is None:
+                insert = _INSERT_TYPED_TURN if typed else _INSERT_TURN
+                row = {"id": turn_id, "conversation_id": conversation_id, "cid": conversation_id, **values}
+                conn.execute(insert, row)
+            elif owner != conversation_id:
                 raise AssistantError(
                     ErrorCode.INTERNAL,
                     f"Turn {turn_id} belongs to another conversation.",
-                    details={"turn_id": turn_id, "conversation_id": row.conversation_id},
+                    details={"turn_id": turn_id, "conversation_id": owner},
                 )
-            row.created_at = created_at
-            row.user_text = result.text
-            row.input_kind = "audio" if transcript is not None else "text"
-            row.transcript = transcript.text if transcript else None
-            row.asr_avg_logprob = _finite(transcript.avg_logprob) if transcript else None
-            row.asr_no_speech_prob = _finite(transcript.no_speech_prob) if transcript else None
-            row.asr_confidence = _finite(transcript.confidence) if transcript else None
-            row.audio_duration_s = _finite(transcript.duration_s) if transcript else None
-            row.language = transcript.language if transcript else conversation.language
-            row.intent = intent.intent if intent else None
-            row.tier = str(intent.tier.value) if intent else None
-            row.confidence = _finite(intent.confidence) if intent else None
-            row.slots = _jmap(intent.slots) if intent else {}
-            row.targets = _jlist(intent.targets) if intent else []
-            row.alternatives = _jlist(intent.alternatives) if intent else []
-            row.clarification = intent.clarification if intent else None
-            row.skill_id = result.skill_id or (intent.skill_id if intent else None)
-            row.reply = result.reply
-            row.success = success
-            row.sentiment_label = str(sentiment.label.value) if sentiment else None
-            row.sentiment_score = _finite(sentiment.score) if sentiment else None
-            row.sentiment_confidence = _finite(sentiment.confidence) if sentiment else None
-            row.sentiment_signals = _jlist(sentiment.signals) if sentiment else []
-            row.policy_rule = policy_rule or _policy_rule(result)
-            row.error_code = str(result.error) if result.error else None
-            row.needs_confirmation = result.needs_confirmation
-            row.timings = _jmap(result.timings_ms)
-            row.trace = _jlist([e for e in result.events if e.type not in _SKIPPED_EVENTS])
-            row.citations = _jlist(result.citations)
-            row.changes = _jlist(result.changes)
-            row.actions = [
-                ActionModel(
-                    idx=i,
-                    entity_id=a.entity_id,
-                    service=a.service,
-                    data=_jmap(a.data),
-                    success=a.success,
-                    error_code=a.error_code,
-                    confirmed_by_user=a.confirmed_by_user,
-                    new_state=_jmap(a.new_state) if a.new_state is not None else None,
-                )
-                for i, a in enumerate(result.actions)
-            ]
+            else:
+                update = _TURNS.update().where(_TURNS.c.id == turn_id).values(**values)
+                if typed:
+                    update = update.values(language=_conversation_language(conversation_id))
+                conn.execute(update)
+                conn.execute(_ACTIONS.delete().where(_ACTIONS.c.turn_id == turn_id))
+            if actions:
+                conn.execute(_ACTIONS.insert(), actions)
         return turn_id
 
     def _require(self, session: Session, conversation_id: str) -> ConversationModel:
@@ -355,6 +416,17 @@ class ConversationRepository:
                 .options(selectinload(TurnModel.actions))
             )
             return [_turn_record(r) for r in reversed(list(rows))]
+
+    def recent_briefs(self, conversation_id: str, n: int) -> list[TurnBrief]:
+        """What the reply policy needs of the last ``n`` turns, oldest first (no trace, no actions)."""
+        if n <= 0:
+            return []
+        with self._sessions.read_connection() as conn:
+            rows = conn.execute(_RECENT_BRIEFS, {"cid": conversation_id, "n": n}).all()
+        return [
+            TurnBrief(str(text or ""), intent, bool(success), error, None if score is None else float(score))
+            for text, intent, success, error, score in reversed(rows)
+        ]
 
     def get_turn(self, turn_id: str) -> StoredTurn | None:
         """One turn by id, or None."""

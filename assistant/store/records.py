@@ -19,6 +19,7 @@ __all__ = [
     "StoredAction",
     "StoredChunk",
     "StoredTurn",
+    "TurnBrief",
 ]
 
 
@@ -159,6 +160,21 @@ class StoredTurn:
         """A JSON-ready dict of every field."""
         out: dict[str, Any] = jsonable(self)
         return out
+
+
+class TurnBrief(NamedTuple):
+    """The few fields of a past turn that the reply policy looks at (read without the trace or actions)."""
+
+    user_text: str
+    """What the user said."""
+    intent: str | None
+    """The intent it was understood as."""
+    success: bool
+    """Whether the turn did what was asked."""
+    error_code: str | None
+    """Stable error code when it failed."""
+    sentiment_score: float | None
+    """Polarity of that user turn."""
 
 
 class SentimentPoint(NamedTuple):

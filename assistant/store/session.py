@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,7 +31,8 @@ class SessionFactory:
         self.busy_timeout_s = busy_timeout_s
         self._engine = engine
         self._reader = sessionmaker(bind=engine, expire_on_commit=False)
-        self._writer = sessionmaker(bind=engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False)
+        self._immediate = engine.execution_options(sqlite_begin="IMMEDIATE")
+        self._writer = sessionmaker(bind=self._immediate, expire_on_commit=False)
         self._write_lock = threading.Lock()
         self._closed = False
 
@@ -76,6 +77,28 @@ class SessionFactory:
                 yield session
             finally:
                 session.rollback()
+
+    @contextmanager
+    def read_connection(self) -> Iterator[Connection]:
+        """A Core connection in a deferred read transaction (rolled back at the end): no ORM session."""
+        self._check_open()
+        with translate_errors(self.path), self._engine.connect() as conn:
+            try:
+                yield conn
+            finally:
+                conn.rollback()
+
+    @contextmanager
+    def write_connection(self) -> Iterator[Connection]:
+        """A Core connection in one BEGIN IMMEDIATE transaction, committed at the end, under the write lock."""
+        self._check_open()
+        if not self._write_lock.acquire(timeout=self.busy_timeout_s):
+            raise store_error(OSError("database is locked (waiting for another writer in this process)"), self.path)
+        try:
+            with translate_errors(self.path), self._immediate.begin() as conn:
+                yield conn
+        finally:
+            self._write_lock.release()
 
     @contextmanager
     def write(self) -> Iterator[Session]:

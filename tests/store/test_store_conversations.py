@@ -229,3 +229,47 @@ def test_deleted_history_is_gone_from_the_files(db: Database, make_result: MakeR
     db.conversations.delete_conversation("secret")
     assert not any(marker.encode() in f.read_bytes() for f in files if f.exists())
     assert [c.id for c in db.conversations.list_conversations()] == ["other"]
+
+
+def test_first_turn_creates_the_conversation_in_the_same_transaction(db: Database, make_result: MakeResult) -> None:
+    result = make_result(conversation_id="fresh", text="open the garage")
+    db.conversations.save_turn(result)
+    info = db.conversations.get_conversation("fresh")
+    assert info.title == "open the garage"
+    assert info.updated_at.timestamp() == pytest.approx(result.events[0].timestamp, abs=1e-3)
+    (turn,) = db.conversations.turns("fresh")
+    assert turn.id == result.turn_id and turn.seq == 1
+
+
+def test_a_typed_turn_takes_the_conversations_pinned_language(db: Database, make_result: MakeResult) -> None:
+    conv = db.conversations.create_conversation("Named", language="de")
+    typed = make_result(conversation_id=conv)
+    spoken = make_result(conversation_id=conv, audio=True)
+    db.conversations.save_turn(typed)
+    db.conversations.save_turn(spoken)
+    assert [t.language for t in db.conversations.turns(conv)] == ["de", "en"]
+    assert db.conversations.get_conversation(conv).title == "Named"  # a given title is kept
+    db.conversations.save_turn(make_result(conversation_id=conv, turn_id=typed.turn_id, reply="Again."))
+    first = db.conversations.get_turn(typed.turn_id)
+    assert first is not None and first.language == "de" and first.reply == "Again." and first.seq == 1
+
+
+def test_a_turn_id_of_another_conversation_is_refused(db: Database, make_result: MakeResult) -> None:
+    result = make_result(conversation_id="c1")
+    db.conversations.save_turn(result)
+    with pytest.raises(AssistantError) as err:
+        db.conversations.save_turn(make_result(conversation_id="c2", turn_id=result.turn_id))
+    assert err.value.code == ErrorCode.INTERNAL
+    assert [t.id for t in db.conversations.turns("c1")] == [result.turn_id]
+
+
+def test_recent_briefs_match_recent_turns(db: Database, make_result: MakeResult) -> None:
+    t0 = time.time()
+    for i, (text, error) in enumerate([("a", None), ("b", "nlu-no-match"), ("c", None)]):
+        db.conversations.save_turn(make_result(conversation_id="c1", text=text, error=error, started=t0 + i))
+    briefs = db.conversations.recent_briefs("c1", 2)
+    full = db.conversations.recent_turns("c1", 2)
+    assert [b.user_text for b in briefs] == [t.user_text for t in full] == ["b", "c"]
+    assert [(b.intent, b.success, b.error_code) for b in briefs] == [(t.intent, t.success, t.error_code) for t in full]
+    assert [b.sentiment_score for b in briefs] == [pytest.approx(0.1), pytest.approx(0.1)]
+    assert db.conversations.recent_briefs("unknown", 3) == [] and db.conversations.recent_briefs("c1", 0) == []

@@ -205,3 +205,12 @@ def test_skills_markdown_lists_intents_examples_and_errors(fake_assistant: Any) 
     md = views.skills_markdown(fake_assistant.skills.skills, fake_assistant.skills.errors)
     assert "### lights" in md and "**HassTurnOn**: “turn on the kitchen light”" in md
     assert "### Load errors" in md and "SyntaxError in broken_skill.py" in md
+
+
+def test_models_status_banner() -> None:
+    assert views.models_status_markdown({"state": "ready", "message": "Models ready."}) == ""
+    assert views.models_status_markdown(None) == ""
+    loading = views.models_status_markdown({"state": "loading", "message": "Loading the models; requests wait."})
+    assert loading.startswith("⏳") and "requests wait" in loading
+    failed = views.models_status_markdown({"state": "failed", "message": "Loading models failed [model-unavailable]"})
+    assert "⚠" in failed and "model\\-unavailable" in failed
