@@ -139,7 +139,7 @@ class LlmConfig(_Section):
     load: Literal["lazy", "start"] = "lazy"
     max_new_tokens: int = 200
     timeout_s: float = 30.0
-    prefix_cache_tokens: int = Field(default=4096, ge=0)
+    prefix_cache_tokens: int = Field(default=2048, ge=0)
     """Local backend: prompt KV caches kept for reuse, in tokens (0 disables); a prompt recomputes only what
     follows the longest prefix already computed (scoring instructions and examples, chat system prompts)."""
     packed_scoring: bool = True

@@ -1,6 +1,8 @@
 """Understanding benchmark: HA dev intent+slot accuracy, end-state agreement, SLURP iot, the request set, latency.
 
-Run: ``python benchmarks/intents_bench.py [--no-embeddings] [--llm] [--limit N]`` (or ``assistant eval intents``).
+Run: ``python benchmarks/intents_bench.py [--no-embeddings] [--llm | --llm-ab] [--limit N]`` (or ``assistant eval
+intents``). ``--llm-ab`` loads the model once and evaluates every LLM scoring variant of ``benchmarks.llm_bench``
+(the previous padded scoring without caches, and the current one) and the engine without the LLM, in one process.
 Slots are scored as upstream's tests do: every expected slot must be present with the same value (a list of
 expected values means any of them); extra slots (e.g. the domain of a named entity) are allowed.
 """
@@ -127,8 +129,9 @@ def run(
     embeddings: bool = True,
     llm: bool = False,
     progress: Callable[[str], None] | None = None,
+    llm_model: LanguageModel | None = None,
 ) -> dict[str, Any]:
-    """Evaluate the understanding engine; returns the figures as a dict."""
+    """Evaluate the understanding engine; returns the figures as a dict (``llm_model``: use this loaded model)."""
     say = progress or (lambda _m: None)
     folder = _intents_dir(data_dir)
     cfg = load_config()
@@ -137,8 +140,8 @@ def run(
         from assistant.embeddings import create_embedder
 
         embedder = create_embedder(cfg.embeddings)
-    model: LanguageModel | None = None
-    if llm:
+    model: LanguageModel | None = llm_model if llm else None
+    if llm and model is None:
         from assistant.llm import create_llm
 
         model = create_llm(cfg.llm, data_dir=Path(cfg.cache_dir).expanduser())
@@ -242,10 +245,16 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--no-embeddings", action="store_true")
     parser.add_argument("--llm", action="store_true")
+    parser.add_argument("--llm-ab", action="store_true", help="every LLM scoring variant, then without the LLM")
     args = parser.parse_args()
 
     def say(m: str) -> None:
         print(m, file=sys.stderr)
+
+    if args.llm_ab:
+        figures = llm_ab(args.data, limit=args.limit, embeddings=not args.no_embeddings, progress=say)
+        print(json.dumps(figures, indent=2))
+        return
 
     report = run(args.data, limit=args.limit, embeddings=not args.no_embeddings, llm=args.llm, progress=say)
     if args.llm:  # measure whether tier 3 helps: the same run without it
@@ -254,6 +263,32 @@ def main() -> None:
             run(args.data, limit=args.limit, embeddings=not args.no_embeddings, llm=False, progress=say), report
         )
     print(json.dumps(report, indent=2, ensure_ascii=False))
+
+
+def llm_ab(
+    data_dir: Path | None = None,
+    *,
+    limit: int | None = None,
+    embeddings: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """The benchmark once per LLM scoring variant (one loaded model, settings switched) and once without the LLM."""
+    from assistant.llm import TransformersLLM, create_llm
+    from benchmarks.llm_bench import TIER3_VARIANTS
+
+    cfg = load_config()
+    model = create_llm(cfg.llm, data_dir=Path(cfg.cache_dir).expanduser())
+    out: dict[str, Any] = {}
+    without = run(data_dir, limit=limit, embeddings=embeddings, llm=False, progress=progress)
+    for name, settings in TIER3_VARIANTS.items():
+        if isinstance(model, TransformersLLM):
+            for key, value in settings.items():
+                setattr(model, key, value)
+            model.clear_caches()
+        (progress or (lambda _m: None))(f"LLM scoring variant: {name}")
+        report = run(data_dir, limit=limit, embeddings=embeddings, llm=True, progress=progress, llm_model=model)
+        out[name] = llm_effect(without, report)
+    return out
 
 
 def llm_effect(without: Mapping[str, Any], with_llm: Mapping[str, Any]) -> dict[str, Any]:

@@ -40,7 +40,15 @@ def create_llm(
     def folder() -> str:
         return ensure_local_model(source, data_dir, progress=progress)
 
-    llm = TransformersLLM(folder, device=cfg.device, max_new_tokens=cfg.max_new_tokens, name=cfg.model)
+    llm = TransformersLLM(
+        folder,
+        device=cfg.device,
+        max_new_tokens=cfg.max_new_tokens,
+        name=cfg.model,
+        prefix_cache_tokens=cfg.prefix_cache_tokens,
+        packed_scoring=cfg.packed_scoring,
+        score_memo_size=cfg.score_memo_size,
+    )
     if cfg.load == "start":
         llm.warmup()
     return llm

@@ -18,6 +18,9 @@ _SHOTS = (
 )
 
 
+_WARMUP = RankedCandidate("HassTurnOn", (), {}, 0.0, "Turn on the light.")
+
+
 def _softmax(values: Sequence[float]) -> list[float]:
     top = max(values)
     exps = [math.exp(v - top) for v in values]
@@ -35,8 +38,12 @@ class LlmReranker:
         self._weight = weight
 
     def warmup(self) -> None:
-        """Load the model and run one scoring call, so the first real tie-break is not a cold start."""
-        self._llm.score(f"{_HEADER}{_SHOTS}Request: hello\nAction:", [" Turn on the light."])
+        """Load the model and score one request as a real turn does, so the first tie-break is not a cold start.
+
+        A local backend keeps the KV cache of the prompts seen, so later turns only compute the request's tokens
+        past the static instructions and examples, and never the calibration prompt again.
+        """
+        self._score("hello", [_WARMUP])
 
     def rerank(self, text: str, candidates: Sequence[RankedCandidate]) -> list[tuple[RankedCandidate, float]]:
         """(candidate, combined probability) best first; combined with the semantic scores."""

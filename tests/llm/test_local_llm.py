@@ -107,3 +107,63 @@ def test_gguf_file_resolves_to_conversion(tmp_path: Path) -> None:
     gguf.write_bytes(b"GGUF")
     source = resolve_model_source(str(gguf))
     assert source.kind == "gguf" and source.name == "My-Model.Q4" and source.path == gguf.resolve()
+
+
+def _set_scoring(llm: TransformersLLM, *, packed: bool, prefix: int, memo: int) -> None:
+    llm.packed_scoring, llm.prefix_cache_tokens, llm.score_memo_size = packed, prefix, memo
+    llm.clear_caches()
+
+
+@pytest.mark.slow
+def test_packed_prefix_scoring_matches_the_padded_path(smollm: TransformersLLM) -> None:
+    shots = "A smart home assistant maps each request to one action.\nRequest: kill the music\nAction: Pause the TV.\n"
+    null = f"{shots}Request:\nAction:"
+    candidates = [" Turn on the Office Light.", " Turn on the Office Lamp.", " Open the Office Blinds.", " x", ""]
+    requests = ["it is dim in the office", "open up the blinds"]
+    try:
+        _set_scoring(smollm, packed=False, prefix=0, memo=0)
+        plain = [smollm.score_calibrated(f"{shots}Request: {r}\nAction:", candidates, null) for r in requests]
+        _set_scoring(smollm, packed=True, prefix=4096, memo=4096)
+        fast = [smollm.score_calibrated(f"{shots}Request: {r}\nAction:", candidates, null) for r in requests]
+        stats = smollm.cache_stats()
+        assert stats["reused_tokens"] > 0  # the second request resumed from the first one's instructions
+        again = smollm.score_calibrated(f"{shots}Request: {requests[0]}\nAction:", candidates, null)  # memoised
+    finally:
+        _set_scoring(smollm, packed=True, prefix=4096, memo=4096)
+    for want, got in zip(plain, fast, strict=True):
+        assert got == pytest.approx(want, abs=1e-3)
+    assert again == pytest.approx(fast[0], abs=1e-9)
+    assert fast[0][-1] == 0.0  # an empty continuation scores 0
+
+
+@pytest.mark.slow
+def test_score_many_equals_separate_calls(smollm: TransformersLLM) -> None:
+    a, b = "Request: lights on\nAction:", "Question: what is the capital of France?\nAnswer:"
+    conts_a, conts_b = [" Turn on the light.", " Turn off the light."], [" Paris.", " Paris is the capital.", " Rome."]
+    _set_scoring(smollm, packed=True, prefix=4096, memo=0)
+    try:
+        together = smollm.score_many([(a, conts_a), (b, conts_b)])
+        separate = [smollm.score(a, conts_a), smollm.score(b, conts_b)]
+    finally:
+        _set_scoring(smollm, packed=True, prefix=4096, memo=4096)
+    for want, got in zip(separate, together, strict=True):
+        assert got == pytest.approx(want, abs=1e-3)
+    assert smollm.score_many([(a, [])]) == [[]]
+
+
+@pytest.mark.slow
+def test_generation_is_unchanged_by_the_prefix_cache(smollm: TransformersLLM) -> None:
+    messages = [
+        {"role": "system", "content": "You are a terse assistant."},
+        {"role": "user", "content": "Name a fruit."},
+    ]
+    try:
+        _set_scoring(smollm, packed=True, prefix=0, memo=0)
+        uncached = "".join(smollm.chat(messages, max_tokens=12))
+        _set_scoring(smollm, packed=True, prefix=4096, memo=4096)
+        first = "".join(smollm.chat(messages, max_tokens=12))
+        second = "".join(smollm.chat(messages, max_tokens=12))  # exact prompt hit: resumes from the cached prompt
+        assert smollm.cache_stats()["hits"] >= 1
+    finally:
+        _set_scoring(smollm, packed=True, prefix=4096, memo=4096)
+    assert uncached == first == second and uncached

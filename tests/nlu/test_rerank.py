@@ -39,3 +39,25 @@ def test_pick_mode_validates_the_index() -> None:
     assert ranked[0][0].targets == ("fan.b",)
     invalid = LlmReranker(_FakeLLM("", pick="7"), mode="pick", weight=0.7).rerank("x", CANDS)
     assert invalid[0][0].targets == ("light.a",)  # out-of-range output carries no weight
+
+
+class _RecordingLLM(_FakeLLM):
+    def __init__(self) -> None:
+        super().__init__("")
+        self.prompts: list[str] = []
+
+    def score(self, prompt: str, continuations: Sequence[str]) -> list[float]:
+        self.prompts.append(prompt)
+        return super().score(prompt, continuations)
+
+
+def test_warmup_scores_like_a_real_turn() -> None:
+    llm = _RecordingLLM()
+    reranker = LlmReranker(llm)
+    reranker.warmup()
+    warm = list(llm.prompts)
+    llm.prompts.clear()
+    reranker.rerank("some request", CANDS)
+    # the calibration prompt is identical and the request prompt shares everything before the request text
+    assert warm[1] == llm.prompts[1]
+    assert warm[0].split("Request: hello")[0] == llm.prompts[0].split("Request: some request")[0]
