@@ -361,6 +361,36 @@ class Assistant:
         """Receive every pipeline event (and home state changes); returns an unsubscribe function."""
         return self.bus.subscribe(callback)
 
+    def announce(self, conversation_id: str, text: str, *, source: str = "skill") -> None:
+        """Say something in a conversation outside a turn (a timer rang): an ANNOUNCEMENT event for the UI."""
+        _log.info("announcement in %s: %s", conversation_id, text)
+        self.bus.publish(
+            PipelineEvent(
+                type=EventType.ANNOUNCEMENT,
+                conversation_id=conversation_id,
+                data={"text": text, "source": source},
+            )
+        )
+
+    def submit_later(self, conversation_id: str, text: str, *, source: str = "timer") -> threading.Thread:
+        """Run a request as a turn of the conversation now, in the background (a delayed command whose timer rang).
+
+        It goes through the whole pipeline, so risky actions still ask for confirmation; the reply is announced.
+        """
+
+        def work() -> None:
+            try:
+                result = self.handle_text(text, conversation_id=conversation_id)
+            except Exception as exc:  # the announcement says what went wrong; the serving process carries on
+                _log.exception("scheduled request %r failed", text)
+                self.announce(conversation_id, f"I couldn't run “{text}”: {_error_text(exc)}", source=source)
+                return
+            self.announce(conversation_id, f"“{text}”: {result.reply}", source=source)
+
+        thread = threading.Thread(target=work, name=f"scheduled-{source}", daemon=True)
+        thread.start()
+        return thread
+
     def pending_confirmation(self, conversation_id: str) -> str | None:
         """The question waiting for yes/no in a conversation, if any."""
         return self.pipeline.pending_confirmation(conversation_id)
@@ -394,7 +424,7 @@ class Assistant:
     def close(self) -> None:
         """Release the store, adapters and workers."""
         self._unsubscribe_home()
-        self.skills.stop_watching()
+        self.skills.close()
         self.pipeline.close()
         close_home = getattr(self.home, "close", None)
         if callable(close_home):
@@ -477,11 +507,21 @@ class _SkillDispatch:
         home = a.home if (Permission.CONTROL_DEVICES in perms or Permission.READ_DEVICES in perms) else None
         llm = _LazyLLM(a._llm) if Permission.USE_LLM in perms and a.config.llm.backend != "none" else None
         retriever = a.kb if Permission.READ_KNOWLEDGE in perms else None
+        conversation_id = str(kwargs.get("conversation_id") or "")
+
+        def announce(text: str) -> None:
+            a.announce(conversation_id, text, source=skill_id)
+
+        def submit(text: str) -> None:
+            a.submit_later(conversation_id, text, source=skill_id)
+
         return SkillContext(
             settings=a.skills.settings_for(skill_id),
             home=home,  # type: ignore[arg-type]
             llm=llm,  # type: ignore[arg-type]
             retriever=retriever,
+            announce=announce,
+            submit=submit,
             **kwargs,
         )
 

@@ -131,6 +131,7 @@ class EventType(StrEnum):
     TTS_START = "tts-start"
     TTS_END = "tts-end"
     STATE_CHANGED = "state-changed"
+    ANNOUNCEMENT = "announcement"
     ERROR = "error"
     RUN_END = "run-end"
 

@@ -135,6 +135,9 @@ class Skill:
     templates_file: ClassVar[str | None] = None
     """Optional hassil YAML file (relative to the skill's module) with more templates."""
 
+    def close(self) -> None:
+        """Release what the skill holds (threads, files) when the assistant stops or the skill is unloaded."""
+
     @classmethod
     def intent_handlers(cls) -> list[tuple[IntentSpec, str]]:
         """(spec, method name) for every @intent-tagged method, in definition order."""

@@ -316,6 +316,8 @@ class SkillRegistry:
         """(Re)load every skill: entry points and the local folder. Safe to call while serving."""
         errors: list[SkillLoadError] = []
         stamps = _watched_files(self.folder) if self.folder is not None else {}
+        with self._lock:
+            previous = dict(self._skills)
         loaded: dict[str, LoadedSkill] = {}
         owners: dict[str, str] = {}
         for cand in self._candidates(errors):
@@ -343,7 +345,8 @@ class SkillRegistry:
                 for spec, _ in handlers:
                     extra_templates = tuple(t for t in yaml_templates.get(spec.name, ()) if t not in spec.templates)
                     specs.append(dataclasses.replace(spec, templates=spec.templates + extra_templates))
-                instance = cand.cls()
+                old = previous.get(skill_id)  # an unchanged class keeps its instance (and its state: running timers)
+                instance = old.instance if old is not None and type(old.instance) is cand.cls else cand.cls()
             except Exception as exc:
                 errors.append(_load_failed(cand.source, skill_id, exc))
                 continue
@@ -369,6 +372,18 @@ class SkillRegistry:
             _log.warning("skill load error [%s] %s", err.code, err.message)
         with self._lock:
             self._skills, self._owners, self._errors, self._stamps = loaded, owners, errors, stamps
+        kept = {id(s.instance) for s in loaded.values()}
+        for old in previous.values():
+            if id(old.instance) not in kept:
+                _close_quietly(old.instance)
+
+    def close(self) -> None:
+        """Stop hot reload and let every skill release what it holds (threads, files)."""
+        self.stop_watching()
+        with self._lock:
+            instances = [s.instance for s in self._skills.values()]
+        for instance in instances:
+            _close_quietly(instance)
 
     # ------------------------------------------------------------------ hot reload
     def changed(self) -> bool:
@@ -528,6 +543,13 @@ class SkillRegistry:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _close_quietly(instance: Skill) -> None:
+    try:
+        instance.close()
+    except Exception:  # a skill's clean-up failing must not stop the others'
+        _log.exception("closing skill %s failed", getattr(instance, "id", instance))
 
 
 class _ReadOnlyHome:

@@ -20,7 +20,7 @@ import gradio as gr
 from assistant.messages import AssistantError, ErrorCode, TurnResult
 from assistant.serialize import turn_to_dict
 from ui import views
-from ui.live import ChangeCounter
+from ui.live import AnnouncementInbox, ChangeCounter
 
 __all__ = ["CSS", "create_app", "theme"]
 
@@ -105,6 +105,8 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
     live = counter or ChangeCounter()
     if counter is None:
         live.attach(assistant.subscribe)
+    inbox = AnnouncementInbox()
+    inbox.attach(assistant.subscribe)
     stream_speaks = _accepts_kw(assistant.stream_text, "speak")
 
     def models_status() -> dict[str, Any]:
@@ -239,6 +241,16 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
         if version == seen:
             return gr.skip(), gr.skip()
         return dashboard(), version
+
+    def announcements_tick(conversation_id: str, history: list[dict[str, Any]]) -> Any:
+        """Append what the assistant announced in this conversation since the last poll (a timer rang)."""
+        if not conversation_id or not inbox.pending(conversation_id):
+            return gr.skip()
+        last = history[-1] if history else None
+        if isinstance(last, dict) and str(last.get("content", "")).startswith("…"):
+            return gr.skip()  # a reply is streaming into the chat: add the announcement after it
+        said = [{"role": "assistant", "content": f"⏰ {text}"} for text in inbox.take(conversation_id)]
+        return [*(history or []), *said]
 
     def status_tick(shown: str | None) -> tuple[Any, Any, Any]:
         """Show the start-up banner while models load; stop polling once they are ready."""
@@ -442,6 +454,7 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
                         elem_id="room-select",
                     )
                 chatbot = gr.Chatbot(label="Conversation", height=420, elem_id="chatbot", buttons=["copy"])
+                chat_timer = gr.Timer(poll_s)
                 with gr.Row(visible=False, elem_id="confirm-row") as confirm_row:
                     gr.Markdown("The assistant is waiting for your confirmation:")
                     yes_btn = gr.Button("Yes", variant="primary", elem_id="confirm-yes")
@@ -579,6 +592,7 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
         gr.api(chat_api, api_name="chat")
 
         timer.tick(tick, dash_seen, [dash, dash_seen], **_private(show_progress="hidden"))
+        chat_timer.tick(announcements_tick, [conversation, chatbot], chatbot, **_private(show_progress="hidden"))
         status_timer.tick(
             status_tick, status_shown, [status_md, status_shown, status_timer], **_private(show_progress="hidden")
         )

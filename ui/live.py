@@ -1,15 +1,17 @@
-"""Live-update plumbing: count home state changes from the assistant's event stream for the dashboard's timer."""
+"""Live-update plumbing from the assistant's event stream: home state changes for the dashboard, announcements
+(a timer rang, a delayed command ran) for the chat."""
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 from assistant.messages import EventType, PipelineEvent
 
-__all__ = ["ChangeCounter"]
+__all__ = ["AnnouncementInbox", "ChangeCounter"]
 
 
 class ChangeCounter:
@@ -55,3 +57,44 @@ class ChangeCounter:
         with self._lock:
             self._changed = {e: t for e, t in self._changed.items() if now - t <= self._highlight_s}
             return set(self._changed)
+
+
+class AnnouncementInbox:
+    """Announcements per conversation, kept until the chat of that conversation takes them (bounded)."""
+
+    def __init__(self, *, per_conversation: int = 20) -> None:
+        self._lock = threading.Lock()
+        self._queues: dict[str, deque[str]] = {}
+        self._max = per_conversation
+        self._unsubscribe: Callable[[], None] | None = None
+
+    def attach(self, subscribe: Callable[[Callable[[PipelineEvent], None]], Callable[[], None]]) -> None:
+        """Subscribe to an event stream (``Assistant.subscribe``)."""
+        self._unsubscribe = subscribe(self.on_event)
+
+    def detach(self) -> None:
+        """Stop listening."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    def on_event(self, event: PipelineEvent) -> None:
+        """Keep ANNOUNCEMENT texts (other events are ignored)."""
+        if event.type != EventType.ANNOUNCEMENT or not event.conversation_id:
+            return
+        text = str((event.data or {}).get("text") or "").strip()
+        if not text:
+            return
+        with self._lock:
+            self._queues.setdefault(event.conversation_id, deque(maxlen=self._max)).append(text)
+
+    def pending(self, conversation_id: str) -> bool:
+        """Whether announcements wait for this conversation."""
+        with self._lock:
+            return bool(self._queues.get(conversation_id))
+
+    def take(self, conversation_id: str) -> list[str]:
+        """Remove and return the conversation's announcements, oldest first."""
+        with self._lock:
+            queue = self._queues.pop(conversation_id, None)
+        return list(queue or ())

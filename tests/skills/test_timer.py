@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -158,8 +158,6 @@ def test_delayed_command_without_a_host_does_nothing(skill: TimerSkill) -> None:
 
 def test_scheduler_thread_rings_in_real_time() -> None:
     rung: list[int] = []
-    import threading
-
     done = threading.Event()
 
     def ring(timer: Any) -> None:
@@ -175,24 +173,89 @@ def test_scheduler_thread_rings_in_real_time() -> None:
         service.close()
 
 
-@pytest.mark.slow
-def test_real_engine_routes_timer_requests_and_never_acts_early(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from assistant.app import Assistant
 
-    a = Assistant.create(data_dir=str(tmp_path / "data"), llm={"backend": "none"})
+    a = Assistant.create(data_dir=str(tmp_path_factory.mktemp("timer") / "data"), llm={"backend": "none"})
+    yield a
+    a.close()
+
+
+def _announcements(a: Any) -> tuple[list[Any], threading.Event, Any]:
+    from assistant.messages import EventType
+
+    seen: list[Any] = []
+    got = threading.Event()
+
+    def on_event(event: Any) -> None:
+        if event.type == EventType.ANNOUNCEMENT:
+            seen.append(event)
+            got.set()
+
+    return seen, got, a.subscribe(on_event)
+
+
+@pytest.mark.slow
+def test_real_engine_routes_timer_requests_and_never_acts_early(real: Any) -> None:
+    a = real
+    conv = a.db.conversations.create_conversation()
+    before = a.home.states()
+    started = a.handle_text("set a timer for 5 minutes", conversation_id=conv)
+    assert started.skill_id == "timer" and started.intent is not None
+    assert started.intent.intent == "HassStartTimer" and started.reply == "Timer set for 5 minutes."
+    status = a.handle_text("how much time is left on the timer", conversation_id=conv)
+    assert status.intent is not None and status.intent.intent == "HassTimerStatus" and "left" in status.reply
+    delayed = a.handle_text("turn off the kitchen light in 10 minutes", conversation_id=conv)
+    assert delayed.intent is not None and delayed.intent.intent == "HassStartTimer"
+    assert delayed.actions == ()
+    assert a.home.states() == before  # nothing acted now
+    cancelled = a.handle_text("cancel all timers", conversation_id=conv)
+    assert cancelled.skill_id == "timer" and cancelled.error is None
+
+
+@pytest.mark.slow
+def test_a_timer_rings_in_its_conversation(real: Any) -> None:
+    seen, got, unsubscribe = _announcements(real)
     try:
-        conv = a.db.conversations.create_conversation()
-        before = a.home.states()
-        started = a.handle_text("set a timer for 5 minutes", conversation_id=conv)
-        assert started.skill_id == "timer" and started.intent is not None
-        assert started.intent.intent == "HassStartTimer" and started.reply == "Timer set for 5 minutes."
-        status = a.handle_text("how much time is left on the timer", conversation_id=conv)
-        assert status.intent is not None and status.intent.intent == "HassTimerStatus" and "left" in status.reply
-        delayed = a.handle_text("turn off the kitchen light in 10 minutes", conversation_id=conv)
-        assert delayed.intent is not None and delayed.intent.intent == "HassStartTimer"
-        assert delayed.actions == ()
-        assert a.home.states() == before  # nothing acted now
-        cancelled = a.handle_text("cancel all timers", conversation_id=conv)
-        assert cancelled.skill_id == "timer" and cancelled.error is None
+        conv = real.db.conversations.create_conversation()
+        assert real.handle_text("set a timer for 1 second", conversation_id=conv).reply == "Timer set for 1 second."
+        assert got.wait(30)
+        assert [(e.conversation_id, e.data["text"]) for e in seen] == [(conv, "The 1-second timer is done.")]
     finally:
-        a.close()
+        unsubscribe()
+
+
+@pytest.mark.slow
+def test_a_delayed_command_runs_through_the_pipeline_when_its_timer_rings(real: Any) -> None:
+    seen, got, unsubscribe = _announcements(real)
+    try:
+        conv = real.db.conversations.create_conversation()
+        real.home.call_service("light.turn_on", ["light.kitchen"])
+        reply = real.handle_text("turn off the kitchen light in 1 second", conversation_id=conv)
+        assert reply.intent is not None and reply.intent.intent == "HassStartTimer"
+        assert real.home.states()["light.kitchen"]["state"] == "on"  # not yet
+        assert got.wait(60)
+        assert real.home.states()["light.kitchen"]["state"] == "off"
+        assert seen[0].conversation_id == conv and "turn off the kitchen light" in seen[0].data["text"]
+        texts = [t.user_text for t in real.db.conversations.turns(conv)]
+        assert texts[-1] == "turn off the kitchen light"  # the delayed command is a stored turn of its own
+    finally:
+        unsubscribe()
+
+
+@pytest.mark.slow
+def test_a_delayed_unlock_still_asks_for_confirmation(real: Any) -> None:
+    seen, got, unsubscribe = _announcements(real)
+    try:
+        conv = real.db.conversations.create_conversation()
+        before = real.home.states()["lock.front_door"]["state"]
+        real.handle_text("unlock the front door in 1 second", conversation_id=conv)
+        assert got.wait(60)
+        assert real.home.states()["lock.front_door"]["state"] == before == "locked"
+        assert real.pending_confirmation(conv) is not None
+        assert "unlock the front door" in seen[0].data["text"]
+        real.handle_text("no", conversation_id=conv)
+        assert real.home.states()["lock.front_door"]["state"] == "locked"
+    finally:
+        unsubscribe()

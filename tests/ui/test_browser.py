@@ -83,6 +83,11 @@ def test_text_command_updates_reply_and_dashboard(ui: ChatPage) -> None:
     ui.screenshot(SCREENSHOTS / "home.png")
 
 
+def test_a_timer_announces_itself_in_the_chat(ui: ChatPage) -> None:
+    assert ui.send("set a timer for 1 second") == "Timer set for 1 second."
+    ui.page.get_by_text("⏰ The 1-second timer is done.").wait_for(timeout=ui.timeout)
+
+
 def test_dashboard_control_changes_the_device(ui: ChatPage) -> None:
     ui.tab("Home")
     page = ui.page
