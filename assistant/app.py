@@ -133,7 +133,12 @@ class Assistant:
         from assistant.sentiment import create_analyzer
         from assistant.sentiment.policy import ResponsePolicy
 
-        sentiment = create_analyzer(config.sentiment, embedder=_LazyEmbedder(self._embedder))
+        probe_states = self._probe_states()  # no local SmolLM2 to share: no probe (never a second model copy)
+        sentiment = create_analyzer(
+            config.sentiment if probe_states else config.sentiment.model_copy(update={"llm_probe": False}),
+            embedder=_LazyEmbedder(self._embedder),
+            probe_states=probe_states,
+        )
         self.pipeline = Pipeline(
             understanding=_DeferredUnderstanding(self),
             skills=_SkillDispatch(self),
@@ -257,6 +262,25 @@ class Assistant:
         from assistant.embeddings import create_embedder
 
         return create_embedder(self.config.embeddings)
+
+    def _probe_states(self) -> Callable[[Any, int], Any] | None:
+        """Hidden states for the sentiment probe from the assistant's own SmolLM2 (shared, not a second copy).
+
+        None when the probe is off or the configured LLM is another model, a remote server or none: the probe then
+        stays off rather than loading a second copy.
+        """
+        from assistant.sentiment import PROBE_MODEL
+
+        cfg = self.config
+        if not cfg.sentiment.llm_probe or cfg.llm.backend != "local" or cfg.llm.model != PROBE_MODEL:
+            return None
+        wait_s = cfg.sentiment.probe_wait_s
+
+        def states(texts: Any, layer: int) -> Any:
+            read = getattr(self._llm(), "hidden_states", None)
+            return read(texts, layer, wait_s=wait_s) if callable(read) else None
+
+        return states
 
     def _build_llm(self) -> LanguageModel | None:
         from assistant.llm import create_llm

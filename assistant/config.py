@@ -181,6 +181,12 @@ class SentimentConfig(_Section):
     """Hybrid engine: skip the embedding when the lexicon settles the turn (confident words, plain commands)."""
     lexicon_margin: float = Field(default=0.5, gt=0.0, le=1.0)
     """Hybrid engine: |VADER + patterns| from which a text with no negation/contrast word skips the embedding."""
+    llm_probe: bool = True
+    """Hybrid engine: also read polarity off SmolLM2-135M's hidden state on turns the lexicon leaves unsure; it shares
+    the assistant's own SmolLM2, so it is off when llm.backend is not local or llm.model is another model."""
+    probe_wait_s: float = Field(default=0.2, ge=0.0)
+    """Hybrid engine: how long the probe waits for a shared LLM busy with someone else's request before the turn goes
+    on without it."""
     failed_turns: int = Field(default=2, ge=1)
     """Failed turns within repeat_window (this one included) that count as frustration."""
     repeat_similarity: float = Field(default=0.85, gt=0.0, le=1.0)

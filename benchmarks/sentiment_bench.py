@@ -89,15 +89,18 @@ def run(data_dir: Path | None = None) -> dict[str, Any]:
     embedder = create_embedder(EmbeddingsConfig())
     hybrid = create_analyzer(SentimentConfig(), embedder=embedder)
     always_embed = create_analyzer(SentimentConfig(fast_path=False), embedder=embedder)
+    probed = create_analyzer(SentimentConfig(llm_probe=True), embedder=embedder)
     vader = create_analyzer(SentimentConfig(engine="vader"), embedder=None)
     vader_raw = VaderSentimentAnalyzer(neutral_band=SentimentConfig().neutral_band, patterns=False)
     hybrid.analyze("warm up")
+    probed.analyze("the warm-up is not over")  # unsure: loads the probe's LLM before timing
     result: dict[str, Any] = {"eval_dir": str(folder), "engines": {}}
     conversational = yaml.safe_load(CONVERSATIONAL.read_text(encoding="utf-8"))
     turns = [t for texts in conversational.values() for t in texts]
     engines: tuple[tuple[str, SentimentAnalyzer], ...] = (
         ("hybrid", hybrid),
         ("hybrid, no fast path", always_embed),
+        ("hybrid + llm probe", probed),
         ("vader+patterns", vader),
         ("vader (baseline)", vader_raw),
     )

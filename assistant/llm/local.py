@@ -442,6 +442,30 @@ class TransformersLLM:
         while len(self._memo) > self.score_memo_size:
             self._memo.popitem(last=False)
 
+    def hidden_states(self, texts: Sequence[str], layer: int, *, wait_s: float | None = None) -> Any:
+        """Last-token hidden state of ``layer`` for each text, as a float32 array (n, hidden size).
+
+        Used by read-outs such as the sentiment probe. With ``wait_s``, returns None instead of waiting longer for
+        the model while it serves someone else (a long generation), so callers can go on without it.
+        """
+        import numpy as np
+        import torch
+
+        model, tokenizer = self._ensure_loaded()
+        if not self._lock.acquire(timeout=-1 if wait_s is None else max(0.0, wait_s)):
+            return None
+        try:
+            base = getattr(model, "model", None) or model
+            rows = []
+            with torch.inference_mode():
+                for text in texts:
+                    ids = tokenizer(text, return_tensors="pt").to(self.device)
+                    states = base(**ids, output_hidden_states=True).hidden_states
+                    rows.append(states[layer][0, -1].float().cpu().numpy())
+        finally:
+            self._lock.release()
+        return np.stack(rows).astype(np.float32)
+
     def cache_stats(self) -> dict[str, int]:
         """Prompt-prefix cache entries, tokens, hits and reused tokens, and memoised scores."""
         with self._lock:

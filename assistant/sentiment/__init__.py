@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from assistant.config import SentimentConfig
 from assistant.engines import Embedder, SentimentAnalyzer
 from assistant.messages import AssistantError, ErrorCode
@@ -11,8 +13,11 @@ from assistant.sentiment.analyzers import (
     VaderSentimentAnalyzer,
     label_for,
 )
+from assistant.sentiment.head import sentences_text
+from assistant.sentiment.probe import PROBE_MODEL, HiddenStateProbe, StatesFn, load_probe_weights, probe_fingerprint
 
 __all__ = [
+    "PROBE_MODEL",
     "HybridSentimentAnalyzer",
     "TransformersSentimentAnalyzer",
     "VaderSentimentAnalyzer",
@@ -20,9 +25,17 @@ __all__ = [
     "label_for",
 ]
 
+log = logging.getLogger(__name__)
 
-def create_analyzer(cfg: SentimentConfig, *, embedder: Embedder | None) -> SentimentAnalyzer:
-    """The configured analyzer; 'hybrid' without an embedder falls back to VADER + patterns."""
+
+def create_analyzer(
+    cfg: SentimentConfig, *, embedder: Embedder | None, probe_states: StatesFn | None = None
+) -> SentimentAnalyzer:
+    """The configured analyzer; 'hybrid' without an embedder falls back to VADER + patterns.
+
+    With ``llm_probe`` on, ``probe_states`` reads hidden states from an already loaded SmolLM2 (the assistant's own);
+    without it the probe loads its own copy on the first unsure turn.
+    """
     if cfg.engine == "transformers":
         if not cfg.model:
             raise AssistantError(
@@ -41,4 +54,16 @@ def create_analyzer(cfg: SentimentConfig, *, embedder: Embedder | None) -> Senti
         unmarked_damping=cfg.unmarked_damping,
         fast_path=cfg.fast_path,
         lexicon_margin=cfg.lexicon_margin,
+        probe=_probe(cfg, probe_states),
     )
+
+
+def _probe(cfg: SentimentConfig, states: StatesFn | None) -> HiddenStateProbe | None:
+    """The LLM hidden-state probe when enabled and its shipped weights match the shipped sentences."""
+    if not cfg.llm_probe:
+        return None
+    weights = load_probe_weights()
+    if weights.fingerprint != probe_fingerprint(sentences_text()):
+        log.warning("Shipped sentiment probe is stale (sentences changed): run python -m assistant.sentiment.train")
+        return None
+    return HiddenStateProbe(weights, states=states)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from typing import Any
+from typing import Any, Protocol
 
 from assistant.engines import Embedder
 from assistant.messages import AssistantError, ErrorCode, Sentiment, SentimentLabel
@@ -14,6 +14,7 @@ from assistant.sentiment.lexicon import conversational_signals, vader
 
 __all__ = [
     "HybridSentimentAnalyzer",
+    "PolarityProbe",
     "TransformersSentimentAnalyzer",
     "VaderSentimentAnalyzer",
     "label_for",
@@ -31,6 +32,16 @@ _COMMAND = re.compile(
     r"|where|who|how|is|are|does|do|can|could|will|would)\b"
 )
 """Openers of device commands and questions to the assistant."""
+
+
+class PolarityProbe(Protocol):
+    """A second learned polarity estimate for unsure turns (e.g. the LLM hidden-state probe)."""
+
+    def predict(self, text: str) -> float | None:
+        """Polarity estimate, about -1..1; None when it cannot answer now (the turn goes on without it)."""
+        ...
+
+
 _MAX_FAST_WORDS = 25
 _MAX_COMMAND_WORDS = 12
 
@@ -101,8 +112,11 @@ class HybridSentimentAnalyzer:
         head: PolarityHead | None = None,
         fast_path: bool = True,
         lexicon_margin: float = 0.5,
+        probe: PolarityProbe | None = None,
     ) -> None:
         self._embedder = embedder
+        self._probe = probe
+        """When set, averaged with the embedding head on the turns the fast path leaves unsure."""
         self._fast_path = fast_path
         self._margin = lexicon_margin
         self.embedded_turns = 0
@@ -142,9 +156,16 @@ class HybridSentimentAnalyzer:
                 return Sentiment(label, round(score, 3), confidence, fast)
         head = self._get_head()
         self.embedded_turns += 1
-        embedded = _clip(float(head.predict(self._embedder.embed([text]))[0]))
+        raw = float(head.predict(self._embedder.embed([text]))[0])
+        signals = [f"embedding {_clip(raw):+.2f}", f"vader {compound:+.2f}"]
+        probed = self._probe.predict(text) if self._probe is not None else None
+        if probed is not None:
+            signals.append(f"llm probe {_clip(probed):+.2f}")
+            raw = 0.5 * (raw + probed)
+        elif self._probe is not None:
+            signals.append("llm probe skipped")
+        embedded = _clip(raw)
         weight = self._weight
-        signals = [f"embedding {embedded:+.2f}", f"vader {compound:+.2f}"]
         if not marked:
             # no sentiment-bearing word or pattern ("turn off the lights"): trust the embedding less
             weight *= self._damping

@@ -14,7 +14,7 @@ import yaml
 
 from assistant.engines import Embedder
 
-__all__ = ["HEAD_FILE", "PolarityHead", "load_or_train_head", "train_head", "training_data"]
+__all__ = ["HEAD_FILE", "PolarityHead", "load_or_train_head", "sentences_text", "train_head", "training_data"]
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,11 @@ class PolarityHead:
     def predict(self, vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         """Polarity estimates for embeddings of shape (n, dim)."""
         return (vectors @ self.weights + self.bias).astype(np.float32)
+
+
+def sentences_text() -> str:
+    """The shipped labelled sentences (YAML text)."""
+    return _sentences_text()
 
 
 def _sentences_text() -> str:

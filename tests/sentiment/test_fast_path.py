@@ -85,7 +85,7 @@ def test_margin_is_respected() -> None:
 
 def test_config_reaches_the_analyzer() -> None:
     embedder = CountingEmbedder([0.0] * DIM)
-    analyzer = create_analyzer(SentimentConfig(fast_path=False), embedder=embedder)
+    analyzer = create_analyzer(SentimentConfig(fast_path=False, llm_probe=False), embedder=embedder)
     assert isinstance(analyzer, HybridSentimentAnalyzer)
     analyzer._head = PolarityHead(np.zeros(DIM, dtype=np.float32), 0.0, "fake")
     analyzer.analyze("turn on the kitchen light")
