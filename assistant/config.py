@@ -236,8 +236,12 @@ class HomeConfig(_Section):
     """How long an MQTT device has to confirm a command before the action fails (device-timeout)."""
     ha_url: str | None = None
     ha_token_env: str = "ASSISTANT_HA_TOKEN"
+    ha_follow: Literal["websocket", "poll", "off"] = "websocket"
+    """How the Home Assistant adapter follows outside changes: 'websocket' (live, over /api/websocket; polls while
+    the socket is down), 'poll' (only polling /api/states) or 'off'."""
     ha_poll_interval_s: float = 5.0
-    """How often the Home Assistant adapter polls /api/states for outside changes (0 = never)."""
+    """How often the Home Assistant adapter polls /api/states: in 'poll' mode, and as the fallback while its
+    WebSocket is down (0 = never)."""
     risk: dict[str, str] = Field(default_factory=dict)
     """Overrides: '<domain>.<service>' or '<entity_id>' or '<entity_id>:<service>' -> normal|sensitive|blocked."""
 

@@ -108,7 +108,12 @@ def create_home_from_config(section: Any, *, data_dir: Path, project_root: Path 
                 f"The homeassistant adapter needs home.ha_url and a token in ${section.ha_token_env}",
                 details={"key": "home.ha_url"},
             )
-        ha = HaSettings(url=section.ha_url, token=token, poll_interval_s=getattr(section, "ha_poll_interval_s", 5.0))
+        ha = HaSettings(
+            url=section.ha_url,
+            token=token,
+            poll_interval_s=getattr(section, "ha_poll_interval_s", 5.0),
+            follow=getattr(section, "ha_follow", "websocket"),
+        )
     return create_home(
         file=file,
         adapter=section.adapter,
