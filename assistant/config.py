@@ -7,6 +7,7 @@ raises ``AssistantError(config-invalid)`` naming the key. Environment overrides 
 
 from __future__ import annotations
 
+import contextvars
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -327,8 +328,8 @@ class Config(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # environment wins over the YAML values passed as init kwargs
-        return env_settings, init_settings
+        # explicit keyword overrides > ASSISTANT_* environment > the YAML files (see load_config)
+        return init_settings, env_settings, _FileSettings(settings_cls)
 
     def resolve_path(self, value: str | Path) -> Path:
         """A config path: absolute as is, else relative to the project root."""
@@ -358,6 +359,19 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+_FILE_DATA: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("assistant_files", default=None)
+
+
+class _FileSettings(PydanticBaseSettingsSource):
+    """The merged YAML files of ``load_config``: the lowest-priority settings source."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return (_FILE_DATA.get() or {}).get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(_FILE_DATA.get() or {})
+
+
 def load_config(path: str | Path | None = None, **overrides: Any) -> Config:
     """Load ``config/default.yaml``, then ``path`` (or ``$ASSISTANT_CONFIG``), then env, then ``overrides``.
 
@@ -367,12 +381,9 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> Config:
     user = path or os.environ.get("ASSISTANT_CONFIG")
     if user:
         data = _merge(data, _read_yaml(Path(user).expanduser()))
-    data = _merge(data, overrides)
-    for key in ("data_dir", "cache_dir"):
-        if os.environ.get(f"ASSISTANT_{key.upper()}"):
-            data.pop(key, None)
+    token = _FILE_DATA.set(data)
     try:
-        return Config(**data)
+        return Config(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
         key = ".".join(str(p) for p in first["loc"]) or "(root)"
@@ -381,3 +392,5 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> Config:
             f"Invalid configuration at '{key}': {first['msg']}",
             details={"key": key, "errors": exc.errors(include_url=False, include_input=False)},
         ) from exc
+    finally:
+        _FILE_DATA.reset(token)

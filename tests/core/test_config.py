@@ -66,3 +66,11 @@ def test_bad_env_value(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(AssistantError) as info:
         load_config()
     assert "asr.device" in info.value.message
+
+
+def test_explicit_overrides_beat_the_environment(data_dir: Path, tmp_path: Path) -> None:
+    from assistant.config import load_config
+
+    assert load_config().data_dir == data_dir  # the environment beats config/default.yaml
+    chosen = tmp_path / "chosen"
+    assert load_config(data_dir=str(chosen)).data_dir == chosen  # and an explicit override beats the environment
