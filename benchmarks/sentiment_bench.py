@@ -19,9 +19,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from assistant.config import EmbeddingsConfig, SentimentConfig  # noqa: E402
+from assistant.config import EmbeddingsConfig, LlmConfig, SentimentConfig, default_cache_dir  # noqa: E402
 from assistant.embeddings import create_embedder  # noqa: E402
 from assistant.engines import SentimentAnalyzer  # noqa: E402
+from assistant.llm import create_llm  # noqa: E402
 from assistant.sentiment import VaderSentimentAnalyzer, create_analyzer  # noqa: E402
 
 __all__ = ["run"]
@@ -87,20 +88,27 @@ def run(data_dir: Path | None = None) -> dict[str, Any]:
         for name, file in SETS.items()
     }
     embedder = create_embedder(EmbeddingsConfig())
-    hybrid = create_analyzer(SentimentConfig(), embedder=embedder)
-    always_embed = create_analyzer(SentimentConfig(fast_path=False), embedder=embedder)
-    probed = create_analyzer(SentimentConfig(llm_probe=True), embedder=embedder)
+    # the product's path: the probe reads the assistant's own SmolLM2 (one shared model, as in Assistant)
+    llm = create_llm(LlmConfig(), data_dir=default_cache_dir())
+    read = getattr(llm, "hidden_states", None)
+
+    def states(texts: Any, layer: int) -> Any:
+        return read(texts, layer) if callable(read) else None
+
+    hybrid = create_analyzer(SentimentConfig(), embedder=embedder, probe_states=states)
+    always_embed = create_analyzer(SentimentConfig(fast_path=False), embedder=embedder, probe_states=states)
+    no_probe = create_analyzer(SentimentConfig(llm_probe=False), embedder=embedder)
     vader = create_analyzer(SentimentConfig(engine="vader"), embedder=None)
     vader_raw = VaderSentimentAnalyzer(neutral_band=SentimentConfig().neutral_band, patterns=False)
-    hybrid.analyze("warm up")
-    probed.analyze("the warm-up is not over")  # unsure: loads the probe's LLM before timing
+    hybrid.analyze("the warm-up is not over")  # unsure: loads the LLM before timing
+    no_probe.analyze("warm up")
     result: dict[str, Any] = {"eval_dir": str(folder), "engines": {}}
     conversational = yaml.safe_load(CONVERSATIONAL.read_text(encoding="utf-8"))
     turns = [t for texts in conversational.values() for t in texts]
     engines: tuple[tuple[str, SentimentAnalyzer], ...] = (
         ("hybrid", hybrid),
         ("hybrid, no fast path", always_embed),
-        ("hybrid + llm probe", probed),
+        ("hybrid without llm probe", no_probe),
         ("vader+patterns", vader),
         ("vader (baseline)", vader_raw),
     )

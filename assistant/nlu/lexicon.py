@@ -85,6 +85,13 @@ ACTIONS: tuple[ActionDef, ...] = (
                 r"(?!.*\b(off|out|closed|down)\b)",
                 0.5,
             ),
+            (
+                r"^(i|we) (really )?(need|want|would like|'d like) "
+                r"(?!(to|you|it|them|that|this|a|an|some|the|my|our)\b)\w",
+                0.45,
+            ),
+            (r"^(please )?light (up )?(the|my|our)\b", 0.8),
+            (r"\b(stuffy|muggy|no air|need (some )?(fresh )?air)\b", 0.6),
             (r"\b(run|play|begin)\b", 0.3),
             (r"\blights? (please|up)\b", 0.4),
             (r"\b(light up|illuminate)\b", 0.9),
@@ -104,7 +111,8 @@ ACTIONS: tuple[ActionDef, ...] = (
             (r"\b(turn|switch|shut|power) off\b", 1.0),
             (r"\b(power|shut) (.{1,40}? )?down\b", 0.9),
             (r"\boff\b", 0.45),
-            (r"\b(kill|cut|douse|extinguish|deactivate|disable)\b", 0.85),
+            (r"\b(kill|cut|douse|extinguish|deactivate|disable|unplug)\b", 0.85),
+            (r"\b(stop|quit|cease) (?!the\b)\w+ing (the|my|our)\b", 0.8),
             (r"\blights? out\b", 0.9),
             (r"\bstop\b", 0.4),
             (r"\bno longer need\b", 0.5),
@@ -167,6 +175,11 @@ ACTIONS: tuple[ActionDef, ...] = (
         (
             (r"\barm\b", 1.0),
             (r"\b(turn on|switch on|activate|enable|set up) (the )?(burglar |house |home )?(alarm|security)\b", 0.9),
+            (
+                r"\b(set|put|switch) (the )?(burglar |house |home )?(alarm|security( system)?) (to|in|on|for) "
+                r"(home|away|night|vacation|holiday|stay)\b",
+                0.9,
+            ),
         ),
         verb="arm",
         implied_domain="alarm_control_panel",
@@ -202,8 +215,9 @@ ACTIONS: tuple[ActionDef, ...] = (
         "HassLightSet",
         frozenset({"light"}),
         (
-            (r"\b(brightness|dim|bright|brighten|brighter|dimmer|darker|lighter|intensity)\b", 0.9),
-            (r"\b(set|put|turn|make) .{0,40}\b\d{1,3}%", 0.7),
+            (r"\b(brightness|dim|bright|brighten|brighter|dimmer|darker|darken|lighter|intensity)\b", 0.9),
+            (r"\b(set|put|turn|switch|make|bring|dim|raise|lower|change|adjust|drop|boost) .{0,40}\b\d{1,3}%", 0.7),
+            (r"\b(turn|bring|put|set|knock) .{0,30}\b(lights?|lamps?|bulbs?) (up|down)\b", 0.9),
             (r"\b(at|to) (max|maximum|full|min|minimum|half)( brightness)?\b", 0.7),
             (
                 r"\b(lower|raise|turn up|turn down|bring up|bring down|brighten|dim) "
@@ -274,6 +288,7 @@ ACTIONS: tuple[ActionDef, ...] = (
         (
             (r"\b(pause|hold on|freeze)\b", 1.0),
             (r"\bstop (the )?(music|song|movie|show|playback|video|tv)\b", 0.8),
+            (r"\bstop playing\b", 0.9),
             (r"\b(shh|shush|silence|quiet)\b", 0.5),
         ),
         verb="pause",
@@ -316,6 +331,11 @@ ACTIONS: tuple[ActionDef, ...] = (
         (
             (r"\b(volume|louder|quieter|softer|turn (it |the .{1,30} )?(up|down))\b", 0.9),
             (r"\b(can't hear|too loud|blasting)\b", 0.8),
+            (
+                r"\b(set|put|turn|bring|change|adjust) .{0,40}\b(speakers?|tv|television|telly|radio|stereo|music)\b"
+                r".{0,20}\b(\d{1,3}%|(to|at) \d{1,3}\b(?! degrees))",
+                0.7,
+            ),
         ),
         verb="set the volume of",
     ),
@@ -342,6 +362,7 @@ ACTIONS: tuple[ActionDef, ...] = (
         frozenset({"vacuum"}),
         (
             (r"\b(dock|return|go home|go back|send .{0,30} (home|back)|base|charger|charging)\b", 1.0),
+            (r"\b(stop|quit|finish) (vacuuming|hoovering|cleaning|sweeping)\b", 1.0),
             (r"\bstop\b", 0.6),
         ),
         verb="send home",
@@ -365,6 +386,7 @@ ACTIONS: tuple[ActionDef, ...] = (
             (r"\b(slow|speed) (it |them |the .{1,30} )?(down|up)\b", 1.0),
             (r"\b(turn|crank|bump|kick) (it |the .{1,30} )?(up|down)\b", 0.6),
             (r"\b\d{1,3}%", 0.3),
+            (r"\b(set|put|turn|switch|bring|change|adjust|run) .{0,40}\b\d{1,3}%", 0.7),
             (r"\b(air (moving|flowing|circulating)|some air|breeze|stuffy)\b", 0.5),
         ),
         verb="set the speed of",
@@ -448,13 +470,13 @@ DOMAIN_WORDS: Mapping[str, tuple[str, ...]] = {
     "cover": (r"blinds?", r"shades?", r"curtains?", r"shutters?", r"garage( door)?", r"awnings?", r"drapes?",
               r"covers?", r"windows?", r"gate"),
     "lock": (r"locks?", r"doors?", r"deadbolt", r"entrance", r"bolt"),
-    "fan": (r"fans?", r"ventilat\w+", r"air"),
+    "fan": (r"fans?", r"ventilat\w+", r"air", r"stuffy", r"muggy"),
     "switch": (r"switches", r"(?:the|a|my|our) switch", r"plugs?", r"sockets?", r"outlets?", r"machine", r"maker"),
     "climate": (r"thermostat", r"heating", r"heater", r"heat", r"temperature", r"temp", r"ac", r"air con\w*",
                 r"cold", r"warm", r"hot", r"chilly", r"freezing", r"degrees", r"climate", r"furnace"),
     "media_player": (r"tv", r"television", r"telly", r"speakers?", r"music", r"songs?", r"tracks?", r"volume",
                      r"sound", r"radio", r"stereo", r"movie", r"show", r"playback", r"podcast", r"player"),
-    "vacuum": (r"vacuum", r"hoover", r"robot", r"roomba", r"cleaner", r"clean\w*"),
+    "vacuum": (r"vacuum\w*", r"hoover\w*", r"robot", r"roomba", r"cleaner", r"clean\w*"),
     "todo": (r"list", r"groceries", r"shopping", r"to-?do"),
     "valve": (r"valve", r"water", r"sprinklers?", r"irrigation"),
     "scene": (r"scene", r"mode"),

@@ -25,6 +25,12 @@ _NUMBER_WORD = re.compile(
     r"|(" + "|".join(_UNITS) + r"))(?:\s+hundred)?\b"
 )
 _SPACE = re.compile(r"\s+")
+_LEVELS = {"low": 25, "medium": 50, "mid": 50, "high": 100}
+"""Named levels people give instead of a number ('put the fan on low', 'lights to medium')."""
+_LEVEL = re.compile(
+    r"\b(?:on|to|at) (?:a )?(low|medium|mid|high)"
+    r"(?: (?:brightness|speed|setting|level|volume|power))?\b(?! (?:of|up|down)\b)"
+)
 _PUNCT = re.compile(r"[!?,;:\"“”]+|\.(?!\d)")
 
 
@@ -48,6 +54,7 @@ def normalize(text: str) -> str:
     out = re.sub(r"(?<=\d)\s*%", "%", out)
     out = re.sub(r"(?<=\d)\s*(?:°|degrees?|deg)\s*(?:c|f|celsius|fahrenheit)?\b", " degrees", out)
     out = re.sub(r"\b(\d+) point (\d+)\b", r"\1.\2", out)
+    out = _LEVEL.sub(lambda m: f"to {_LEVELS[m.group(1)]}%", out)
     out = _PUNCT.sub(" ", out)
     return _SPACE.sub(" ", out).strip()
 
@@ -86,8 +93,12 @@ _WHITE = re.compile(
     r".{0,30}\b(natural|daylight)\b"
 )
 """White-light phrasings ('make the lights natural', 'daylight colour')."""
-_UP = re.compile(r"\b(brighter|brighten|warmer|hotter|louder|higher|more|up|increase|raise|boost|turn up|crank)\b")
-_DOWN = re.compile(r"\b(dimmer|darker|cooler|colder|quieter|softer|lower|less|down|decrease|reduce|dim)\b")
+_UP = re.compile(
+    r"\b(brighter|brighten|warmer|hotter|louder|higher|more|up|increase|raise|boost|turn up|crank|faster|quicker)\b"
+)
+_DOWN = re.compile(
+    r"\b(dimmer|darker|darken|cooler|colder|quieter|softer|lower|less|down|decrease|reduce|dim|slower|slow)\b"
+)
 
 
 def parse_params(text: str) -> Params:

@@ -6,7 +6,7 @@ import math
 import re
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -47,16 +47,24 @@ _REL_MOVE = re.compile(r"\b(open|close|shut|raise|lower)\b.{0,40}\b" + RELATIVE_
 """A move by a relative amount ('close the blinds a bit'): a position relative to the current one."""
 _ALARM_MODE_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("night", re.compile(r"\b(night|bed ?time|sleep|going to bed)\b")),
-    ("home", re.compile(r"\b(stay|staying in|arm home|home mode|at home)\b")),
+    ("home", re.compile(r"\b(stay|staying in|arm home|home mode|at home|to home)\b")),
     ("vacation", re.compile(r"\b(vacation|holiday|trip)\b")),
     ("away", re.compile(r"\b(away|leaving|going out)\b")),
 )
 """How people say the arming mode ('arm the alarm for the night')."""
+_LEVEL_KEYS = frozenset({"brightness", "volume", "fan_speed", "position"})
+"""Actions whose bare number ('to 30') is a percentage."""
 _COVER_STEP = 25
 """Points a relative cover or valve move changes the position by."""
-_PRESENCE = re.compile(r"\b(anyone|anybody|someone|somebody|nobody|no one|people|movement)\b")
+_PRESENCE = re.compile(r"\b(anyone|anybody|someone|somebody|nobody|no one|people|movement|motion|occupied)\b")
 """'Is anyone in the living room?' asks the presence sensors (motion, occupancy, presence), not the lights."""
 _PRESENCE_CLASSES = frozenset({"motion", "occupancy", "presence"})
+_CLASS_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("humidity", re.compile(r"\b(humid|damp|muggy|moisture in the air)\b")),
+    ("battery", re.compile(r"\b(charge level|battery level|how charged)\b")),
+    ("illuminance", re.compile(r"\b(illuminance|light level|lux)\b")),
+)
+"""Words that name a sensor's device class without saying it ('how humid is the bathroom' → humidity)."""
 _QUANTIFIER = re.compile(r"\b(any|all|how many|which|every|each)\b")
 _STOP = frozenset(
     [
@@ -239,6 +247,7 @@ class SemanticRanker:
             and _singular(w) not in self._vocab
             and w not in lexicon
             and _singular(w) not in lexicon
+            and not any(stem in self._vocab or stem in lexicon for stem in _stems(w))
         ]
 
     def name_score(self, text_tokens: set[str], text: str, entity: Entity) -> float:
@@ -309,11 +318,15 @@ class SemanticRanker:
         evidence = action_evidence(text)
         question = bool(QUESTION.search(text))
         mentions = domain_mentions(text)
-        classes = state_classes(text) | {
-            dc
-            for dc in {e.device_class or e.attributes.get("device_class") for e in index.entities.values()}
-            if dc and re.search(rf"\b{dc.replace('_', ' ')}s?\b", text)
-        }
+        classes = (
+            state_classes(text)
+            | {
+                dc
+                for dc in {e.device_class or e.attributes.get("device_class") for e in index.entities.values()}
+                if dc and re.search(rf"\b{dc.replace('_', ' ')}s?\b", text)
+            }
+            | {dc for dc, rx in _CLASS_HINTS if rx.search(text)}
+        )
         areas = _mentioned(text, index.area_names)
         floors = _mentioned(text, index.floor_names)
         floor_areas = {a for f in floors for a in index.in_floor(f)}
@@ -325,12 +338,23 @@ class SemanticRanker:
         nouns = device_mentions(text)
         presence = bool(_PRESENCE.search(text))
         embeds = self.embed_scores(text)
-        names = {i: self.name_score(toks, text, e) for i, e in index.entities.items()}
+        names = _prefer_longest({i: self.name_score(toks, text, e) for i, e in index.entities.items()}, toks, index)
         elliptical = (
             not question and not residual and not mentions and len(words(text)) <= 6
             and max(names.values(), default=0.0) < 0.5 and not scope
         )  # fmt: skip
+        names = _locative_areas(names, text, index)
+        if question and scope and _QUANTIFIER.search(text):
+            names = _generic_names(names, index)
         named_ids = [i for i, v in names.items() if v >= 0.99]
+        per_domain: dict[str, list[str]] = {}
+        for i, e in index.entities.items():
+            per_domain.setdefault(e.domain, []).append(i)
+        # the one device of a kind that serves the whole home (a thermostat) answers 'it's cold in here' from any room
+        sole = {
+            ids[0] for d, ids in per_domain.items()
+            if len(ids) == 1 and scope and index.entities[ids[0]].area_id not in scope
+        }  # fmt: skip
         out: list[RankedCandidate] = []
         for action in ACTIONS:
             ev = evidence.get(action.key, 0.0)
@@ -338,6 +362,8 @@ class SemanticRanker:
                 continue
             if (params.percent is not None or _REL_MOVE.search(text)) and action.key in ("open", "close"):
                 ev *= 0.8  # 'open the blinds halfway' and 'close them a bit' are positions
+            if params.percent is not None and action.key == "on":
+                ev *= 0.65  # 'turn the fan on to 50%' sets a level: the level action says more
             is_write = action.intent in WRITE_INTENTS
             named = any(not action.domains or index.entities[i].domain in action.domains for i in named_ids)
             if question and is_write:
@@ -362,6 +388,7 @@ class SemanticRanker:
                     classes,
                     nouns,
                     presence,
+                    sole=eid in sole and action.implied_domain == entity.domain,
                 )
                 if feats["grounding"] < 0.6 and self.unique_hit(toks, entity):
                     feats["grounding"] = 0.6
@@ -420,13 +447,17 @@ class SemanticRanker:
         classes: set[str],
         nouns: set[str] = frozenset(),  # type: ignore[assignment]
         presence: bool = False,
+        *,
+        sole: bool = False,
     ) -> dict[str, float]:
         if action.key == "get_temperature" and "climate" in mentions:
             mentions = mentions | {"sensor", "weather"}  # 'how warm is it' names whatever reports a temperature
         hinted = entity.domain in mentions
         domain = 0.5
         device_class = entity.device_class or entity.attributes.get("device_class")
-        if device_class and device_class in classes:
+        asks_presence = presence and action.key == "get_state"
+        present = device_class in _PRESENCE_CLASSES or entity.domain == "person"
+        if (device_class and device_class in classes) or (asks_presence and present):
             domain = 1.0
             mentions = mentions | {entity.domain}
         elif action.implied_domain == entity.domain and entity.domain not in mentions:
@@ -435,6 +466,8 @@ class SemanticRanker:
         elif mentions:
             domain = 1.0 if entity.domain in mentions else 0.0
         area = 0.5
+        if scope and sole:
+            scope = set()  # the only device of its kind, implied by the request: the room does not restrict it
         if scope:
             area = 1.0 if entity.area_id in scope else 0.0
         elif context.speaker_area:
@@ -453,8 +486,7 @@ class SemanticRanker:
             target *= 0.5
         implied = action.implied_domain == entity.domain or action.key == "get_temperature"
         noun = 1.0 if entity.domain in nouns or (device_class and device_class in classes) or implied else 0.0
-        if presence and action.key == "get_state":
-            present = device_class in _PRESENCE_CLASSES or entity.domain == "person"
+        if asks_presence:
             noun = 1.0 if present else noun
             target = target if present else target * 0.6
         in_scope = 1.0 if scope and entity.area_id in scope else 0.0
@@ -472,6 +504,74 @@ def _skill_description(skill_id: str, spec: Any) -> str:
 def normalize_example(text: str) -> str:
     """Skill examples compared in the same lower-case form as requests."""
     return re.sub(r"\s+", " ", text.lower()).strip(" ?!.")
+
+
+def _prefer_longest(names: dict[str, float], toks: set[str], index: HomeIndex) -> dict[str, float]:
+    """A name whose every word is said ('the battery of the robot vacuum') beats a shorter name it contains."""
+    full: dict[str, frozenset[str]] = {}
+    for eid, score in names.items():
+        if score < 0.85:
+            continue
+        e = index.entities[eid]
+        for n in (e.name, *e.aliases):
+            nt = frozenset(_tokens(n))
+            if len(nt) >= 2 and nt <= toks and len(nt) > len(full.get(eid, frozenset())):
+                full[eid] = nt
+    if len(full) < 2:
+        return names
+    out = dict(names)
+    for eid, nt in full.items():
+        if any(nt < other for o, other in full.items() if o != eid):
+            out[eid] = min(out[eid], 0.9)  # said, but only as part of a longer name that is said whole
+        else:
+            out[eid] = max(out[eid], 0.99)
+    return out
+
+
+def _locative_areas(names: dict[str, float], text: str, index: HomeIndex) -> dict[str, float]:
+    """'Is there movement in the garage': a name that is only said as a place ('in the garage') names the area,
+    not the device that happens to share it ('Garage Door', alias 'garage')."""
+    places = {
+        n for n in index.area_names
+        if n and re.search(rf"\b(in|at|inside|around|throughout|from) (the |my |our )?{re.escape(n)}\b", text)
+    }  # fmt: skip
+    if not places:
+        return names
+    out = dict(names)
+    for eid, score in names.items():
+        if score < 0.99:
+            continue
+        e = index.entities[eid]
+        said = {
+            c for c in (clean_name(n) for n in (e.name, *e.aliases)) if c and re.search(rf"\b{re.escape(c)}s?\b", text)
+        }
+        if said and said <= places:
+            out[eid] = 0.6
+    return out
+
+
+def _generic_names(names: dict[str, float], index: HomeIndex) -> dict[str, float]:
+    """'Is any gas detected in the kitchen': a sensor named after its own kind ('Gas') is not named; the question
+    is about every sensor of that kind in the room."""
+    out = dict(names)
+    for eid, score in names.items():
+        e = index.entities[eid]
+        kind = (e.device_class or e.attributes.get("device_class") or "").replace("_", " ")
+        if score >= 0.99 and kind and _singular(clean_name(e.name)) == kind:
+            out[eid] = 0.9
+    return out
+
+
+def _stems(word: str) -> tuple[str, ...]:
+    """Base forms of an inflected word ('vacuuming' → 'vacuum', 'charging' → 'charge', 'dimmed' → 'dim')."""
+    out: list[str] = []
+    for suffix in ("ing", "ed", "er"):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            base = word[: -len(suffix)]
+            out += [base, base + "e"]
+            if len(base) > 2 and base[-1] == base[-2]:
+                out.append(base[:-1])
+    return tuple(out)
 
 
 def _tokens(name: str) -> list[str]:
@@ -504,6 +604,8 @@ def _action_slots(action: ActionDef, p: Params, text: str, entity: Entity) -> di
     """Parameters for an action on one entity, or None when the request lacks what the action needs."""
     step = 10 if p.small else 25
     key = action.key
+    if p.percent is None and p.number is not None and 0 <= p.number <= 100 and key in _LEVEL_KEYS:
+        p = replace(p, percent=int(p.number))  # 'volume to 30', 'the bathroom light down to 10': a level
     if key == "brightness":
         if p.percent is not None:
             return {"brightness": p.percent}

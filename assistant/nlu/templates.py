@@ -139,6 +139,8 @@ class TemplateMatcher:
             best_metadata_key="skill_template",
             best_slot_name="name",
         )
+        if result is None and not area_name:
+            result = self._free_text_without_area(text)
         if result is None:
             return None
         slots: dict[str, Any] = {}
@@ -149,6 +151,8 @@ class TemplateMatcher:
                 wildcards += 1
                 value = ent.text_clean if isinstance(value, str) else value
             slots[ent.name] = value
+        if slots.get("area") == _NO_AREA:
+            del slots["area"]
         meta = result.intent_metadata or {}
         return TemplateHit(
             intent=result.intent.name,
@@ -156,6 +160,30 @@ class TemplateMatcher:
             skill_template=bool(meta.get("skill_template")),
             wildcards=wildcards,
         )
+
+    def _free_text_without_area(self, text: str) -> Any:
+        """'Play The Office' from a device with no room: a free-text request whose sentence only needs the room to
+        pick the player; the skill resolves (or asks for) the device. Other area-bound sentences stay unmatched."""
+        result = recognize_best(
+            text,
+            self._active,
+            slot_lists=self._lists,
+            skip_words=self._skip,
+            intent_context={"area": {"value": _NO_AREA, "text": _NO_AREA}},
+            language="en",
+            best_metadata_key="skill_template",
+            best_slot_name="name",
+        )
+        if result is None or not any(e.is_wildcard for e in result.entities_list):
+            return None
+        area = result.entities.get("area")
+        if area is not None and area.value != _NO_AREA:
+            return None  # it named a room after all: the first pass would have matched it
+        return result
+
+
+_NO_AREA = "\u0000no-area"
+"""A context area that matches no registry area: lets sentences that require the speaker's room match without one."""
 
 
 def _template_safe(name: str) -> str:
