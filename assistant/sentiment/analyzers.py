@@ -28,6 +28,7 @@ _SHIFTERS = re.compile(
 """Negation, contrast, condition and expectation words: where the lexicon alone misreads polarity."""
 _COMMAND = re.compile(
     r"^(?:please |hey \w+,? |ok(?:ay)? \w+,? )?(?:turn|switch|set|open|close|shut|dim|brighten|raise|lower|play|pause"
+    r"|kill|activate|enable|disable|arm|disarm|stop|run|make|bring"
     r"|resume|skip|add|remove|put|lock|unlock|start|cancel|show|tell|call|remind|what(?:'s| is| are)?|which|when"
     r"|where|who|how|is|are|does|do|can|could|will|would)\b"
 )
@@ -41,6 +42,14 @@ class PolarityProbe(Protocol):
         """Polarity estimate, about -1..1; None when it cannot answer now (the turn goes on without it)."""
         ...
 
+
+_HOME_WORDS = re.compile(
+    r"\b(?:fans?|cool|warm(?:er)?|alarms?|fire|freeze|kill|security|safe|clean|fresh|bright(?:er)?|low|comfort(?:able)?"
+    r"|play|party|relax|romantic|alert|welcome|panic|boost|holiday|energy|favou?rite)\b",
+    re.IGNORECASE,
+)
+"""Words VADER scores that name devices, modes and scenes in a home ('the desk fan', 'set it to cool', 'party
+lights', 'kill the lights'): neutral inside a device command."""
 
 _MAX_FAST_WORDS = 25
 _MAX_COMMAND_WORDS = 12
@@ -139,7 +148,9 @@ class HybridSentimentAnalyzer:
         """Blend the three signals into a polarity in [-1, 1]; skip the embedding when the lexicon settles it."""
         if not text.strip():
             return Sentiment(SentimentLabel.NEUTRAL, 0.0, 1.0, ("empty",))
-        compound = float(vader().polarity_scores(text)["compound"])
+        lowered = text.lower().replace("’", "'").strip()
+        scored = _HOME_WORDS.sub("device", text) if _COMMAND.match(lowered) else text
+        compound = float(vader().polarity_scores(scored)["compound"])
         rules = conversational_signals(text)
         marked = compound != 0.0 or bool(rules.hits)
         patterns = [f"pattern {p.name} {p.weight:+.2f}" for p in rules.hits]

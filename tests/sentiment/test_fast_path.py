@@ -46,6 +46,12 @@ def _analyzer(embedder: CountingEmbedder, *, fast_path: bool = True) -> HybridSe
         ("I expected it to be wonderful", None),  # expectation
         ("the film runs two hours", None),  # unmarked statement, not a command
         ("what happened next. it went off", None),  # more than one clause
+        ("turn on the Desk Fan", "command"),  # 'fan', 'cool', 'alarm' name devices and modes in a command
+        ("set the thermostat to cool", "command"),
+        ("turn off the alarm", "command"),
+        ("kill the lights", "command"),
+        ("I love my new fan", "confident"),  # outside a command the words keep their sentiment
+        ("turn off the fan, you useless thing", "confident"),
     ],
 )
 def test_lexicon_decides(text: str, reason: str | None) -> None:
