@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-
-from assistant.messages import AssistantError, ErrorCode
 
 __all__ = ["PROBE_FILE", "HiddenStateProbe", "ProbeWeights", "fit_probe", "load_probe_weights", "save_probe_weights"]
 
@@ -123,53 +119,20 @@ class HiddenStateProbe:
         states: StatesFn | None = None,
     ) -> None:
         self._weights = weights
-        self._folder = model_folder or _embedded_model_folder
-        self._states = states
-        self._lock = threading.Lock()
-        self._model: Any = None
-        self._tokenizer: Any = None
+        if states is None:  # its own copy of the embedded SmolLM2, on the CPU as the probe was trained
+            from assistant.llm.local import TransformersLLM
+
+            own = TransformersLLM(model_folder or _embedded_model_folder, device="cpu", name=PROBE_MODEL)
+            states = own.hidden_states
+        self._states: StatesFn = states
         self.disabled: str | None = None
         """Why the probe stopped (None while it works)."""
         self.skipped = 0
         """Turns the probe sat out because the shared model was busy."""
 
-    def _load(self) -> tuple[Any, Any]:
-        with self._lock:
-            if self._model is None:
-                try:
-                    import torch
-                    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-                    from assistant.embeddings import configure_torch_threads
-
-                    configure_torch_threads()
-                    folder = self._folder()
-                    self._tokenizer = AutoTokenizer.from_pretrained(folder)
-                    self._model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
-                except AssistantError:
-                    raise
-                except Exception as exc:
-                    raise AssistantError(
-                        ErrorCode.MODEL_UNAVAILABLE,
-                        f"Could not load the sentiment probe model '{PROBE_MODEL}': {exc}",
-                        details={"model": PROBE_MODEL},
-                    ) from exc
-        return self._model, self._tokenizer
-
     def hidden_states(self, texts: Sequence[str], layer: int) -> npt.NDArray[np.float32] | None:
         """Last-token hidden state of ``layer`` for each text (one unpadded forward per text); None when busy."""
-        if self._states is not None:
-            return self._states(texts, layer)
-        import torch
-
-        model, tokenizer = self._load()
-        rows = []
-        with torch.inference_mode():
-            for text in texts:
-                ids = tokenizer(text, return_tensors="pt")
-                states = model.model(**ids, output_hidden_states=True).hidden_states
-                rows.append(states[layer][0, -1].float().numpy())
-        return np.stack(rows).astype(np.float32)
+        return self._states(texts, layer)
 
     def predict(self, text: str) -> float | None:
         """Polarity estimate (about -1..1) for one text; None when the probe is off or the model busy."""
