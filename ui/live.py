@@ -14,16 +14,14 @@ from assistant.messages import EventType, PipelineEvent
 __all__ = ["AnnouncementInbox", "ChangeCounter"]
 
 
-class ChangeCounter:
-    """A version number bumped on every STATE_CHANGED event, plus the entities that changed recently."""
+class _Listener:
+    """Attaches ``on_event`` to an event stream and detaches it again."""
 
-    def __init__(self, *, highlight_s: float = 5.0, clock: Callable[[], float] = time.monotonic) -> None:
-        self._lock = threading.Lock()
-        self._version = 0
-        self._changed: dict[str, float] = {}
-        self._highlight_s = highlight_s
-        self._clock = clock
-        self._unsubscribe: Callable[[], None] | None = None
+    _unsubscribe: Callable[[], None] | None = None
+
+    def on_event(self, event: PipelineEvent) -> None:
+        """Handle one event."""
+        raise NotImplementedError
 
     def attach(self, subscribe: Callable[[Callable[[PipelineEvent], None]], Callable[[], None]]) -> None:
         """Subscribe to an event stream (``Assistant.subscribe``)."""
@@ -34,6 +32,17 @@ class ChangeCounter:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+
+
+class ChangeCounter(_Listener):
+    """A version number bumped on every STATE_CHANGED event, plus the entities that changed recently."""
+
+    def __init__(self, *, highlight_s: float = 5.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self._lock = threading.Lock()
+        self._version = 0
+        self._changed: dict[str, float] = {}
+        self._highlight_s = highlight_s
+        self._clock = clock
 
     def on_event(self, event: PipelineEvent) -> None:
         """Count state changes (other events are ignored)."""
@@ -59,24 +68,13 @@ class ChangeCounter:
             return set(self._changed)
 
 
-class AnnouncementInbox:
+class AnnouncementInbox(_Listener):
     """Announcements per conversation, kept until the chat of that conversation takes them (bounded)."""
 
     def __init__(self, *, per_conversation: int = 20) -> None:
         self._lock = threading.Lock()
         self._queues: dict[str, deque[str]] = {}
         self._max = per_conversation
-        self._unsubscribe: Callable[[], None] | None = None
-
-    def attach(self, subscribe: Callable[[Callable[[PipelineEvent], None]], Callable[[], None]]) -> None:
-        """Subscribe to an event stream (``Assistant.subscribe``)."""
-        self._unsubscribe = subscribe(self.on_event)
-
-    def detach(self) -> None:
-        """Stop listening."""
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
 
     def on_event(self, event: PipelineEvent) -> None:
         """Keep ANNOUNCEMENT texts (other events are ignored)."""
