@@ -45,6 +45,10 @@ class Timer:
     ends_at: float | None = None
     remaining_s: float = 0.0
     created_at: float = field(default=0.0, compare=False)
+    announce: Callable[[str], None] | None = field(default=None, compare=False, repr=False)
+    """Says something in the timer's conversation when it rings (None: nobody to tell)."""
+    submit: Callable[[str], None] | None = field(default=None, compare=False, repr=False)
+    """Runs ``command`` as a turn of the timer's conversation when it rings."""
 
     @property
     def paused(self) -> bool:
@@ -115,6 +119,8 @@ class TimerService:
         name: str | None = None,
         area: str | None = None,
         command: str | None = None,
+        announce: Callable[[str], None] | None = None,
+        submit: Callable[[str], None] | None = None,
     ) -> Timer:
         """Start a timer; raises ValueError on a non-positive duration or when too many timers run."""
         if duration_s <= 0:
@@ -133,6 +139,8 @@ class TimerService:
                 ends_at=now + duration_s,
                 remaining_s=float(duration_s),
                 created_at=now,
+                announce=announce,
+                submit=submit,
             )
             self._put(timer)
             return timer

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from assistant.messages import ErrorCode, IntentMatch, SkillResult
@@ -129,8 +129,6 @@ class TimerSkill(Skill):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._service: TimerService | None = None
-        self._announce: dict[str, Callable[[str], None]] = {}
-        self._submit: dict[str, Callable[[str], None]] = {}
 
     # ------------------------------------------------------------------ plumbing
 
@@ -154,18 +152,11 @@ class TimerSkill(Skill):
         if service is not None:
             service.close()
 
-    def _remember(self, ctx: SkillContext) -> None:
-        if ctx.announce is not None:
-            self._announce[ctx.conversation_id] = ctx.announce
-        if ctx.submit is not None:
-            self._submit[ctx.conversation_id] = ctx.submit
-
     def _ring(self, timer: Timer) -> None:
-        announce = self._announce.get(timer.conversation_id)
+        announce = timer.announce
         if timer.command:
-            submit = self._submit.get(timer.conversation_id)
-            if submit is not None:
-                submit(timer.command)
+            if timer.submit is not None:
+                timer.submit(timer.command)
                 return
             if announce is not None:
                 announce(f"Time's up: I could not run “{timer.command}” on my own here.")
@@ -226,7 +217,6 @@ class TimerSkill(Skill):
     )
     def start(self, match: IntentMatch, ctx: SkillContext) -> SkillResult:
         """Start a timer (optionally named, in an area, or with a command to run when it ends)."""
-        self._remember(ctx)
         try:
             seconds = parse_duration(match.slots)
         except ValueError as exc:
@@ -252,7 +242,15 @@ class TimerSkill(Skill):
         area = str(match.slots.get("area") or "").strip() or ctx.area or None
         service = self.service(ctx.settings)
         try:
-            timer = service.start(ctx.conversation_id, seconds, name=name, area=area, command=command)
+            timer = service.start(
+                ctx.conversation_id,
+                seconds,
+                name=name,
+                area=area,
+                command=command,
+                announce=ctx.announce,
+                submit=ctx.submit,
+            )
         except ValueError as exc:
             return _reply(f"I couldn't start the timer: {exc}.", code=ErrorCode.TIMER_INVALID)
         when = format_duration(seconds)
