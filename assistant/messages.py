@@ -246,6 +246,8 @@ class Action:
     """True when a sensitive action ran after an explicit confirmation."""
     new_state: Mapping[str, Any] | None = None
     """State after the action, as the adapter reported it."""
+    assumed: bool = False
+    """True when the adapter sent the command but cannot confirm it (no state feedback): the state is assumed."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,14 +13,59 @@ from typing import Any
 from assistant.messages import Action, AssistantError, ErrorCode, StateChange
 from devices.adapters.base import Adapter, AdapterListener, CallResult, ServiceCall
 from devices.api import Area, Entity, Floor, Resolution, RiskTier
+from devices.features import derive_services
 from devices.loader import Device, HomeSpec, load_home_file
 from devices.registry import Registry
 from devices.risk import RiskPolicy
 from devices.services import validate_call
 
-__all__ = ["Home"]
+__all__ = ["FILE_METADATA", "Home", "merge_entity"]
 
 _LOG = logging.getLogger(__name__)
+
+FILE_METADATA = (
+    "device_class",
+    "supported_features",
+    "supported_color_modes",
+    "unit_of_measurement",
+    "state_class",
+    "hvac_modes",
+    "fan_modes",
+    "preset_modes",
+    "swing_modes",
+    "min_temp",
+    "max_temp",
+    "target_temp_step",
+    "effect_list",
+    "fan_speed_list",
+    "code_format",
+)
+"""Attributes that say what an entity is rather than what state it is in: where the adapter reports none, the home
+file's value is kept on the merged entity (and kept through later state reports)."""
+_CAPABILITY_KEYS = frozenset({"supported_features", "supported_color_modes"})
+
+
+def merge_entity(live: Entity, spec: Entity) -> tuple[Entity, dict[str, Any]]:
+    """The adapter's ``live`` entity overlaid with the home file's ``spec`` for it: (merged, file-only metadata).
+
+    The file gives the name, aliases (merged), area, device and its device class (the user's word; the adapter's
+    stays in the ``device_class`` attribute, and the risk weighs both); ``FILE_METADATA`` attributes the adapter
+    lacks are taken from the file. The second value is what was taken, to keep on later state reports.
+    """
+    fill = {k: spec.attributes[k] for k in FILE_METADATA if k in spec.attributes and k not in live.attributes}
+    attributes = {**fill, **live.attributes} if fill else live.attributes
+    services = derive_services(live.domain, attributes) if fill.keys() & _CAPABILITY_KEYS else live.services
+    merged = replace(
+        live,
+        name=spec.name,
+        aliases=tuple(dict.fromkeys((*spec.aliases, *live.aliases))),
+        area_id=spec.area_id or live.area_id,
+        device_id=spec.device_id or live.device_id,
+        device_class=spec.device_class or live.device_class,
+        attributes=attributes,
+        services=services,
+    )
+    return merged, fill
 
 
 class Home:
@@ -43,6 +88,8 @@ class Home:
         self._subscribers: list[Callable[[StateChange], None]] = []
         self._entity_listeners: list[Callable[[], None]] = []
         self._entities: dict[str, Entity] = {}
+        self._fills: dict[str, dict[str, Any]] = {}
+        self._classes: dict[str, tuple[str, ...]] = {}
         self._areas: dict[str, Area] = {a.id: a for a in spec.areas}
         self._registry = Registry((), spec.areas, spec.floors)
         self._revision = 0
@@ -118,23 +165,25 @@ class Home:
         spec_entities = self._spec_entities
         with self._lock:
             entities: dict[str, Entity] = {}
+            fills: dict[str, dict[str, Any]] = {}
+            classes: dict[str, tuple[str, ...]] = {}
             for entity in self._adapter.entities():
                 spec = spec_entities.get(entity.entity_id)
+                sources: tuple[Any, ...] = (entity.device_class, entity.attributes.get("device_class"))
                 if spec is not None and spec is not entity:
-                    aliases = tuple(dict.fromkeys((*spec.aliases, *entity.aliases)))
-                    entity = replace(
-                        entity,
-                        name=spec.name,
-                        aliases=aliases,
-                        area_id=spec.area_id or entity.area_id,
-                        device_id=spec.device_id or entity.device_id,
-                    )
+                    entity, fill = merge_entity(entity, spec)
+                    sources += (spec.device_class,)
+                    if fill:
+                        fills[entity.entity_id] = fill
+                classes[entity.entity_id] = tuple(dict.fromkeys(str(c) for c in sources if c))
                 entities[entity.entity_id] = entity
             areas = {a.id: a for a in self._spec.areas}
             for entity in entities.values():
                 if entity.area_id and entity.area_id not in areas:
                     areas[entity.area_id] = Area(entity.area_id, entity.area_id.replace("_", " ").title())
             self._entities = entities
+            self._fills = fills
+            self._classes = classes
             self._areas = areas
             self._registry = Registry(list(entities.values()), list(areas.values()), self._spec.floors)
             self._revision += 1
@@ -152,7 +201,7 @@ class Home:
                 self._entities[change.entity_id] = replace(
                     current,
                     state=str(change.new_state.get("state", current.state)),
-                    attributes=dict(change.new_state.get("attributes", current.attributes)),
+                    attributes=self._with_fill(change.entity_id, change.new_state.get("attributes")),
                 )
             subscribers = list(self._subscribers)
         for callback in subscribers:
@@ -205,7 +254,14 @@ class Home:
             from devices.services import concrete_service
 
             service = concrete_service(entity, service)
-        return self._risk.tier(entity, service, entity_id=entity_id)
+        return self._tier(entity, service, entity_id=entity_id)
+
+    def _tier(self, entity: Entity | None, service: str, *, entity_id: str | None = None) -> RiskTier:
+        """The tier over every source's device class (adapter, home file), the most cautious one winning."""
+        with self._lock:
+            eid = entity.entity_id if entity is not None else entity_id
+            classes = self._classes.get(eid or "", ())
+            return self._risk.tier(entity, service, entity_id=entity_id, classes=classes)
 
     def subscribe(self, callback: Callable[[StateChange], None]) -> Callable[[], None]:
         """Be told of every state change; returns an unsubscribe function."""
@@ -253,7 +309,7 @@ class Home:
             except AssistantError as exc:
                 actions[entity_id] = Action(entity_id, service, dict(data or {}), False, exc.code.value)
                 continue
-            if self._risk.tier(entity, full) is RiskTier.BLOCKED:
+            if self._tier(entity, full) is RiskTier.BLOCKED:
                 actions[entity_id] = Action(entity_id, full, clean, False, ErrorCode.PERMISSION_DENIED)
                 continue
             if entity.state == "unavailable" or not self._adapter.available:
@@ -271,6 +327,7 @@ class Home:
                     None if result.success else (result.error_code or ErrorCode.INTERNAL),
                     confirmed,
                     dict(result.new_state) if result.new_state is not None else None,
+                    assumed=result.success and result.optimistic,
                 )
                 if result.success and result.new_state is not None:
                     self._apply_confirmed(result.entity_id, result.new_state)
@@ -284,8 +341,16 @@ class Home:
                 self._entities[entity_id] = replace(
                     current,
                     state=str(new_state.get("state", current.state)),
-                    attributes=dict(new_state.get("attributes", current.attributes)),
+                    attributes=self._with_fill(entity_id, new_state.get("attributes")),
                 )
+
+    def _with_fill(self, entity_id: str, attributes: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Reported attributes plus the home file's metadata the adapter lacks (call with the lock held)."""
+        if attributes is None:
+            current = self._entities.get(entity_id)
+            return dict(current.attributes) if current is not None else {}
+        fill = self._fills.get(entity_id)
+        return {**fill, **attributes} if fill else dict(attributes)
 
     def _execute(self, call: ServiceCall) -> list[CallResult]:
         try:

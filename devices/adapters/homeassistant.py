@@ -8,6 +8,11 @@ access token (Profile -> Security -> Long-lived access tokens):
 - ``POST /api/services/<domain>/<service>`` with ``{"entity_id": ..., **data}`` -> the list of states that changed
   while the service ran (``?return_response`` for services that return data, e.g. ``todo.get_items``)
 
+A call succeeds for an entity whose new state HA returns. When HA returns none (it accepted the call but saw no
+change), the state is read back: if it already shows what was asked ("close" on a closed cover) the call succeeded;
+otherwise the command was sent but nothing confirms it (a slow device, or one that ignored it), and the result is
+``optimistic`` (the assistant says it cannot confirm). So is a state HA itself marks ``assumed_state: true``.
+
 Every request carries ``Authorization: Bearer <token>``. Errors map to stable codes: connection refused or 5xx ->
 device-unavailable, timeout -> device-timeout, 400 -> device-invalid-params, 401/403 -> device-unavailable (with a
 message about the token).
@@ -47,6 +52,7 @@ from assistant.messages import AssistantError, ErrorCode, StateChange
 from devices.adapters.base import AdapterListener, CallResult, ServiceCall, state_dict
 from devices.api import Entity
 from devices.loader import make_entity
+from devices.simulate import apply_service
 
 __all__ = ["FollowMode", "HaRestAdapter", "HaSettings", "websocket_url"]
 
@@ -104,6 +110,21 @@ def _stamp(obj: Mapping[str, Any]) -> datetime | None:
     except ValueError:
         return None
     return stamp if stamp.tzinfo is not None else None
+
+
+_DATA_ATTRIBUTES = {"position": "current_position", "tilt_position": "current_tilt_position"}
+
+
+def _already(entity: Entity, call: ServiceCall) -> bool:
+    """Whether ``entity``'s state already shows what ``call`` asks: its state, and the attributes its data sets."""
+    try:
+        outcome = apply_service(call.domain, entity.state, entity.attributes, call.name, call.data)
+    except Exception:  # a service the state model does not know: nothing shows it took effect
+        return False
+    if outcome.state != entity.state:
+        return False
+    keys = {_DATA_ATTRIBUTES.get(k, k) for k in call.data}
+    return all(entity.attributes.get(k) == outcome.attributes.get(k) for k in keys if k in outcome.attributes)
 
 
 def _messages(raw: str | bytes) -> list[Mapping[str, Any]]:
@@ -464,7 +485,8 @@ class HaRestAdapter:
         results: list[CallResult] = []
         for entity_id in call.entity_ids:
             obj = changed.get(entity_id)
-            if obj is None:  # accepted, but the state did not change (already so): read it back
+            read_back = obj is None
+            if obj is None:  # accepted, but the state did not change (already so, or not yet): read it back
                 try:
                     obj = self._request("GET", f"/api/states/{entity_id}")
                 except AssistantError as exc:
@@ -476,13 +498,19 @@ class HaRestAdapter:
                 continue
             self._update(entity, _stamp(obj))
             per_entity = response.get(entity_id) if isinstance(response, Mapping) else None
+            has_response = isinstance(per_entity, Mapping)
+            unconfirmed = entity.attributes.get("assumed_state") is True or (
+                read_back and not has_response and not _already(entity, call)
+            )
             results.append(
                 CallResult(
                     entity_id,
                     entity.state != "unavailable",
                     None if entity.state != "unavailable" else ErrorCode.DEVICE_UNAVAILABLE,
+                    "Sent; Home Assistant reports no change that confirms it" if unconfirmed else "",
                     new_state=state_dict(entity.state, entity.attributes),
-                    response=per_entity if isinstance(per_entity, Mapping) else None,
+                    optimistic=unconfirmed,
+                    response=per_entity if has_response else None,
                 )
             )
         return results

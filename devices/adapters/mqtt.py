@@ -11,7 +11,9 @@
   (otherwise ``device-timeout`` or ``device-not-confirmed``). Where Home Assistant is optimistic (no state topic for
   what was changed, or ``optimistic``) success is assumed and said so (``assumed_state: true``). Commands with nothing
   to confirm (vacuum ``locate``/``send_command``, any vacuum command without a state topic, ``stop_valve`` on an
-  optimistic valve) are reported as sent (``optimistic``), the state unchanged. Command templates are rendered when
+  optimistic valve) are reported as sent (``optimistic``), the state unchanged. Every success not wholly confirmed by
+  a state report (assumed, sent, or a climate call only partly reported) has ``optimistic=True``: ``Home`` marks its
+  ``Action`` ``assumed`` and the reply says the state cannot be confirmed. Command templates are rendered when
   they only substitute ``{{ value }}`` (and, for valves, ``{{ position }}``...); others give ``device-unsupported``.
 - Broker down: every call fails at once with ``device-unavailable``; entities show ``unavailable``; paho reconnects
   with exponential backoff and the adapter resubscribes and announces itself (``<prefix>/status`` = ``online``).
@@ -613,6 +615,8 @@ class _Plan:
     """Its data."""
     assumed: dict[str, Any] = field(default_factory=dict)
     """Changes applied on confirmation without being reported ('state' or attributes)."""
+    unreported: bool = False
+    """True when part of what the call changes has no state topic: a confirmation covers only the rest."""
 
 
 class MqttAdapter:
@@ -1151,6 +1155,14 @@ class MqttAdapter:
             dev = self._devices.get(entity_id, dev)  # a re-announcement replaces the record
             new_state, new_attrs = self._visible(dev)
         if confirmed and plan.predicate(new_state, new_attrs):
+            if plan.unreported:
+                return CallResult(
+                    entity_id,
+                    True,
+                    message="Partly confirmed; the device does not report all of what was changed",
+                    new_state=state_dict(new_state, new_attrs),
+                    optimistic=True,
+                )
             if plan.assumed:  # parts HA sets optimistically because the device reports no state for them
                 with self._lock:
                     before = (dev.entity.state, dict(dev.entity.attributes))
@@ -1162,6 +1174,13 @@ class MqttAdapter:
                 self._publish_entity(entity_id, before)
                 with self._lock:
                     new_state, new_attrs = self._visible(dev)
+                return CallResult(
+                    entity_id,
+                    True,
+                    message="Partly confirmed; the device reports no state for the rest, so that part is assumed",
+                    new_state=state_dict(new_state, new_attrs),
+                    optimistic=True,
+                )
             return CallResult(entity_id, True, new_state=state_dict(new_state, new_attrs))
         if waiter.saw_update:
             return CallResult(
@@ -1200,7 +1219,35 @@ class MqttAdapter:
             return self._vacuum_plan(dev, call)
         messages = self._commands(dev, call, state)
         mode = "assume" if dev.optimistic() else "wait"
-        return _Plan(messages, mode, self._predicate(dev, call, state), call.name, call.data)
+        predicate = self._predicate(dev, call, state)
+        return _Plan(messages, mode, predicate, call.name, call.data, unreported=self._unreported(dev, call))
+
+    @staticmethod
+    def _unreported(dev: _Device, call: ServiceCall) -> bool:
+        """Whether the call sets something the echo cannot show (no state topic for it, or not checked)."""
+        cfg, data, name = dev.config, call.data, call.name
+        if dev.component == "light" and name in ("turn_on", "toggle"):
+            checked = {"transition", "flash"}
+            if dev.json_schema or cfg.get("brightness_state_topic"):
+                checked.add("brightness")
+            if dev.json_schema or cfg.get("rgb_state_topic"):
+                checked.add("rgb_color")
+            return bool(set(data) - checked)
+        if dev.component == "fan":
+            if name in ("turn_on", "toggle"):
+                return bool(data)  # speed / preset sent with the turn-on: only 'on' is checked
+            topic = {
+                "set_percentage": "percentage_state_topic",
+                "increase_speed": "percentage_state_topic",
+                "decrease_speed": "percentage_state_topic",
+                "oscillate": "oscillation_state_topic",
+                "set_direction": "direction_state_topic",
+                "set_preset_mode": "preset_mode_state_topic",
+            }.get(name)
+            return topic is not None and not cfg.get(topic)
+        if dev.component == "cover" and name == "set_cover_position":
+            return not cfg.get("position_topic")
+        return False
 
     def _climate_plan(self, dev: _Device, call: ServiceCall, state: str) -> _Plan:
         cfg, attrs = dev.config, dev.attributes

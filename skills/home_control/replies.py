@@ -12,6 +12,7 @@ from devices.services import COLOR_NAMES
 __all__ = [
     "confirmation_question",
     "describe_action",
+    "is_assumed",
     "join",
     "state_sentence",
     "summarize",
@@ -66,6 +67,15 @@ _INFINITIVE = {
     "alarm_arm_night": "arm",
     "alarm_arm_vacation": "arm",
 }
+_PAST_TO_INFINITIVE = (
+    ("Turned on", "turn on"), ("Turned off", "turn off"), ("Turned up", "turn up"), ("Turned down", "turn down"),
+    ("Went back", "go back"), ("Skipped", "skip"), ("Activated", "activate"), ("Ran", "run"), ("Stopped", "stop"),
+    ("Pressed", "press"), ("Sent", "send"), ("Armed", "arm"), ("Added", "add"), ("Set", "set"), ("Moved", "move"),
+    ("Unmuted", "unmute"), ("Muted", "mute"), ("Toggled", "toggle"), ("Opened", "open"), ("Closed", "close"),
+    ("Unlocked", "unlock"), ("Locked", "lock"), ("Paused", "pause"), ("Resumed", "resume"), ("Started", "start"),
+    ("Docked", "dock"), ("Disarmed", "disarm"), ("Triggered", "trigger"),
+)  # fmt: skip
+"""describe_action's leading past-tense verbs and their infinitives ('I sent the command to turn on ...')."""
 _RGB_NAMES: dict[tuple[int, ...], str] = {}
 for _name, _rgb in COLOR_NAMES.items():
     _RGB_NAMES.setdefault(tuple(_rgb), _name)
@@ -150,16 +160,35 @@ def _num(value: Any) -> str:
     return str(int(f)) if f.is_integer() else f"{f:g}"
 
 
+def _infinitive(description: str) -> str:
+    """'Turned on the Desk Fan' -> 'turn on the Desk Fan' (a describe_action sentence as a command)."""
+    for past, infinitive in _PAST_TO_INFINITIVE:
+        if description.startswith(past + " "):
+            return infinitive + description[len(past) :]
+    return description[:1].lower() + description[1:]
+
+
+def is_assumed(action: Action) -> bool:
+    """Whether a successful action was only sent, not confirmed: the adapter says so, or the state it reported is
+    one Home Assistant marks as assumed (``assumed_state``: the device reports no state)."""
+    if action.assumed:
+        return True
+    attributes = (action.new_state or {}).get("attributes")
+    return isinstance(attributes, Mapping) and attributes.get("assumed_state") is True
+
+
 def summarize(actions: Sequence[Action], names: Mapping[str, str]) -> tuple[str, bool]:
-    """(reply, all succeeded): what was done, then what failed and why; never claims an unconfirmed success."""
+    """(reply, all succeeded): what was done, what was only sent (the device cannot confirm it), then what failed
+    and why; never claims an unconfirmed success."""
     done: dict[tuple[str, str], list[str]] = {}
+    sent: dict[tuple[str, str], list[str]] = {}
     data_of: dict[tuple[str, str], Mapping[str, Any]] = {}
     failed: list[str] = []
     for a in actions:
         name = names.get(a.entity_id, a.entity_id)
         if a.success:
             key = (a.service, repr(sorted(a.data.items())))
-            done.setdefault(key, []).append(name)
+            (sent if is_assumed(a) else done).setdefault(key, []).append(name)
             data_of[key] = a.data
         else:
             failed.append(f"{_the(name)} ({(a.error_code or 'failed').replace('-', ' ')})")
@@ -167,9 +196,18 @@ def summarize(actions: Sequence[Action], names: Mapping[str, str]) -> tuple[str,
     text = "; ".join([parts[0], *(p[:1].lower() + p[1:] for p in parts[1:])]) if parts else ""
     if text:
         text += "."
+    if sent:
+        commands = [
+            _infinitive(describe_action(service, ns, data_of[(service, d)])) for (service, d), ns in sent.items()
+        ]
+        one = sum(len(ns) for ns in sent.values()) == 1
+        text = (text + " " if text else "") + (
+            f"I sent the command{'' if len(commands) == 1 else 's'} to {join(commands)}, but "
+            f"{'it doesn' if one else 'they don'}'t report {'its' if one else 'their'} state, so I can't confirm it."
+        )
     if failed:
         text = (text + " " if text else "") + f"I couldn't change {join(failed)}."
-    return (text or "Nothing was changed."), not failed and bool(done)
+    return (text or "Nothing was changed."), not failed and bool(done or sent)
 
 
 def confirmation_question(service: str, entities: Sequence[Entity], data: Mapping[str, Any] | None = None) -> str:
