@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import PROJECT_ROOT, Config, load_config
+from assistant.dialogue.confirm import ConfirmationService, ControlOutcome, GuardedHome, PendingConfirmation
 from assistant.engines import AudioInput, Embedder, LanguageModel, SpeechRecognizer, SpeechSynthesizer
 from assistant.events import EventBus
 from assistant.messages import AssistantError, ErrorCode, EventType, PipelineEvent, StateChange, Turn, TurnResult
@@ -154,6 +155,9 @@ class Assistant:
                 max_text_chars=min(config.pipeline.max_text_chars, config.nlu.max_text_chars),
                 min_asr_confidence=config.asr.min_confidence,
                 confirm_pin=config.nlu.confirm_pin,
+                confirm_ttl_s=config.nlu.confirm_ttl_s,
+                confirm_max_attempts=config.nlu.confirm_max_attempts,
+                confirm_lockout_s=config.nlu.confirm_lockout_s,
                 asr_language=config.asr.language if config.asr.model.endswith(".en") else None,
                 bias_hotwords=config.asr.biasing,
                 workers=config.pipeline.workers,
@@ -340,11 +344,22 @@ class Assistant:
     # ------------------------------------------------------------------ turns
 
     def handle_text(
-        self, text: str, conversation_id: str | None = None, area: str | None = None, *, speak: bool = False
+        self,
+        text: str,
+        conversation_id: str | None = None,
+        area: str | None = None,
+        *,
+        speak: bool = False,
+        owner: str | None = None,
     ) -> TurnResult:
-        """Run one typed turn end to end (stored in the conversation store)."""
+        """Run one typed turn end to end (stored in the conversation store).
+
+        ``owner`` (a browser session or signed-in user) is recorded on a new conversation; a conversation of another
+        owner is refused with conversation-forbidden (nothing runs, nothing is stored).
+        """
         self.ensure_ready()
-        return self.pipeline.run(Turn(text=text, conversation_id=conversation_id, area=area), speak=speak)
+        turn = Turn(text=text, conversation_id=conversation_id, area=area, owner=owner)
+        return self.pipeline.run(turn, speak=speak)
 
     def handle_audio(
         self,
@@ -354,21 +369,132 @@ class Assistant:
         *,
         language: str | None = None,
         speak: bool = False,
+        owner: str | None = None,
     ) -> TurnResult:
         """Run one spoken turn (a path or the bytes of any common audio format)."""
         self.ensure_ready()
-        data = Path(audio).read_bytes() if isinstance(audio, str | Path) else audio
-        if isinstance(audio, str | Path) and not Path(audio).exists():
-            raise AssistantError(ErrorCode.ASR_UNREADABLE, f"Audio file not found: {audio}")
-        turn = Turn(audio=data, conversation_id=conversation_id, area=area, language=language)
+        if isinstance(audio, str | Path):
+            try:
+                data = Path(audio).read_bytes()
+            except OSError as exc:
+                raise AssistantError(
+                    ErrorCode.ASR_UNREADABLE, f"Audio file not readable: {audio}", details={"path": str(audio)}
+                ) from exc
+        else:
+            data = audio
+        turn = Turn(audio=data, conversation_id=conversation_id, area=area, language=language, owner=owner)
         return self.pipeline.run(turn, speak=speak)
 
     def stream_text(
-        self, text: str, conversation_id: str | None = None, area: str | None = None, *, speak: bool = False
+        self,
+        text: str,
+        conversation_id: str | None = None,
+        area: str | None = None,
+        *,
+        speak: bool = False,
+        owner: str | None = None,
     ) -> Iterator[str | TurnResult]:
         """Yield reply tokens as they are produced (text generation), then the TurnResult."""
         self.ensure_ready()
-        return self.pipeline.stream(Turn(text=text, conversation_id=conversation_id, area=area), speak=speak)
+        turn = Turn(text=text, conversation_id=conversation_id, area=area, owner=owner)
+        return self.pipeline.stream(turn, speak=speak)
+
+    # ------------------------------------------------------------------ confirmations (one service for every front end)
+
+    @property
+    def confirmations(self) -> ConfirmationService:
+        """The confirmation service shared by chat, voice, the Home tab and the APIs."""
+        return self.pipeline.confirmations
+
+    def pending(self, conversation_id: str, *, owner: str | None = None) -> PendingConfirmation | None:
+        """The sensitive action waiting for a yes/no in a conversation (None if none, expired, or not ``owner``'s)."""
+        held = self.confirmations.current(conversation_id, owner=owner)
+        return held.view if held is not None else None
+
+    def answer_confirmation(
+        self,
+        conversation_id: str,
+        *,
+        yes: bool,
+        pending_id: str,
+        pin: str | None = None,
+        owner: str | None = None,
+        area: str | None = None,
+        speak: bool = False,
+    ) -> TurnResult:
+        """Answer one specific pending action (a Yes/No button) as a stored turn; the PIN is checked, never stored.
+
+        A ``pending_id`` that is not the live one gives confirm-not-pending (or confirm-expired) and does nothing.
+        """
+        self.ensure_ready()
+        turn = Turn(
+            text="yes" if yes else "no",
+            conversation_id=conversation_id,
+            area=area,
+            owner=owner,
+            confirm_id=pending_id,
+            pin=pin or None,
+        )
+        return self.pipeline.run(turn, speak=speak)
+
+    def request_control(
+        self, entity_id: str, service: str, data: dict[str, Any] | None = None, *, owner: str | None
+    ) -> ControlOutcome:
+        """A direct control (Home tab): runs a normal action, holds a sensitive one for confirmation, refuses a
+        blocked one. Sensitive actions are answered with ``confirm_control`` / ``cancel_control``."""
+        entity = self.home.entity(entity_id)
+        if entity is None:
+            return ControlOutcome(
+                "refused", error_code=ErrorCode.DEVICE_UNKNOWN.value, message=f"There is no device {entity_id}."
+            )
+        tier = str(self.home.risk(entity_id, service))
+        if tier == "blocked":
+            return ControlOutcome(
+                "refused",
+                error_code=ErrorCode.PERMISSION_DENIED.value,
+                message=f"{service} on {entity.name} is blocked by policy.",
+            )
+        if tier == "sensitive":
+            held = self.confirmations.hold(
+                _control_key(owner),
+                question=f"{service} on {entity.name} is a sensitive action. Confirm?",
+                owner=owner,
+                approved=[(service, entity_id)],
+                service=service,
+                entity_ids=[entity_id],
+                data=data,
+            )
+            return ControlOutcome("needs-confirmation", pending=held.view, message=held.view.question)
+        return self._run_control(GuardedHome(self.home), service, [entity_id], data or {})
+
+    def confirm_control(self, pending_id: str, *, pin: str | None = None, owner: str | None) -> ControlOutcome:
+        """Confirm a held Home-tab control (its id, this owner, before it expires, with the PIN when set)."""
+        verdict = self.confirmations.resolve(
+            _control_key(owner), yes=True, pin=pin or None, owner=owner, pending_id=pending_id
+        )
+        held = verdict.held
+        if verdict.kind != "confirmed" or held is None or held.service is None:
+            code = verdict.error_code
+            return ControlOutcome("refused", error_code=code.value if code else None, message=verdict.message)
+        outcome = self._run_control(GuardedHome(self.home, held.approved), held.service, held.entity_ids, held.data)
+        actions = tuple(_confirmed(a) for a in outcome.actions)
+        return ControlOutcome(outcome.status, actions, error_code=outcome.error_code, message=outcome.message)
+
+    def cancel_control(self, pending_id: str, *, owner: str | None) -> None:
+        """Drop a held Home-tab control (only its owner's, only that id)."""
+        key = _control_key(owner)
+        held = self.confirmations.current(key, owner=owner)
+        if held is not None and held.id == pending_id:
+            self.confirmations.drop(key)
+
+    def _run_control(self, home: GuardedHome, service: str, entity_ids: Any, data: Any) -> ControlOutcome:
+        try:
+            actions = tuple(home.call_service(service, list(entity_ids), dict(data) or None))
+        except AssistantError as exc:
+            return ControlOutcome("refused", error_code=exc.code.value, message=exc.message)
+        failed = next((a for a in actions if not a.success), None)
+        message = "Done." if failed is None else f"{failed.entity_id}: {failed.error_code or 'failed'}"
+        return ControlOutcome("done", actions, error_code=failed.error_code if failed else None, message=message)
 
     def watch_skills(self, interval_s: float = 1.0) -> bool:
         """Hot reload of the local skills folder (while serving); True when watching."""
@@ -405,7 +531,8 @@ class Assistant:
 
         def work() -> None:
             try:
-                result = self.handle_text(text, conversation_id=conversation_id)
+                owner = self.db.conversations.owner_of(conversation_id)
+                result = self.handle_text(text, conversation_id=conversation_id, owner=owner)
             except Exception as exc:  # the announcement says what went wrong; the serving process carries on
                 _log.exception("scheduled request %r failed", text)
                 self.announce(conversation_id, f"I couldn't run “{text}”: {_error_text(exc)}", source=source)
@@ -461,6 +588,17 @@ class Assistant:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _control_key(owner: str | None) -> str:
+    """The confirmation key of an owner's Home-tab controls (one pending control per owner)."""
+    return f"control:{owner or ''}"
+
+
+def _confirmed(action: Any) -> Any:
+    from dataclasses import replace
+
+    return replace(action, confirmed_by_user=True)
 
 
 class _DeferredUnderstanding:
@@ -529,7 +667,9 @@ class _SkillDispatch:
         a = self._a
         skill = a.skills.skills[skill_id]
         perms = skill.permissions
-        home = a.home if (Permission.CONTROL_DEVICES in perms or Permission.READ_DEVICES in perms) else None
+        approved = kwargs.pop("approved", frozenset())
+        granted = Permission.CONTROL_DEVICES in perms or Permission.READ_DEVICES in perms
+        home = GuardedHome(a.home, approved) if granted else None  # sensitive calls only as the user confirmed
         llm = _LazyLLM(a._llm) if Permission.USE_LLM in perms and a.config.llm.backend != "none" else None
         retriever = a.kb if Permission.READ_KNOWLEDGE in perms else None
         conversation_id = str(kwargs.get("conversation_id") or "")
@@ -561,8 +701,11 @@ class _StoreAdapter:
         """The id to use; the row itself is written with the turn (save_turn creates a missing conversation)."""
         return conversation_id or uuid.uuid4().hex
 
-    def save_turn(self, result: TurnResult, *, policy_rule: str | None = None) -> str:
-        return str(self._repo.save_turn(result, policy_rule=policy_rule))
+    def save_turn(self, result: TurnResult, *, policy_rule: str | None = None, owner: str | None = None) -> str:
+        return str(self._repo.save_turn(result, policy_rule=policy_rule, owner=owner))
+
+    def owner_of(self, conversation_id: str) -> str | None:
+        return self._repo.owner_of(conversation_id)
 
     def recent(self, conversation_id: str, n: int) -> list[Any]:
         from assistant.sentiment.policy import RecentTurn

@@ -213,6 +213,13 @@ class NluConfig(_Section):
     max_text_chars: int = 2000
     confirm_pin: str | None = None
     """When set, sensitive actions need this PIN as the confirmation."""
+    confirm_ttl_s: float = Field(default=60.0, gt=0)
+    """A sensitive action waits this long for its yes; after that it expires and must be asked again."""
+    confirm_max_attempts: int = Field(default=3, ge=1)
+    """Wrong PINs allowed per request; the same number of wrong PINs in a row (any conversation) locks
+    confirmations for ``confirm_lockout_s``, doubling with each lockout."""
+    confirm_lockout_s: float = Field(default=30.0, ge=0)
+    """First lockout after too many wrong PINs."""
     llm_margin: float = 0.08
     """Tier 3 only breaks ties: it ranks the device candidates within this score margin of the best one."""
     llm_mode: Literal["score", "pick"] = "score"

@@ -1,8 +1,11 @@
 """The turn pipeline: asr → (sentiment ∥ nlu) → dialogue → skill → reply → tts, emitting events.
 
 Safety lives here, in code: sensitive actions wait for an explicit "yes" (and the PIN when configured) before the
-skill runs them; a new request drops a pending confirmation; low ASR confidence asks for a repeat instead of acting.
-The pipeline knows its collaborators only through the narrow Protocols below.
+skill runs them, through the one ``ConfirmationService``; anything but a yes/no answer drops a pending confirmation
+(a clarification too); skills see a ``GuardedHome`` that refuses sensitive calls the user did not just confirm; the PIN
+is redacted before a turn is stored; invisible characters are removed before understanding; a conversation of another
+owner is refused; low ASR confidence asks for a repeat instead of acting. The pipeline knows its collaborators only
+through the narrow Protocols below.
 """
 
 from __future__ import annotations
@@ -15,6 +18,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from assistant.dialogue.confirm import (
+    ANY_SERVICE,
+    ConfirmationService,
+    HeldAction,
+    Verdict,
+    VerdictKind,
+    clean_text,
+    parse_answer,
+    redact_digits,
+)
 from assistant.engines import AudioInput, SentimentAnalyzer, SpeechRecognizer, SpeechSynthesizer
 from assistant.events import EventBus, RunRecorder
 from assistant.messages import (
@@ -53,6 +66,8 @@ MESSAGES: Mapping[str, str] = {
     ErrorCode.ASR_NO_SPEECH: "I didn't hear any speech. Please try again.",
     ErrorCode.ASR_LOW_CONFIDENCE: "Sorry, I didn't catch that clearly. Could you say it again?",
     ErrorCode.NLU_NO_MATCH: "Sorry, I didn't understand that.",
+    ErrorCode.INPUT_INVALID: "That text isn't valid UTF-8, so I did nothing. Please retype it.",
+    ErrorCode.CONVERSATION_FORBIDDEN: "That conversation belongs to someone else. Start a new one.",
 }
 
 
@@ -91,8 +106,12 @@ class TurnStore(Protocol):
         """The conversation's id (a new one for None); the store may create the row with the first turn."""
         ...
 
-    def save_turn(self, result: TurnResult, *, policy_rule: str | None = None) -> str:
-        """Persist a finished turn."""
+    def save_turn(self, result: TurnResult, *, policy_rule: str | None = None, owner: str | None = None) -> str:
+        """Persist a finished turn (recording ``owner`` on a new conversation)."""
+        ...
+
+    def owner_of(self, conversation_id: str) -> str | None:
+        """The owner of a stored conversation (None when it has none or does not exist)."""
         ...
 
     def recent(self, conversation_id: str, n: int) -> list[Any]:
@@ -126,6 +145,12 @@ class PipelineOptions:
     """Below this, ask for a repeat."""
     confirm_pin: str | None = None
     """When set, a confirmation must include this PIN."""
+    confirm_ttl_s: float = 60.0
+    """A pending sensitive action expires after this many seconds."""
+    confirm_max_attempts: int = 3
+    """Wrong PINs per pending action (and in a row, anywhere) before confirmations lock."""
+    confirm_lockout_s: float = 30.0
+    """First lockout after too many wrong PINs (doubles each time)."""
     asr_language: str | None = None
     """Language passed to the recognizer (None = auto)."""
     bias_hotwords: bool = True
@@ -135,17 +160,9 @@ class PipelineOptions:
 
 
 @dataclass(slots=True)
-class _Pending:
-    skill_id: str
-    match: IntentMatch
-    question: str
-
-
-@dataclass(slots=True)
 class _Conversation:
     lock: threading.Lock = field(default_factory=threading.Lock)
     skill_state: dict[str, dict[str, Any]] = field(default_factory=dict)
-    pending: _Pending | None = None
     language: str | None = None
 
 
@@ -165,6 +182,7 @@ class Pipeline:
         tts: Callable[[], SpeechSynthesizer | None] | None = None,
         bus: EventBus | None = None,
         options: PipelineOptions | None = None,
+        confirmations: ConfirmationService | None = None,
     ) -> None:
         self.understanding = understanding
         self.skills = skills
@@ -176,6 +194,13 @@ class Pipeline:
         self._tts_factory = tts
         self.bus = bus or EventBus()
         self.options = options or PipelineOptions()
+        opts = self.options
+        self.confirmations = confirmations or ConfirmationService(
+            pin=opts.confirm_pin,
+            ttl_s=opts.confirm_ttl_s,
+            max_attempts=opts.confirm_max_attempts,
+            lockout_s=opts.confirm_lockout_s,
+        )
         self._conversations: dict[str, _Conversation] = {}
         self._conversations_lock = threading.Lock()
         self._executor = ThreadPoolExecutor(max_workers=max(2, self.options.workers), thread_name_prefix="pipeline")
@@ -190,6 +215,8 @@ class Pipeline:
         speak: bool = False,
     ) -> TurnResult:
         """Run one turn end to end and store it. Errors become a reply with a stable code, never an exception."""
+        if turn.conversation_id and not self._may_use(turn.conversation_id, turn.owner):
+            return self._forbidden(turn)
         conversation_id = self.store.ensure_conversation(turn.conversation_id)
         conv = self._conversation(conversation_id)
         with conv.lock:
@@ -218,14 +245,35 @@ class Pipeline:
 
     def pending_confirmation(self, conversation_id: str) -> str | None:
         """The question waiting for a yes/no in a conversation, if any."""
-        conv = self._conversations.get(conversation_id)
-        return conv.pending.question if conv and conv.pending else None
+        held = self.confirmations.current(conversation_id)
+        return held.view.question if held else None
+
+    def owns(self, conversation_id: str, owner: str | None) -> bool:
+        """True when ``owner`` may use the conversation (it has no owner yet, or this one)."""
+        return self._may_use(conversation_id, owner)
 
     def close(self) -> None:
         """Stop worker threads."""
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     # ------------------------------------------------------------------ internals
+
+    def _may_use(self, conversation_id: str, owner: str | None) -> bool:
+        owner_of = getattr(self.store, "owner_of", None)
+        stored = owner_of(conversation_id) if callable(owner_of) else None
+        return stored is None or stored == owner
+
+    def _forbidden(self, turn: Turn) -> TurnResult:
+        """Another owner's conversation: nothing runs and nothing is stored."""
+        code = ErrorCode.CONVERSATION_FORBIDDEN
+        return TurnResult(
+            turn_id=uuid.uuid4().hex,
+            conversation_id=turn.conversation_id or "",
+            text="",
+            reply=MESSAGES[code],
+            intent=IntentMatch(intent=UNKNOWN, tier=Tier.NONE),
+            error=code.value,
+        )
 
     def _conversation(self, conversation_id: str) -> _Conversation:
         with self._conversations_lock:
@@ -257,7 +305,7 @@ class Pipeline:
                     return self._finish_error(
                         rec, text, ErrorCode.ASR_LOW_CONFIDENCE, transcript=transcript, speak=speak
                     )
-            text = text.strip()
+            text = clean_text(text).strip()
             if not text:
                 return self._finish_error(rec, text, ErrorCode.INPUT_EMPTY, transcript=transcript, speak=speak)
             if len(text) > self.options.max_text_chars:
@@ -265,7 +313,11 @@ class Pipeline:
             return self._understand_and_act(rec, turn, text, conv, transcript, on_token=on_token, speak=speak)
         except AssistantError as exc:
             rec.emit(EventType.ERROR, data={"code": exc.code.value, "message": exc.message})
-            return self._finish_error(rec, text, exc.code, transcript=transcript, message=exc.message, speak=speak)
+            if exc.code != ErrorCode.INPUT_INVALID:
+                self.confirmations.drop(conversation_id)  # a failed turn is not an answer either
+            return self._finish_error(
+                rec, text, exc.code, transcript=transcript, message=exc.message, speak=speak, owner=turn.owner
+            )
         except Exception as exc:
             _log.exception("turn failed")
             rec.emit(EventType.ERROR, data={"code": ErrorCode.INTERNAL.value, "message": str(exc)})
@@ -276,6 +328,7 @@ class Pipeline:
                 transcript=transcript,
                 message="Sorry, something went wrong on my side. Nothing was changed.",
                 speak=speak,
+                owner=turn.owner,
             )
 
     def _transcribe(self, audio: AudioInput, language: str | None, rec: RunRecorder) -> Transcript:
@@ -329,7 +382,10 @@ class Pipeline:
         sentiment_future = self._executor.submit(self._analyze, text, rec) if self.sentiment else None
         rec.emit(EventType.INTENT_START, Stage.NLU, data={"text": text})
         started = rec.total_ms()
-        matches = self.understanding.recognize(text, conversation_id=conversation_id, area=turn.area)
+        if turn.confirm_id is not None:  # a Yes/No button: the answer is the button, not a guess
+            matches = [_button_answer(text, turn)]
+        else:
+            matches = self.understanding.recognize(text, conversation_id=conversation_id, area=turn.area)
         nlu_data: dict[str, Any] = {"matches": [_match_summary(m) for m in matches]}
         last_trace = getattr(self.understanding, "last_trace", None)
         trace = last_trace(conversation_id) if callable(last_trace) else None
@@ -338,7 +394,7 @@ class Pipeline:
         rec.emit(EventType.INTENT_END, Stage.NLU, duration_ms=rec.total_ms() - started, data=nlu_data)
 
         started = rec.total_ms()
-        plans = self._plan(matches, conv, rec)
+        plans = self._plan(matches, turn, conversation_id)
         rec.emit(
             EventType.DIALOGUE_END,
             Stage.DIALOGUE,
@@ -395,14 +451,15 @@ class Pipeline:
             skill_id=used_skills[0] if used_skills else None,
             actions=actions,
             changes=changes,
-            needs_confirmation=conv.pending is not None,
+            needs_confirmation=self.confirmations.current(conversation_id, owner=turn.owner) is not None,
             citations=tuple(p for r in results for p in r.citations),
             timings_ms=dict(rec.timings_ms),
             error=error,
             events=tuple(rec.events),
             audio=audio,
         )
-        self.store.save_turn(turn_result, policy_rule=rule)
+        turn_result = _redact(turn_result, _secrets(matches, turn), self.confirmations.redact)
+        self.store.save_turn(turn_result, policy_rule=rule, owner=turn.owner)
         return turn_result
 
     def _analyze(self, text: str, rec: RunRecorder) -> Sentiment | None:
@@ -421,31 +478,44 @@ class Pipeline:
         )
         return sentiment
 
-    def _plan(self, matches: Sequence[IntentMatch], conv: _Conversation, rec: RunRecorder) -> list[_Plan]:
+    def _plan(self, matches: Sequence[IntentMatch], turn: Turn, conversation_id: str) -> list[_Plan]:
         plans: list[_Plan] = []
+        confirmations = self.confirmations
         for match in matches:
-            if match.intent == CONFIRM:
-                pending, conv.pending = conv.pending, None
-                if pending is None:
-                    plans.append(_Plan("say", match, None, "There's nothing waiting for a confirmation."))
-                elif self.options.confirm_pin and str(match.slots.get("pin", "")) != self.options.confirm_pin:
-                    plans.append(_Plan("say", match, None, "That PIN is not right, so I did nothing.", error=True))
-                else:
-                    plans.append(_Plan("confirmed", pending.match, pending.skill_id))
-            elif match.intent in (DENY, NEVERMIND):
-                had = conv.pending is not None
-                conv.pending = None
-                plans.append(_Plan("say", match, None, "OK, I won't do it." if had else "OK, never mind."))
+            if match.intent in (CONFIRM, DENY, NEVERMIND):
+                pin = turn.pin or match.slots.get("pin")
+                verdict = confirmations.resolve(
+                    conversation_id,
+                    yes=match.intent == CONFIRM,
+                    pin=str(pin) if pin is not None else None,
+                    owner=turn.owner,
+                    pending_id=turn.confirm_id,
+                )
+                plans.append(self._answer_plan(match, verdict, button=turn.confirm_id is not None))
             elif match.clarification:
+                confirmations.drop(conversation_id)  # a clarification never counts as a confirmation
                 plans.append(_Plan("say", match, None, match.clarification, clarify=True))
             else:
-                conv.pending = None  # a new request drops a pending confirmation
+                confirmations.drop(conversation_id)  # a new request drops a pending confirmation
                 owner = self.skills.owner(match.intent) or self.skills.owner(UNKNOWN)
                 if owner is None:
                     plans.append(_Plan("say", match, None, MESSAGES[ErrorCode.NLU_NO_MATCH], error=True))
                 else:
                     plans.append(_Plan("skill", match, owner))
         return plans
+
+    @staticmethod
+    def _answer_plan(match: IntentMatch, verdict: Verdict, *, button: bool) -> _Plan:
+        held = verdict.held
+        if verdict.kind == VerdictKind.CONFIRMED and held is not None and held.match is not None:
+            return _Plan("confirmed", held.match, held.skill_id, approved=held.approved)
+        if verdict.kind == VerdictKind.DENIED:
+            return _Plan("say", match, None, verdict.message)
+        if verdict.kind == VerdictKind.NOT_PENDING and match.intent != CONFIRM:
+            return _Plan("say", match, None, "OK, never mind.")
+        if verdict.kind == VerdictKind.NOT_PENDING and not button:
+            return _Plan("say", match, None, verdict.message)  # a "yes" out of the blue is not an error
+        return _Plan("say", match, None, verdict.message, code=verdict.error_code)
 
     def _execute(
         self,
@@ -457,7 +527,9 @@ class Pipeline:
         on_token: Callable[[str], None] | None,
     ) -> SkillResult:
         if plan.kind == "say" or plan.skill_id is None:
-            code = ErrorCode.NLU_AMBIGUOUS if plan.clarify else (ErrorCode.NLU_NO_MATCH if plan.error else None)
+            code = plan.code or (
+                ErrorCode.NLU_AMBIGUOUS if plan.clarify else (ErrorCode.NLU_NO_MATCH if plan.error else None)
+            )
             return SkillResult(text=plan.say or "", success=code is None, error_code=code)
         confirmed = plan.kind == "confirmed"
         rec.emit(EventType.SKILL_START, Stage.SKILL, data={"skill": plan.skill_id, "intent": plan.match.intent})
@@ -477,10 +549,11 @@ class Pipeline:
             area=turn.area,
             confirmed=confirmed,
             emit_token=emit_token,
+            approved=plan.approved,
         )
         result = self.skills.handle(plan.match, ctx)
         if result.needs_confirmation and not confirmed:
-            conv.pending = _Pending(plan.skill_id, plan.match, result.text)
+            self._hold(rec.conversation_id, turn, plan, result)
         rec.emit(
             EventType.SKILL_END,
             Stage.SKILL,
@@ -501,6 +574,20 @@ class Pipeline:
         if confirmed:
             result = replace(result, actions=tuple(replace(a, confirmed_by_user=True) for a in result.actions))
         return result
+
+    def _hold(self, conversation_id: str, turn: Turn, plan: _Plan, result: SkillResult) -> HeldAction:
+        """Hold the exact action the skill asked about: its service on the entities it named, else the targets."""
+        service = str(result.data.get("service") or ANY_SERVICE)
+        entities = [str(e) for e in result.data.get("pending") or plan.match.targets]
+        return self.confirmations.hold(
+            conversation_id,
+            question=result.text,
+            owner=turn.owner,
+            approved=[(service, e) for e in entities],
+            conversation_id=conversation_id,
+            skill_id=plan.skill_id,
+            match=plan.match,
+        )
 
     def _snapshot(self, plans: Sequence[_Plan]) -> dict[str, dict[str, Any]]:
         wanted = {t for p in plans for t in p.match.targets}
@@ -536,8 +623,10 @@ class Pipeline:
         transcript: Transcript | None,
         message: str | None = None,
         speak: bool = False,
+        owner: str | None = None,
     ) -> TurnResult:
         reply = message or MESSAGES.get(code, "Sorry, that didn't work.").format(limit=self.options.max_text_chars)
+        text = _valid_unicode(text)
         audio = self._speak(reply, rec) if speak else None
         rec.timings_ms["total"] = rec.total_ms()
         rec.emit(EventType.RUN_END, data={"error": code.value})
@@ -553,7 +642,7 @@ class Pipeline:
             events=tuple(rec.events),
             audio=audio,
         )
-        self.store.save_turn(result)
+        self.store.save_turn(result, owner=owner)
         return result
 
 
@@ -565,6 +654,52 @@ class _Plan:
     say: str | None = None
     error: bool = False
     clarify: bool = False
+    code: ErrorCode | None = None
+    approved: frozenset[tuple[str, str]] = frozenset()
+
+
+def _button_answer(text: str, turn: Turn) -> IntentMatch:
+    """The match of a Yes/No button turn: its text is 'yes' or 'no' (anything else counts as no)."""
+    answer = parse_answer(text)
+    yes = answer is not None and answer.kind.value == "yes"
+    return IntentMatch(intent=CONFIRM if yes else DENY, tier=Tier.DIALOGUE, confidence=1.0, text=text)
+
+
+def _valid_unicode(text: str) -> str:
+    """Text that can be stored: lone surrogates (undecodable bytes) become U+FFFD."""
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace") if text else text
+
+
+def _secrets(matches: Sequence[IntentMatch], turn: Turn) -> tuple[str, ...]:
+    found = [str(m.slots["pin"]) for m in matches if m.slots.get("pin")]
+    if turn.pin:
+        found.append(turn.pin)
+    return tuple(dict.fromkeys(found))
+
+
+def _redact(result: TurnResult, secrets: Sequence[str], redact_pin: Callable[[str], str]) -> TurnResult:
+    """The turn with every PIN given in it, and the configured PIN, replaced by '••••' (text, intent, transcript,
+    events)."""
+
+    def scrub(value: Any) -> Any:
+        if isinstance(value, str):
+            for secret in secrets:
+                value = redact_digits(value, secret)
+            return redact_pin(value)
+        if isinstance(value, Mapping):
+            return {k: scrub(v) for k, v in value.items() if k != "pin"}
+        if isinstance(value, list | tuple):
+            return type(value)(scrub(v) for v in value)
+        return value
+
+    intent = result.intent
+    if intent is not None:
+        intent = replace(intent, text=scrub(intent.text), slots=scrub(intent.slots))
+    transcript = result.transcript
+    if transcript is not None:
+        transcript = replace(transcript, text=scrub(transcript.text))
+    events = tuple(replace(e, data=scrub(e.data)) for e in result.events)
+    return replace(result, text=scrub(result.text), intent=intent, transcript=transcript, events=events)
 
 
 def _match_summary(match: IntentMatch) -> dict[str, Any]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from assistant.dialogue.confirm import AnswerKind, parse_answer
 from assistant.messages import Candidate, IntentMatch, SkillResult
 
 __all__ = [
@@ -24,17 +24,6 @@ __all__ = [
 CONFIRM = "Confirm"
 DENY = "Deny"
 NEVERMIND = "HassNevermind"
-
-_YES = re.compile(
-    r"^(yes|yeah|yep|yup|sure|ok|okay|confirm|confirmed|do it|go ahead|please do|affirmative|correct|right|"
-    r"absolutely|of course)\b"
-)
-_NO = re.compile(r"^(no|nope|nah|don't|do not|negative|wrong|not now|no thanks|no thank you)\b")
-_NEVERMIND = re.compile(
-    r"^(never ?mind|nevermind|cancel|cancel that|cancel it|forget it|forget about it|abort|scratch that|"
-    r"ignore that|stop|nothing|no never ?mind)( please| thanks| thank you)?$"
-)
-_PIN = re.compile(r"\b(\d(?:\s?\d){2,7})\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,19 +59,13 @@ class DialogueState:
 
 
 def parse_confirmation(text: str) -> tuple[str, str | None] | None:
-    """('Confirm'|'Deny'|'HassNevermind', pin) for yes/no/cancel answers, else None."""
-    t = text.strip().lower().strip(".!?, ")
-    if _NEVERMIND.search(t):
-        return NEVERMIND, None
-    pin_m = _PIN.search(t)
-    pin = pin_m.group(1).replace(" ", "") if pin_m else None
-    if _YES.search(t) and len(t.split()) <= 8:
-        return CONFIRM, pin
-    if _NO.search(t) and len(t.split()) <= 6:
-        return DENY, None
-    if pin is not None and re.fullmatch(r"[\d\s]+|(my )?(pin|code)( is)? [\d\s]+", t):
-        return CONFIRM, pin
-    return None
+    """('Confirm'|'Deny'|'HassNevermind', pin) when the whole reply is an answer, else None (confirm.parse_answer)."""
+    answer = parse_answer(text)
+    if answer is None:
+        return None
+    if answer.kind == AnswerKind.YES:
+        return CONFIRM, answer.pin
+    return (NEVERMIND if answer.kind == AnswerKind.CANCEL else DENY), answer.pin
 
 
 class DialogueStore:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Float, Integer, String, Table, bindparam, delete, func, select
+from sqlalchemy import true as sa_true
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
@@ -105,6 +106,7 @@ def _build_upsert() -> Any:
         set_={
             "title": func.coalesce(_CONVERSATIONS.c.title, stmt.excluded.title),
             "updated_at": func.max(_CONVERSATIONS.c.updated_at, stmt.excluded.updated_at),
+            "owner": func.coalesce(_CONVERSATIONS.c.owner, stmt.excluded.owner),
         },
     )
 
@@ -256,13 +258,17 @@ class ConversationRepository:
 
     # ---- conversations -------------------------------------------------------------------------------------
 
-    def create_conversation(self, title: str | None = None, *, language: str | None = None) -> str:
-        """Create a conversation and return its id."""
+    def create_conversation(
+        self, title: str | None = None, *, language: str | None = None, owner: str | None = None
+    ) -> str:
+        """Create a conversation (of ``owner``, when given) and return its id."""
         conversation_id = _new_id()
         now = utcnow()
         with self._sessions.write() as session:
             session.add(
-                ConversationModel(id=conversation_id, title=title, created_at=now, updated_at=now, language=language)
+                ConversationModel(
+                    id=conversation_id, title=title, created_at=now, updated_at=now, language=language, owner=owner
+                )
             )
         return conversation_id
 
@@ -292,8 +298,17 @@ class ConversationRepository:
                 raise _not_found(conversation_id)
             row.title = title
 
-    def list_conversations(self, limit: int | None = None) -> list[ConversationSummary]:
-        """Conversations, most recently active first, with turn counts and the last exchange."""
+    def owner_of(self, conversation_id: str) -> str | None:
+        """The owner of a conversation (None when it has none or does not exist)."""
+        with self._sessions.read() as session:
+            owner = session.scalar(select(ConversationModel.owner).where(ConversationModel.id == conversation_id))
+            return str(owner) if owner is not None else None
+
+    def list_conversations(self, limit: int | None = None, *, owner: str | None = None) -> list[ConversationSummary]:
+        """Conversations, most recently active first, with turn counts and the last exchange.
+
+        ``owner`` limits the list to one owner's conversations; None lists every conversation (CLI, admin).
+        """
         with self._sessions.read() as session:
             counts = (
                 select(TurnModel.conversation_id, func.count().label("n"), func.max(TurnModel.seq).label("last"))
@@ -309,6 +324,8 @@ class ConversationRepository:
                 )
                 .order_by(ConversationModel.updated_at.desc(), ConversationModel.id)
             )
+            if owner is not None:
+                stmt = stmt.where(ConversationModel.owner == owner)
             if limit is not None:
                 stmt = stmt.limit(limit)
             return [
@@ -333,18 +350,21 @@ class ConversationRepository:
                 raise _not_found(conversation_id)
         self._sessions.checkpoint()
 
-    def delete_all(self) -> int:
-        """Delete every conversation (knowledge-base documents stay); returns how many were deleted."""
+    def delete_all(self, *, owner: str | None = None) -> int:
+        """Delete every conversation, or one owner's (knowledge-base documents stay); returns how many."""
+        where = ConversationModel.owner == owner if owner is not None else sa_true()
         with self._sessions.write() as session:
-            n = session.scalar(select(func.count()).select_from(ConversationModel)) or 0
-            session.execute(delete(ConversationModel))
+            n = session.scalar(select(func.count()).select_from(ConversationModel).where(where)) or 0
+            session.execute(delete(ConversationModel).where(where))
         self._sessions.checkpoint()
         return int(n)
 
     # ---- turns ---------------------------------------------------------------------------------------------
 
-    def save_turn(self, result: TurnResult, *, policy_rule: str | None = None) -> str:
+    def save_turn(self, result: TurnResult, *, policy_rule: str | None = None, owner: str | None = None) -> str:
         """Store a turn with its actions in one transaction (replacing a turn with the same id); returns its id.
+
+        ``owner`` is recorded on a conversation that has none yet (it never changes an existing owner).
 
         The conversation is created with its first turn when it does not exist yet. Rows are converted before the
         write lock is taken; the transaction is a few precompiled Core statements (no ORM unit of work).
@@ -358,6 +378,7 @@ class ConversationRepository:
             "title": _title_from(result.text),
             "created_at": values["created_at"],
             "updated_at": values["created_at"],
+            "owner": owner,
         }
         typed = result.transcript is None  # a typed turn takes the conversation's pinned language
         if typed:
@@ -434,8 +455,11 @@ class ConversationRepository:
             row = session.get(TurnModel, turn_id, options=[selectinload(TurnModel.actions)])
             return _turn_record(row) if row is not None else None
 
-    def search_turns(self, query: str, limit: int = 50) -> list[StoredTurn]:
-        """Turns whose user text, transcript or reply contains ``query`` (case-insensitive), newest first."""
+    def search_turns(self, query: str, limit: int = 50, *, owner: str | None = None) -> list[StoredTurn]:
+        """Turns whose user text, transcript or reply contains ``query`` (case-insensitive), newest first.
+
+        ``owner`` limits the search to one owner's conversations; None searches all.
+        """
         needle = query.strip().casefold()
         if not needle or limit <= 0:
             return []
@@ -445,6 +469,9 @@ class ConversationRepository:
                 | func.py_casefold(TurnModel.reply).contains(needle, autoescape=True)
                 | func.py_casefold(func.coalesce(TurnModel.transcript, "")).contains(needle, autoescape=True)
             )
+            if owner is not None:
+                mine = select(ConversationModel.id).where(ConversationModel.owner == owner)
+                cond = cond & TurnModel.conversation_id.in_(mine)
             rows = session.scalars(
                 select(TurnModel)
                 .where(cond)

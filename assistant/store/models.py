@@ -72,6 +72,8 @@ class ConversationModel(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     language: Mapped[str | None] = mapped_column(String(16))
+    owner: Mapped[str | None] = mapped_column(String(128), index=True)
+    """Who the conversation belongs to (a browser session or signed-in user); None for the CLI and old rows."""
 
     turns: Mapped[list[TurnModel]] = relationship(
         back_populates="conversation", cascade="all, delete-orphan", passive_deletes=True, order_by="TurnModel.seq"

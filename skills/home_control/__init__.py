@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from assistant.messages import Action, ErrorCode, IntentMatch, SkillResult
@@ -183,8 +184,7 @@ class HomeControlSkill(Skill):
                 code = str(getattr(exc, "code", ErrorCode.DEVICE_UNAVAILABLE))
                 results = [Action(e.entity_id, service, data, success=False, error_code=code) for e in ents]
             actions.extend(
-                Action(a.entity_id, a.service, a.data, a.success, a.error_code, ctx.confirmed, a.new_state)
-                for a in results
+                replace(a, confirmed_by_user=ctx.confirmed) for a in results
             )
         names = {e.entity_id: e.name for ents in plan.values() for e in ents}
         text, ok = summarize(actions, names)

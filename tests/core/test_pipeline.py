@@ -63,6 +63,7 @@ class Ctx:
     area: str | None
     confirmed: bool
     emit_token: Any
+    approved: frozenset[tuple[str, str]] = frozenset()
 
 
 class FakeSkills:
@@ -103,9 +104,12 @@ class FakeStore:
         self.n += 1
         return f"c{self.n}"
 
-    def save_turn(self, result: TurnResult, *, policy_rule: str | None = None) -> str:
+    def save_turn(self, result: TurnResult, *, policy_rule: str | None = None, owner: str | None = None) -> str:
         self.turns.append(result)
         return result.turn_id
+
+    def owner_of(self, conversation_id: str) -> str | None:
+        return None
 
     def recent(self, conversation_id: str, n: int) -> list[Any]:
         return []
