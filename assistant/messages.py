@@ -40,6 +40,7 @@ class ErrorCode(StrEnum):
     # input
     INPUT_EMPTY = "input-empty"
     INPUT_TOO_LONG = "input-too-long"
+    INPUT_INVALID = "input-invalid"
     # speech recognition
     ASR_EMPTY = "asr-empty-audio"
     ASR_UNREADABLE = "asr-unreadable-audio"
@@ -52,6 +53,12 @@ class ErrorCode(StrEnum):
     # understanding
     NLU_NO_MATCH = "nlu-no-match"
     NLU_AMBIGUOUS = "nlu-ambiguous"
+    # confirmation of sensitive actions
+    CONFIRM_REQUIRED = "confirm-required"
+    CONFIRM_NOT_PENDING = "confirm-not-pending"
+    CONFIRM_EXPIRED = "confirm-expired"
+    CONFIRM_WRONG_PIN = "confirm-wrong-pin"
+    CONFIRM_LOCKED = "confirm-locked"
     # devices
     DEVICE_UNKNOWN = "device-unknown"
     DEVICE_UNAVAILABLE = "device-unavailable"
@@ -85,6 +92,9 @@ class ErrorCode(StrEnum):
     STORE_UNAVAILABLE = "store-unavailable"
     STORE_FULL = "store-full"
     CONVERSATION_NOT_FOUND = "conversation-not-found"
+    CONVERSATION_FORBIDDEN = "conversation-forbidden"
+    AUTH_INVALID = "auth-invalid"
+    AUTH_THROTTLED = "auth-throttled"
     INTERNAL = "internal-error"
 
 
@@ -316,6 +326,12 @@ class Turn:
     """The speaker's area (id or name) for 'in here'."""
     language: str | None = None
     """Requested language; None = configured default."""
+    owner: str | None = None
+    """Who speaks (the browser session or signed-in user); a conversation of another owner is refused."""
+    confirm_id: str | None = None
+    """Set when the turn answers one specific pending confirmation (a Yes/No button): a stale id is refused."""
+    pin: str | None = None
+    """A PIN typed beside the answer (a PIN box); checked, never stored."""
 
 
 @dataclass(frozen=True, slots=True)
