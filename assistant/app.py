@@ -717,6 +717,7 @@ class _StoreAdapter:
                 success=t.success,
                 error_code=t.error_code,
                 sentiment_score=t.sentiment_score,
+                targets=t.targets,
             )
             for t in self._repo.recent_briefs(conversation_id, n)
         ]

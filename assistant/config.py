@@ -191,7 +191,7 @@ class SentimentConfig(_Section):
     failed_turns: int = Field(default=2, ge=1)
     """Failed turns within repeat_window (this one included) that count as frustration."""
     repeat_similarity: float = Field(default=0.85, gt=0.0, le=1.0)
-    """Text similarity at which a request counts as repeated."""
+    """Unused since repeats are detected by action and targets; kept so existing config files still load."""
     max_alternatives: int = Field(default=3, ge=0)
     apology: str = "Sorry about that."
     clarify_template: str = "Did you mean {options}?"

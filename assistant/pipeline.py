@@ -420,11 +420,13 @@ class Pipeline:
         started = rec.total_ms()
         reply = combined.text
         rule: str | None = None
+        reasons: tuple[str, ...] = ()
         if self.policy is not None and sentiment is not None:
             outcome = self.policy.apply(text=text, sentiment=sentiment, matches=matches, result=combined, recent=recent)
             reply, rule = outcome.reply, outcome.rule
+            reasons = tuple(getattr(outcome, "reasons", ()))
         rec.emit(
-            EventType.REPLY_END, Stage.REPLY, duration_ms=rec.total_ms() - started, data={"reply": reply, "rule": rule}
+            EventType.REPLY_END, Stage.REPLY, duration_ms=rec.total_ms() - started, data={"reply": reply, "rule": rule or "none", "reasons": list(reasons)}
         )
 
         audio = self._speak(reply, rec) if speak else None

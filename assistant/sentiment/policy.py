@@ -1,8 +1,13 @@
-"""The response policy: frustration triggers repair, thanks get a brief acknowledgement; safety always wins."""
+"""The response policy: frustration triggers repair, thanks get a brief acknowledgement; safety always wins.
+
+Repair never fires on answers to a question (yes, no, cancel) nor on a plain device command that worked: those turns
+carry no frustration whatever their words score. A repeated request is the same action on the same targets as a recent
+turn (not similar words: "turn on the light" and "turn off the light" are two requests), and counts only when one of
+the two failed. The outcome names the rule and the reasons, so the trace shows why a reply was shaped.
+"""
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,6 +19,8 @@ from assistant.sentiment.lexicon import conversational_signals
 __all__ = ["PolicyOutcome", "RecentTurn", "ResponsePolicy"]
 
 _NON_ACTIONS = {"Unknown", "", None}
+_ANSWERS = {"Confirm", "Deny", "HassNevermind"}
+"""Answers to a question: never a sign of frustration, whatever the words score ("absolutely not")."""
 _WORD = re.compile(r"[a-z0-9']+")
 
 
@@ -31,6 +38,8 @@ class RecentTurn:
     """Stable error code when it failed."""
     sentiment_score: float | None = None
     """Polarity of that user turn."""
+    targets: tuple[str, ...] = ()
+    """Entities the request was about."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +81,9 @@ class ResponsePolicy:
         sentiment: Sentiment | None,
         failed: bool,
         recent: Sequence[RecentTurn],
+        action: tuple[str, tuple[str, ...]] | None = None,
     ) -> tuple[str, ...]:
-        """Why this turn looks frustrated (empty when it does not)."""
+        """Why this turn looks frustrated (empty when it does not). ``action``: this turn's (intent, targets)."""
         cfg = self._cfg
         window = list(recent)[-cfg.repeat_window :] if cfg.repeat_window > 0 else []
         reasons: list[str] = []
@@ -85,11 +95,11 @@ class ResponsePolicy:
         failures = sum(1 for turn in window if not turn.success) + (1 if failed else 0)
         if failures >= cfg.failed_turns and (failed or (window and not window[-1].success)):
             reasons.append(f"{failures} failed turns")
-        current = _normalise(text)
-        if current and len(current) > 3:
+        if action is not None and action[1]:
+            intent, targets = action[0], frozenset(action[1])
             for turn in window:
-                ratio = difflib.SequenceMatcher(None, current, _normalise(turn.text)).ratio()
-                if ratio >= cfg.repeat_similarity:
+                same = turn.intent == intent and frozenset(turn.targets) == targets
+                if same and (failed or not turn.success):
                     reasons.append("repeated request")
                     break
         return tuple(reasons)
@@ -106,11 +116,14 @@ class ResponsePolicy:
         """Return the reply to give; never turns a confirmation question into an action, never drops an error."""
         cfg = self._cfg
         reply = result.text if result is not None else ""
+        if matches and all(m.intent in _ANSWERS for m in matches):
+            return PolicyOutcome(reply, None, False, False, ("answer to a question",))
         failed = _failed(result, matches)
-        reasons = self.frustration_reasons(text=text, sentiment=sentiment, failed=failed, recent=recent)
-        if _about_the_world(reasons, result):
-            # "kill the lights", "it's freezing in here": negative words that describe the home, not the assistant,
-            # on a request that just succeeded -- no apology for a success
+        action = _action_of(matches)
+        reasons = self.frustration_reasons(text=text, sentiment=sentiment, failed=failed, recent=recent, action=action)
+        if _plain_command(reasons, result):
+            # "kill the lights", "it's freezing in here", the same light on again: words that describe the home,
+            # not the assistant, on a device command that just worked -- no apology for a success
             reasons = ()
         frustrated = bool(reasons)
         if frustrated and cfg.repair:
@@ -165,11 +178,19 @@ class ResponsePolicy:
         return ", ".join(seen[:-1]) + " or " + seen[-1]
 
 
-def _about_the_world(reasons: Sequence[str], result: SkillResult | None) -> bool:
-    """True when the only frustration signal is negative wording on a request whose actions all succeeded."""
+def _action_of(matches: Sequence[IntentMatch]) -> tuple[str, tuple[str, ...]] | None:
+    acting = [m for m in matches if m.intent not in _NON_ACTIONS and m.targets]
+    if not acting:
+        return None
+    return acting[0].intent, tuple(t for m in acting for t in m.targets)
+
+
+def _plain_command(reasons: Sequence[str], result: SkillResult | None) -> bool:
+    """True for a device command whose actions all succeeded and whose only signals are its wording or a repeat
+    (a correction phrase — "no, I said the kitchen" — still counts)."""
     return (
-        len(reasons) == 1
-        and reasons[0].startswith("negative sentiment")
+        bool(reasons)
+        and all(r.startswith("negative sentiment") or r == "repeated request" for r in reasons)
         and result is not None
         and result.success
         and bool(result.actions)

@@ -123,7 +123,14 @@ _INSERT_TURN = _TURNS.insert().values(seq=_NEXT_SEQ)
 _INSERT_TYPED_TURN = _TURNS.insert().values(seq=_NEXT_SEQ, language=_conversation_language(bindparam("cid")))
 
 _RECENT_BRIEFS = (
-    select(_TURNS.c.user_text, _TURNS.c.intent, _TURNS.c.success, _TURNS.c.error_code, _TURNS.c.sentiment_score)
+    select(
+        _TURNS.c.user_text,
+        _TURNS.c.intent,
+        _TURNS.c.success,
+        _TURNS.c.error_code,
+        _TURNS.c.sentiment_score,
+        _TURNS.c.targets,
+    )
     .where(_TURNS.c.conversation_id == bindparam("cid"))
     .order_by(_TURNS.c.seq.desc())
     .limit(bindparam("n"))
@@ -445,8 +452,15 @@ class ConversationRepository:
         with self._sessions.read_connection() as conn:
             rows = conn.execute(_RECENT_BRIEFS, {"cid": conversation_id, "n": n}).all()
         return [
-            TurnBrief(str(text or ""), intent, bool(success), error, None if score is None else float(score))
-            for text, intent, success, error, score in reversed(rows)
+            TurnBrief(
+                str(text or ""),
+                intent,
+                bool(success),
+                error,
+                None if score is None else float(score),
+                tuple(str(t) for t in targets) if isinstance(targets, list) else (),
+            )
+            for text, intent, success, error, score, targets in reversed(rows)
         ]
 
     def get_turn(self, turn_id: str) -> StoredTurn | None:

@@ -175,6 +175,8 @@ class TurnBrief(NamedTuple):
     """Stable error code when it failed."""
     sentiment_score: float | None
     """Polarity of that user turn."""
+    targets: tuple[str, ...] = ()
+    """Entities the turn's request was about (the same action on the same targets is a repeat)."""
 
 
 class SentimentPoint(NamedTuple):

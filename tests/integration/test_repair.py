@@ -59,3 +59,14 @@ def test_repair_never_overrides_confirmation(real_assistant: Assistant) -> None:
     assert r.needs_confirmation
     assert not any(x.success for x in r.actions)
     assert a.home.states()["lock.front_door"]["state"] == "locked"
+
+
+def test_answers_and_plain_commands_never_get_an_apology(real_assistant: Assistant) -> None:
+    a = real_assistant
+    conv = a.db.conversations.create_conversation()
+    texts = ["yes", "no", *["turn on the kitchen light", "turn off the kitchen light"] * 3, "no", "yes"]
+    for text in texts:
+        r = a.handle_text(text, conversation_id=conv)
+        assert "Sorry about that" not in r.reply, (text, r.reply)
+        reply_end = [e for e in r.events if e.type == "reply-end"]
+        assert reply_end and reply_end[0].data["rule"] == "none"  # the trace names the rule, here: none fired

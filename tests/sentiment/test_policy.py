@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assistant.config import SentimentConfig
-from assistant.messages import Candidate, ErrorCode, IntentMatch, Sentiment, SentimentLabel, SkillResult, Tier
+from assistant.messages import Action, Candidate, ErrorCode, IntentMatch, Sentiment, SentimentLabel, SkillResult, Tier
 from assistant.sentiment.policy import RecentTurn, ResponsePolicy
 
 NEUTRAL = Sentiment(SentimentLabel.NEUTRAL, 0.0, 0.9)
@@ -59,12 +59,47 @@ def test_correction_after_failure_clarifies_with_alternatives_and_offers_ui() ->
     assert "correction phrase" in out.reasons
 
 
-def test_repeated_request_counts_as_frustration() -> None:
-    recent = [RecentTurn("turn on the kitchen light", "HassTurnOn", True, None, 0.0)]
+def test_repeating_a_request_that_failed_counts_as_frustration() -> None:
+    recent = [RecentTurn("turn on the kitchen light", "HassTurnOn", False, ErrorCode.DEVICE_UNAVAILABLE, 0.0,
+                         ("light.kitchen",))]  # fmt: skip
     out = _policy().apply(
-        text="Turn on the kitchen light!", sentiment=NEUTRAL, matches=[LIGHT_ON], result=DONE, recent=recent
+        text="Turn on the kitchen light!", sentiment=NEUTRAL, matches=[LIGHT_ON], result=FAILED, recent=recent
     )
     assert out.frustrated and "repeated request" in out.reasons and out.offer_ui
+
+
+DONE_ACTION = SkillResult(
+    "Turned on the kitchen light.", actions=(Action("light.kitchen", "light.turn_on", success=True),)
+)
+LIGHT_OFF = IntentMatch("HassTurnOff", targets=("light.kitchen",), tier=Tier.TEMPLATE, confidence=1.0)
+
+
+def test_a_plain_device_command_that_worked_is_never_repaired() -> None:
+    recent = [
+        RecentTurn("turn on the kitchen light", "HassTurnOn", True, None, 0.0, ("light.kitchen",)),
+        RecentTurn("turn off the kitchen light", "HassTurnOff", True, None, 0.0, ("light.kitchen",)),
+    ]
+    for match, text in ((LIGHT_ON, "turn on the kitchen light"), (LIGHT_OFF, "turn off the kitchen light")):
+        out = _policy().apply(text=text, sentiment=NEUTRAL, matches=[match], result=DONE_ACTION, recent=recent)
+        assert not out.frustrated and out.rule is None and out.reply == DONE_ACTION.text
+
+
+def test_similar_words_are_not_a_repeat_the_same_action_and_target_is() -> None:
+    recent = [RecentTurn("turn on the kitchen light", "HassTurnOn", False, ErrorCode.DEVICE_UNAVAILABLE, 0.0,
+                         ("light.kitchen",))]  # fmt: skip
+    other = IntentMatch("HassTurnOn", targets=("light.hall",), tier=Tier.TEMPLATE, confidence=1.0)
+    out = _policy().apply(text="turn on the hall light", sentiment=NEUTRAL, matches=[other], result=FAILED,
+                          recent=recent)  # fmt: skip
+    assert "repeated request" not in out.reasons
+
+
+def test_answers_to_a_question_are_never_repaired() -> None:
+    failures = [RecentTurn("x", "Unknown", False, ErrorCode.NLU_NO_MATCH, -0.5)] * 3
+    for intent, text in (("Confirm", "yes"), ("Deny", "absolutely not"), ("HassNevermind", "ugh forget it")):
+        out = _policy().apply(
+            text=text, sentiment=ANGRY, matches=[IntentMatch(intent)], result=SkillResult("OK."), recent=failures
+        )
+        assert not out.frustrated and out.rule is None and out.reply == "OK."
 
 
 def test_repeat_outside_window_is_not_frustration() -> None:
