@@ -426,7 +426,10 @@ class Pipeline:
             reply, rule = outcome.reply, outcome.rule
             reasons = tuple(getattr(outcome, "reasons", ()))
         rec.emit(
-            EventType.REPLY_END, Stage.REPLY, duration_ms=rec.total_ms() - started, data={"reply": reply, "rule": rule or "none", "reasons": list(reasons)}
+            EventType.REPLY_END,
+            Stage.REPLY,
+            duration_ms=rec.total_ms() - started,
+            data={"reply": reply, "rule": rule or "none", "reasons": list(reasons)},
         )
 
         audio = self._speak(reply, rec) if speak else None
