@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import pytest
 
@@ -67,10 +67,52 @@ def test_textgen_streams_tokens_through_emit_token() -> None:
     )
     assert result.success
     assert tokens == ["Crisp ", "leaves ", "fall,\n", "gold ", "and ", "red."]
-    assert result.text == "Crisp leaves fall,\ngold and red."
+    assert result.data["form"] == "poem"
     roles = [m[0] for m in llm.messages]
-    assert roles == ["system", "user"] and llm.messages[1][1] == "write a short poem about autumn"
+    assert roles == ["system", "user", "assistant", "user"]  # the form's worked example, then the request
+    assert llm.messages[-1][1].startswith("write a short poem about autumn")
     assert llm.max_tokens == TextGenerationSkill.default_settings["max_tokens"]
+
+
+def test_textgen_without_a_form_sends_the_request_alone() -> None:
+    llm = FakeChatLLM(["Why not."])
+    result = _registry().handle(IntentMatch(intent="GenerateText"), make_ctx("write something nice", llm=llm))
+    assert result.success and result.text == "Why not." and "form" not in result.data
+    assert [m[0] for m in llm.messages] == ["system", "user"]
+
+
+class ScriptedChat(FakeChatLLM):
+    """Answers each chat call with the next script."""
+
+    def __init__(self, scripts: Sequence[str]) -> None:
+        super().__init__([])
+        self.scripts = list(scripts)
+        self.calls = 0
+
+    def chat(self, messages: Sequence[object], max_tokens: int | None = None) -> Iterator[str]:
+        self.messages, self.calls = list(messages), self.calls + 1
+        yield self.scripts[min(self.calls - 1, len(self.scripts) - 1)]
+
+
+def test_textgen_shapes_a_haiku_written_as_sentences() -> None:
+    llm = ScriptedChat(["Here is a haiku:\nRain taps the window. The street shines like glass, a cat waits for sun."])
+    result = _registry().handle(IntentMatch(intent="GenerateText"), make_ctx("write a haiku about rain", llm=llm))
+    assert result.text.count("\n") == 2 and "Here is" not in result.text
+    assert result.data["form_ok"] and not result.data["regenerated"] and llm.calls == 1
+
+
+def test_textgen_regenerates_once_when_the_form_does_not_fit() -> None:
+    llm = ScriptedChat(["Rain", "Grey clouds gather low\nrain taps on the kitchen glass\nthe kettle answers"])
+    result = _registry().handle(IntentMatch(intent="GenerateText"), make_ctx("write a haiku about rain", llm=llm))
+    assert llm.calls == 2 and result.data["regenerated"] and result.data["form_ok"]
+    assert result.text.startswith("Grey clouds")
+    assert "three short lines" in llm.messages[-1][1]  # the reminder
+
+
+def test_textgen_lists_are_one_dash_item_per_line() -> None:
+    llm = ScriptedChat(["To make pasta you need the following:\n1. spaghetti\n* tomatoes\n• garlic\n2) basil"])
+    result = _registry().handle(IntentMatch(intent="GenerateText"), make_ctx("draft a shopping list", llm=llm))
+    assert result.text == "- spaghetti\n- tomatoes\n- garlic\n- basil"
 
 
 def test_textgen_respects_length_limits() -> None:
