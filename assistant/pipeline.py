@@ -499,7 +499,8 @@ class Pipeline:
                 plans.append(self._answer_plan(match, verdict, button=turn.confirm_id is not None))
             elif match.clarification:
                 confirmations.drop(conversation_id)  # a clarification never counts as a confirmation
-                plans.append(_Plan("say", match, None, match.clarification, clarify=True))
+                question = _spoken_choices(match) if turn.audio is not None else match.clarification
+                plans.append(_Plan("say", match, None, question, clarify=True))
             else:
                 confirmations.drop(conversation_id)  # a new request drops a pending confirmation
                 owner = self.skills.owner(match.intent) or self.skills.owner(UNKNOWN)
@@ -668,6 +669,18 @@ def _button_answer(text: str, turn: Turn) -> IntentMatch:
     answer = parse_answer(text)
     yes = answer is not None and answer.kind.value == "yes"
     return IntentMatch(intent=CONFIRM if yes else DENY, tier=Tier.DIALOGUE, confidence=1.0, text=text)
+
+
+_ORDINAL_WORDS = ("first", "second", "third", "fourth")
+
+
+def _spoken_choices(match: IntentMatch) -> str | None:
+    """A clarification read aloud: its choices numbered ('the first: ..., the second: ...'), answerable by ordinal."""
+    choices = [c.description.strip().rstrip(".") for c in match.alternatives[: len(_ORDINAL_WORDS)] if c.description]
+    if len(choices) < 2:
+        return match.clarification
+    listed = "; ".join(f"the {_ORDINAL_WORDS[i]}: {text}" for i, text in enumerate(choices))
+    return f"Which do you mean? {listed[0].upper()}{listed[1:]}."
 
 
 def _valid_unicode(text: str) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from assistant.messages import (
     Action,
     AssistantError,
+    Candidate,
     ErrorCode,
     EventType,
     IntentMatch,
@@ -39,7 +40,13 @@ class FakeUnderstanding:
         if "unlock" in t:
             return [IntentMatch(intent="HassTurnOff", targets=("lock.front_door",), tier=Tier.TEMPLATE, confidence=1)]
         if "which" in t:
-            return [IntentMatch(intent="HassTurnOn", tier=Tier.SEMANTIC, clarification="Which light?")]
+            choices = tuple(
+                Candidate("HassTurnOn", (f"light.{n}",), description=f"Turn on {n.title()} Light.")
+                for n in ("kitchen", "hall")
+            )
+            return [
+                IntentMatch(intent="HassTurnOn", tier=Tier.SEMANTIC, clarification="Which light?", alternatives=choices)
+            ]
         if " and " in t:
             return [
                 IntentMatch(intent="HassTurnOn", targets=("light.kitchen",), tier=Tier.TEMPLATE, confidence=1),
@@ -213,6 +220,14 @@ def test_clarification_acts_on_nothing() -> None:
     pipe, skills, _ = make()
     r = pipe.run(Turn(text="which one"))
     assert r.reply == "Which light?" and r.error == ErrorCode.NLU_AMBIGUOUS and skills.executed == []
+
+
+def test_a_spoken_clarification_numbers_its_choices() -> None:
+    asr = FakeAsr(Transcript(text="which one", confidence=0.9))
+    pipe, skills, _ = make(asr=lambda: asr)
+    r = pipe.run(Turn(audio=b"RIFF..."))
+    assert r.reply == "Which do you mean? The first: Turn on Kitchen Light; the second: Turn on Hall Light."
+    assert r.error == ErrorCode.NLU_AMBIGUOUS and skills.executed == []
 
 
 def test_multi_command_reports_each() -> None:
