@@ -2,6 +2,11 @@
 
 Display and input only: every callback reads widget values, calls one engine method on the ``Assistant`` and hands
 the result to a formatter in ``ui.views``.
+
+Each browser session has an owner (``ui.identity``): the signed-in user, else a random token the browser keeps. Every
+engine call carries it, so a session lists, opens, answers, exports and deletes only its own conversations. A
+pending confirmation is shown with the id it was shown for; the poll tick hides it as soon as the engine no longer
+holds it (answered elsewhere, expired), and a stale press is refused by the engine.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import json
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +25,7 @@ import gradio as gr
 
 from assistant.messages import AssistantError, ErrorCode, TurnResult
 from assistant.serialize import turn_to_dict
-from ui import views
+from ui import identity, views
 from ui.live import AnnouncementInbox, ChangeCounter
 
 __all__ = ["CSS", "create_app", "theme"]
@@ -28,6 +34,10 @@ _log = logging.getLogger("assistant.ui")
 
 _N_BUTTONS = 6
 """Action buttons per device (on/off, open/close/stop, lock/unlock, ...)."""
+
+_BROWSER_SECRET = "assistant-owner-token"
+"""Gradio hands this key to the page, so it only obfuscates the stored token; a fixed one keeps the token readable
+after a server restart. The token's own randomness is what keeps an owner private."""
 
 SYSTEM_FONTS = ("system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif")
 MONO_FONTS = ("ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace")
@@ -90,11 +100,26 @@ def _error_message(exc: BaseException) -> str:
     return views.format_error(ErrorCode.INTERNAL.value, "Something went wrong inside the assistant.")
 
 
-def _accepts_kw(fn: Callable[..., Any], name: str) -> bool:
+def _accepts_kw(fn: Callable[..., Any] | None, name: str) -> bool:
+    if fn is None:
+        return False
     try:
         return name in inspect.signature(fn).parameters
     except (TypeError, ValueError):
         return False
+
+
+_RETRY_CODES = frozenset({ErrorCode.CONFIRM_WRONG_PIN.value, ErrorCode.CONFIRM_LOCKED.value})
+"""Answers after which the engine still holds the action (a wrong PIN, a lock-out): the Confirm row stays."""
+
+
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    return obj.get(name, default) if isinstance(obj, dict) else getattr(obj, name, default)
+
+
+def _out(updates: dict[Any, Any]) -> Any:
+    """A callback's dict of updates, or skip-everything when it is empty."""
+    return updates or gr.skip()
 
 
 def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: float = 1.0) -> gr.Blocks:
@@ -108,18 +133,38 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
     inbox = AnnouncementInbox()
     inbox.attach(assistant.subscribe)
     stream_speaks = _accepts_kw(assistant.stream_text, "speak")
+    answer_speaks = _accepts_kw(getattr(assistant, "answer_confirmation", None), "speak")
 
     def models_status() -> dict[str, Any]:
         """The engine's start-up state (an assistant without one is always ready)."""
         status = getattr(assistant, "models_status", None)
         return dict(status()) if callable(status) else {"state": "ready", "message": ""}
 
+    # ------------------------------------------------------------------ ownership
+    def owns(conversation_id: str | None, who: str | None) -> bool:
+        """Whether the session's owner may see this conversation (never true without an owner)."""
+        return bool(conversation_id and who) and repo.owner_of(conversation_id) == who
+
+    def live_pending(conversation_id: str | None, who: str | None) -> Any | None:
+        """The confirmation the engine holds for this owner's conversation, if any and not expired."""
+        if not (conversation_id and who):
+            return None
+        try:
+            pending = assistant.pending(conversation_id, owner=who)
+        except AssistantError:
+            return None
+        expires = _get(pending, "expires_at")
+        if pending is None or (isinstance(expires, int | float) and expires <= time.time()):
+            return None
+        return pending
+
     # ------------------------------------------------------------------ shared formatters (engine reads)
     def dashboard() -> str:
         return views.dashboard_html(home.entities(), home.areas(), home.floors(), highlight=live.recently_changed())
 
-    def conversations_update(selected: str | None = None) -> Any:
-        return gr.update(choices=views.conversation_choices(repo.list_conversations()), value=selected or None)
+    def conversations_update(who: str | None, selected: str | None = None) -> Any:
+        summaries = repo.list_conversations(owner=who) if who else []
+        return gr.update(choices=views.conversation_choices(summaries), value=selected or None)
 
     def turns_update(conversation_id: str | None, selected: str | None = None) -> Any:
         turns = repo.turns(conversation_id) if conversation_id else []
@@ -127,130 +172,203 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
         value = selected or (choices[-1][1] if choices else None)
         return gr.update(choices=choices, value=value)
 
+    def confirm_updates(pending: Any | None) -> dict[Any, Any]:
+        """The chat's Yes/No row for a pending confirmation (hidden for None), tagged with its id."""
+        return {
+            confirm_row: gr.update(visible=pending is not None),
+            confirm_md: views.confirm_prompt(pending) if pending is not None else "",
+            confirm_pin: gr.update(visible=bool(_get(pending, "needs_pin")), value=""),
+            shown_pending: str(_get(pending, "id")) if pending is not None else None,
+        }
+
     # ------------------------------------------------------------------ chat callbacks
+    def finish_turn(result: TurnResult, history: list[dict[str, Any]], who: str, speak: bool) -> dict[Any, Any]:
+        """The widgets after a turn: reply, trace, the Yes/No row from the engine's pending state, lists."""
+        history[-1] = {"role": "assistant", "content": views.format_reply(result)}
+        audio = uploads.write(result.audio, ".wav") if (speak and result.audio) else None
+        updates: dict[Any, Any] = {
+            chatbot: history,
+            text: "",
+            reply_audio: gr.update(value=audio, visible=bool(audio)),
+            mic: None,
+        }
+        if result.error == ErrorCode.CONVERSATION_FORBIDDEN.value or not owns(result.conversation_id, who):
+            return {**updates, conversation: "", **confirm_updates(None)}
+        return {
+            **updates,
+            conversation: result.conversation_id,
+            **confirm_updates(live_pending(result.conversation_id, who)),
+            trace: views.trace_html(views.TraceView.from_result(result)),
+            turn_select: turns_update(result.conversation_id, result.turn_id),
+            dash: dashboard(),
+            conv_select: conversations_update(who, result.conversation_id),
+        }
+
+    def failed_turn(history: list[dict[str, Any]], exc: BaseException) -> dict[Any, Any]:
+        history[-1] = {"role": "assistant", "content": _error_message(exc)}
+        return {chatbot: history, text: "", mic: None}
+
     def run_turn(
-        kind: str, payload: Any, history: list[dict[str, Any]], conversation_id: str, area: str, speak: bool
-    ) -> Iterator[tuple[Any, ...]]:
-        """Run one turn (text streamed, or audio) and yield widget updates."""
+        kind: str, payload: Any, history: list[dict[str, Any]], conversation_id: str, area: str, speak: bool, who: str
+    ) -> Iterator[dict[Any, Any]]:
+        """Run one turn (text streamed, or audio) as the session's owner and yield widget updates."""
         cid = conversation_id or None
         room = area or None
         history = list(history or [])
-        shown = payload if kind == "text" else "(voice message)"
-        history.append({"role": "user", "content": shown})
+        history.append(views.user_message(payload) if kind == "text" else views.user_message("(voice message)"))
+        if not who:
+            history.append({"role": "assistant", "content": "⚠ The page is still starting; send it again."})
+            yield {chatbot: history}
+            return
         warming = models_status()["state"] == "loading"
         history.append({"role": "assistant", "content": "… (the models are still loading)" if warming else "…"})
-        skip = gr.skip()
-        yield history, "", skip, gr.update(visible=False), skip, skip, skip, skip, skip, None
+        yield {chatbot: history, text: "", confirm_row: gr.update(visible=False), mic: None}
         result: TurnResult | None = None
         try:
             if kind == "audio":
-                result = assistant.handle_audio(payload, conversation_id=cid, area=room, speak=speak)
+                result = assistant.handle_audio(payload, conversation_id=cid, area=room, owner=who, speak=speak)
             elif speak and not stream_speaks:
-                result = assistant.handle_text(payload, conversation_id=cid, area=room, speak=True)
+                result = assistant.handle_text(payload, conversation_id=cid, area=room, owner=who, speak=True)
             else:
                 kwargs = {"speak": True} if speak else {}
                 partial = ""
-                for item in assistant.stream_text(payload, cid, room, **kwargs):
+                for item in assistant.stream_text(payload, cid, room, owner=who, **kwargs):
                     if isinstance(item, str):
                         partial += item
-                        history[-1] = {"role": "assistant", "content": partial}
-                        yield history, "", skip, skip, skip, skip, skip, skip, skip, skip
+                        history[-1] = {"role": "assistant", "content": views.md_escape(partial)}
+                        yield {chatbot: history}
                     else:
                         result = item
         except Exception as exc:  # shown in the chat, never a stack trace
-            history[-1] = {"role": "assistant", "content": _error_message(exc)}
-            yield history, "", skip, gr.update(visible=False), skip, skip, skip, skip, skip, None
+            yield failed_turn(history, exc)
             return
         if result is None:
-            history[-1] = {"role": "assistant", "content": _error_message(RuntimeError("no result"))}
-            yield history, "", skip, skip, skip, skip, skip, skip, skip, None
+            yield failed_turn(history, RuntimeError("no result"))
             return
         if kind == "audio":
             heard = result.transcript.text if result.transcript else result.text
-            history[-2] = {"role": "user", "content": f"(voice) {heard}" if heard else "(voice: nothing heard)"}
-        history[-1] = {"role": "assistant", "content": views.format_reply(result)}
-        audio = uploads.write(result.audio, ".wav") if (speak and result.audio) else None
-        yield (
-            history,
-            "",
-            result.conversation_id,
-            gr.update(visible=bool(result.needs_confirmation)),
-            gr.update(value=audio, visible=bool(audio)),
-            views.trace_html(views.TraceView.from_result(result)),
-            turns_update(result.conversation_id, result.turn_id),
-            dashboard(),
-            conversations_update(result.conversation_id),
-            None,
-        )
+            history[-2] = (
+                views.user_message(heard, voice=True) if heard else views.user_message("(voice: nothing heard)")
+            )
+        yield finish_turn(result, history, who, speak)
 
     def send_text(
-        text: str, history: list[dict[str, Any]], cid: str, area: str, speak: bool
-    ) -> Iterator[tuple[Any, ...]]:
-        if not (text or "").strip():
-            yield (gr.skip(),) * 10
+        message: str, history: list[dict[str, Any]], cid: str, area: str, speak: bool, who: str
+    ) -> Iterator[Any]:
+        if not (message or "").strip():
+            yield gr.skip()
             return
-        yield from run_turn("text", text, history, cid, area, speak)
+        yield from run_turn("text", message, history, cid, area, speak, who)
 
     def send_audio(
-        audio_path: str | None, history: list[dict[str, Any]], cid: str, area: str, speak: bool
-    ) -> Iterator[tuple[Any, ...]]:
+        audio_path: str | None, history: list[dict[str, Any]], cid: str, area: str, speak: bool, who: str
+    ) -> Iterator[Any]:
         if not audio_path:
-            yield (gr.skip(),) * 10
+            yield gr.skip()
             return
-        yield from run_turn("audio", Path(audio_path).read_bytes(), history, cid, area, speak)
+        yield from run_turn("audio", Path(audio_path).read_bytes(), history, cid, area, speak, who)
 
-    def answer(word: str) -> Callable[..., Iterator[tuple[Any, ...]]]:
-        def handler(history: list[dict[str, Any]], cid: str, area: str, speak: bool) -> Iterator[tuple[Any, ...]]:
-            yield from run_turn("text", word, history, cid, area, speak)
+    def answer(yes: bool) -> Callable[..., Iterator[Any]]:
+        """The Yes/No buttons: answer exactly the confirmation they were shown for (with the PIN when asked)."""
+
+        def handler(
+            history: list[dict[str, Any]],
+            cid: str,
+            area: str,
+            speak: bool,
+            who: str,
+            pending_id: str | None,
+            pin: str | None,
+        ) -> Iterator[Any]:
+            history = list(history or [])
+            if not (cid and who and pending_id):
+                notice = views.format_error(ErrorCode.CONFIRM_NOT_PENDING.value)
+                yield {
+                    chatbot: [*history, {"role": "assistant", "content": notice}],
+                    **confirm_updates(live_pending(cid, who)),
+                }
+                return
+            history.append(views.user_message("yes" if yes else "no"))
+            history.append({"role": "assistant", "content": "…"})
+            yield {chatbot: history, confirm_row: gr.update(visible=False), confirm_pin: gr.update(value="")}
+            kwargs: dict[str, Any] = {"speak": True} if (speak and answer_speaks) else {}
+            try:
+                result = assistant.answer_confirmation(
+                    cid, yes=yes, pending_id=pending_id, pin=(pin or None), owner=who, area=area or None, **kwargs
+                )
+            except Exception as exc:
+                yield {**failed_turn(history, exc), **confirm_updates(live_pending(cid, who))}
+                return
+            yield finish_turn(result, history, who, speak)
 
         return handler
 
-    def new_conversation() -> tuple[Any, ...]:
-        return (
-            [],
-            "",
-            gr.update(visible=False),
-            gr.update(value=None),
-            views.trace_html(None),
-            gr.update(choices=[], value=None),
-        )
+    def new_conversation() -> dict[Any, Any]:
+        return {
+            chatbot: [],
+            conversation: "",
+            **confirm_updates(None),
+            conv_select: gr.update(value=None),
+            trace: views.trace_html(None),
+            turn_select: gr.update(choices=[], value=None),
+        }
 
-    def open_conversation(cid: str | None) -> tuple[Any, ...]:
+    def open_conversation(cid: str | None, who: str) -> Any:
         if not cid:
-            return (gr.skip(),) * 6
+            return gr.skip()
+        if not owns(cid, who):
+            return {conv_select: gr.update(value=None)}
         turns = repo.turns(cid)
-        pending = assistant.pending_confirmation(cid)
         last = views.TraceView.from_stored(turns[-1]) if turns else None
-        return (
-            views.chat_history_from_turns(turns),
-            cid,
-            gr.update(visible=bool(pending)),
-            gr.skip(),
-            views.trace_html(last),
-            turns_update(cid),
-        )
+        return {
+            chatbot: views.chat_history_from_turns(turns),
+            conversation: cid,
+            **confirm_updates(live_pending(cid, who)),
+            trace: views.trace_html(last),
+            turn_select: turns_update(cid),
+        }
 
-    def chat_api(text: str, conversation_id: str = "", area: str = "") -> tuple[str, dict[str, Any]]:
+    def chat_api(
+        text: str, conversation_id: str = "", area: str = "", request: gr.Request | None = None
+    ) -> tuple[str, dict[str, Any]]:
         """Send one typed message; returns the reply and the turn as JSON (turn_to_dict)."""
-        result = assistant.handle_text(text, conversation_id=conversation_id or None, area=area or None)
+        user = getattr(request, "username", None) if request is not None else None
+        who = f"user:{user}" if user else identity.API_OWNER
+        result = assistant.handle_text(text, conversation_id=conversation_id or None, area=area or None, owner=who)
         return result.reply, turn_to_dict(result)
 
-    # ------------------------------------------------------------------ dashboard callbacks
-    def tick(seen: int) -> tuple[Any, Any]:
-        version = live.version
-        if version == seen:
-            return gr.skip(), gr.skip()
-        return dashboard(), version
+    def chat_tick(cid: str, history: list[dict[str, Any]], who: str, shown: str | None) -> Any:
+        """Every poll: append announcements (a timer rang) and bring the Yes/No row in line with the engine."""
+        updates: dict[Any, Any] = {}
+        if cid and who and inbox.pending(cid):
+            last = history[-1] if history else None
+            streaming = isinstance(last, dict) and str(last.get("content", "")).startswith("…")
+            if not streaming:  # a reply is streaming into the chat: add the announcement after it
+                said = [{"role": "assistant", "content": f"⏰ {views.md_escape(t)}"} for t in inbox.take(cid)]
+                updates[chatbot] = [*(history or []), *said]
+        pending = live_pending(cid, who)
+        if (str(_get(pending, "id")) if pending is not None else None) != shown:
+            updates.update(confirm_updates(pending))
+        return _out(updates)
 
-    def announcements_tick(conversation_id: str, history: list[dict[str, Any]]) -> Any:
-        """Append what the assistant announced in this conversation since the last poll (a timer rang)."""
-        if not conversation_id or not inbox.pending(conversation_id):
-            return gr.skip()
-        last = history[-1] if history else None
-        if isinstance(last, dict) and str(last.get("content", "")).startswith("…"):
-            return gr.skip()  # a reply is streaming into the chat: add the announcement after it
-        said = [{"role": "assistant", "content": f"⏰ {text}"} for text in inbox.take(conversation_id)]
-        return [*(history or []), *said]
+    # ------------------------------------------------------------------ dashboard callbacks
+    def tick(seen: int, held: dict[str, Any] | None) -> Any:
+        """Redraw the dashboard when a state changed; drop a Home-tab confirmation once it expired."""
+        updates: dict[Any, Any] = {}
+        version = live.version
+        if version != seen:
+            updates.update({dash: dashboard(), dash_seen: version})
+        expires = (held or {}).get("expires_at")
+        if isinstance(expires, int | float) and expires <= time.time():
+            updates.update(
+                {
+                    control_msg: views.format_error(ErrorCode.CONFIRM_EXPIRED.value),
+                    control_confirm: gr.update(visible=False),
+                    control_pin: gr.update(visible=False, value=""),
+                    pending_control: None,
+                }
+            )
+        return _out(updates)
 
     def status_tick(shown: str | None) -> tuple[Any, Any, Any]:
         """Show the start-up banner while models load; stop polling once they are ready."""
@@ -276,7 +394,7 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
 
         lo, hi = plan.temperature_range
         return (
-            f"**{entity.name}** (`{entity.entity_id}`): {views.entity_state_text(entity)}",
+            views.entity_heading(entity),
             *buttons,
             slider(plan.brightness),
             slider(plan.position),
@@ -285,74 +403,99 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
             slider(plan.fan_speed),
         )
 
-    def request_service(entity_id: str | None, service: str, data: dict[str, Any]) -> tuple[Any, ...]:
-        """Run a control's service, or hold it for confirmation when it is sensitive."""
-        if not entity_id or not service:
-            return gr.skip(), gr.skip(), gr.skip(), None
-        tier = str(getattr(home.risk(entity_id, service), "value", home.risk(entity_id, service)))
-        entity = home.entity(entity_id)
-        name = entity.name if entity else entity_id
-        if tier == "blocked":
-            msg = views.format_error(ErrorCode.PERMISSION_DENIED.value, f"{service} on {name} is blocked by policy.")
-            return msg, gr.skip(), gr.update(visible=False), None
-        if tier == "sensitive":
-            question = f"⚠ **{service}** on **{name}** is a sensitive action. Confirm?"
-            return (
-                question,
-                gr.skip(),
-                gr.update(visible=True),
-                {"service": service, "entity_id": entity_id, "data": data},
-            )
-        return (*run_service(entity_id, service, data), gr.update(visible=False), None)
+    def control_updates(outcome: Any) -> dict[Any, Any]:
+        """The Home tab after a control: what was done, or the Confirm row (with a PIN box when asked)."""
+        pending = _get(outcome, "pending")
+        held = (
+            {"id": str(_get(pending, "id")), "expires_at": _get(pending, "expires_at")} if pending is not None else None
+        )
+        return {
+            control_msg: views.control_outcome_markdown(outcome),
+            dash: dashboard(),
+            control_confirm: gr.update(visible=pending is not None),
+            control_pin: gr.update(visible=bool(_get(pending, "needs_pin")), value=""),
+            pending_control: held,
+        }
 
-    def run_service(entity_id: str, service: str, data: dict[str, Any]) -> tuple[str, str]:
+    def control_failed(exc: BaseException) -> dict[Any, Any]:
+        return {
+            control_msg: _error_message(exc),
+            dash: dashboard(),
+            control_confirm: gr.update(visible=False),
+            control_pin: gr.update(visible=False, value=""),
+            pending_control: None,
+        }
+
+    def request_service(who: str, entity_id: str | None, service: str, data: dict[str, Any]) -> Any:
+        """Ask the engine to run a control; a sensitive one comes back waiting for Confirm (and the PIN)."""
+        if not (who and entity_id and service):
+            return gr.skip()
         try:
-            actions = home.call_service(service, [entity_id], data or None)
-        except AssistantError as exc:
-            return _error_message(exc), dashboard()
-        lines = []
-        for a in actions:
-            state = (a.new_state or {}).get("state") if a.new_state else None
-            ok = f"✔ {a.service} → {a.entity_id}" + (f": {state}" if state is not None else "")
-            lines.append(ok if a.success else f"✘ {a.service} → {a.entity_id}: {views.format_error(a.error_code)}")
-        return "\n\n".join(lines) or "Nothing was done.", dashboard()
+            outcome = assistant.request_control(entity_id, service, data or None, owner=who)
+        except Exception as exc:
+            return control_failed(exc)
+        return control_updates(outcome)
 
-    def press(index: int) -> Callable[[str | None], tuple[Any, ...]]:
-        def handler(entity_id: str | None) -> tuple[Any, ...]:
+    def press(index: int) -> Callable[[str | None, str], Any]:
+        def handler(entity_id: str | None, who: str) -> Any:
             entity = home.entity(entity_id) if entity_id else None
             if entity is None:
-                return gr.skip(), gr.skip(), gr.skip(), None
+                return gr.skip()
             plan = views.plan_controls(entity)
             if index >= len(plan.buttons):
-                return gr.skip(), gr.skip(), gr.skip(), None
-            return request_service(entity_id, plan.buttons[index][1], {})
+                return gr.skip()
+            return request_service(who, entity_id, plan.buttons[index][1], {})
 
         return handler
 
-    def set_value(kind: str) -> Callable[[str | None, float], tuple[Any, ...]]:
-        def handler(entity_id: str | None, value: float) -> tuple[Any, ...]:
+    def set_value(kind: str) -> Callable[[str | None, float, str], Any]:
+        def handler(entity_id: str | None, value: float, who: str) -> Any:
             entity = home.entity(entity_id) if entity_id else None
             if entity is None or value is None:
-                return gr.skip(), gr.skip(), gr.skip(), None
+                return gr.skip()
             service, data = views.slider_service(views.plan_controls(entity), kind, value)
-            return request_service(entity_id, service, data)
+            return request_service(who, entity_id, service, data)
 
         return handler
 
-    def confirm_pending(pending: dict[str, Any] | None) -> tuple[Any, ...]:
-        if not pending:
-            return "Nothing to confirm.", gr.skip(), gr.update(visible=False), None
-        return (*run_service(pending["entity_id"], pending["service"], pending["data"]), gr.update(visible=False), None)
+    def confirm_held(held: dict[str, Any] | None, pin: str | None, who: str) -> Any:
+        if not (held and who):
+            return {
+                control_msg: views.format_error(ErrorCode.CONFIRM_NOT_PENDING.value),
+                control_confirm: gr.update(visible=False),
+                control_pin: gr.update(visible=False, value=""),
+                pending_control: None,
+            }
+        try:
+            outcome = assistant.confirm_control(str(held["id"]), pin=(pin or None), owner=who)
+        except Exception as exc:
+            return control_failed(exc)
+        if _get(outcome, "error_code") in _RETRY_CODES:  # still held: the PIN may be tried again
+            return {
+                control_msg: views.control_outcome_markdown(outcome),
+                control_pin: gr.update(value=""),
+            }
+        return control_updates(outcome)
 
-    def cancel_pending() -> tuple[Any, ...]:
-        return "Cancelled.", gr.update(visible=False), None
+    def cancel_held(held: dict[str, Any] | None, who: str) -> Any:
+        if held and who:
+            try:
+                assistant.cancel_control(str(held["id"]), owner=who)
+            except AssistantError as exc:
+                _log.info("cancel of a held control failed: %s", exc.code.value)
+        return {
+            control_msg: "Cancelled.",
+            control_confirm: gr.update(visible=False),
+            control_pin: gr.update(visible=False, value=""),
+            pending_control: None,
+        }
 
     # ------------------------------------------------------------------ trace, KB, history, skills, settings
-    def show_trace(turn_id: str | None) -> str:
-        if not turn_id:
+    def show_trace(turn_id: str | None, who: str) -> str:
+        turn = repo.get_turn(turn_id) if turn_id else None
+        if turn is None or not owns(turn.conversation_id, who):
             return views.trace_html(None)
-        turn = repo.get_turn(turn_id)
-        return views.trace_html(views.TraceView.from_stored(turn) if turn else None)
+        return views.trace_html(views.TraceView.from_stored(turn))
 
     def kb_refresh() -> tuple[Any, Any]:
         docs = assistant.kb.documents()
@@ -368,15 +511,16 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
             def report(fraction: float, message: str, i: int = i, name: str = name) -> None:
                 progress((i + max(0.0, min(1.0, fraction))) / len(files), desc=f"{name}: {message}")
 
+            shown = views.md_escape(name)
             try:
                 rep = assistant.kb.ingest_file(Path(path), name=name, progress=report)
             except AssistantError as exc:
-                lines.append(f"✘ {name}: {views.format_error(exc.code.value, exc.message)}")
+                lines.append(f"✘ {shown}: {views.format_error(exc.code.value, exc.message)}")
                 continue
             if rep.error_code:
-                lines.append(f"✘ {name}: {views.format_error(rep.error_code, rep.message)}")
+                lines.append(f"✘ {shown}: {views.format_error(rep.error_code, rep.message)}")
             else:
-                lines.append(f"✔ {name}: {rep.status}, {rep.chunks} chunks in {rep.seconds:.1f} s")
+                lines.append(f"✔ {shown}: {rep.status}, {rep.chunks} chunks in {rep.seconds:.1f} s")
         return ("\n\n".join(lines), *kb_refresh(), None)
 
     def kb_delete(document_id: str | None) -> tuple[Any, ...]:
@@ -393,37 +537,47 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
             return "_Type a question to see which passages it retrieves._"
         return views.passages_markdown(assistant.kb.search(query, k=assistant.config.rag.top_k))
 
-    def history_search(query: str) -> list[list[Any]]:
-        return views.history_rows(repo.search_turns(query, limit=100)) if (query or "").strip() else []
+    def history_search(query: str, who: str) -> list[list[Any]]:
+        if not ((query or "").strip() and who):
+            return []
+        return views.history_rows(repo.search_turns(query, limit=100, owner=who))
 
-    def history_select(cid: str | None) -> tuple[Any, ...]:
-        if not cid:
+    def history_select(cid: str | None, who: str) -> tuple[Any, ...]:
+        if not owns(cid, who):
             return gr.update(value=None), None
         rows = views.sentiment_rows(repo.sentiment_series(cid))
         import pandas as pd
 
         return pd.DataFrame(rows, columns=["turn", "score", "label"]), None
 
-    def history_export(cid: str | None) -> tuple[Any, str]:
+    def history_export(cid: str | None, who: str) -> tuple[Any, str]:
         if not cid:
             return None, "Choose a conversation to export."
+        if not owns(cid, who):
+            return None, views.format_error(ErrorCode.CONVERSATION_FORBIDDEN.value)
         data = repo.export_conversation(cid)
         path = uploads.write(json.dumps(data, indent=2, ensure_ascii=False, default=str).encode(), ".json")
         final = Path(path).with_name(f"conversation-{cid[:8]}.json")
         Path(path).replace(final)
         return str(final), f"Exported conversation {cid[:8]}."
 
-    def history_delete(cid: str | None) -> tuple[Any, ...]:
+    def history_delete(cid: str | None, who: str) -> tuple[Any, ...]:
         if not cid:
-            return "Choose a conversation to delete.", conversations_update(), conversations_update()
+            return "Choose a conversation to delete.", conversations_update(who), conversations_update(who)
+        if not owns(cid, who):
+            notice = views.format_error(ErrorCode.CONVERSATION_FORBIDDEN.value)
+            return notice, conversations_update(who), conversations_update(who)
         repo.delete_conversation(cid)
-        return f"Deleted conversation {cid[:8]}.", conversations_update(), conversations_update()
+        return f"Deleted conversation {cid[:8]}.", conversations_update(who), conversations_update(who)
 
-    def history_delete_all(sure: bool) -> tuple[Any, ...]:
+    def history_delete_all(sure: bool, who: str) -> tuple[Any, ...]:
         if not sure:
             return "Tick the box to confirm deleting every conversation.", gr.skip(), gr.skip(), gr.skip()
-        repo.delete_all()
-        return "Deleted all conversations.", conversations_update(), conversations_update(), False
+        if not who:
+            return "The page is still starting; try again.", gr.skip(), gr.skip(), gr.skip()
+        n = repo.delete_all(owner=who)
+        done = f"Deleted all your conversations ({n})."
+        return done, conversations_update(who), conversations_update(who), False
 
     def settings_text() -> str:
         ui_cfg = assistant.config.ui
@@ -432,12 +586,15 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
 
     # ------------------------------------------------------------------ layout
     with gr.Blocks(title="Home assistant", analytics_enabled=False) as app:
+        owner = gr.State("")
+        owner_token = gr.BrowserState(None, storage_key=identity.STORAGE_KEY, secret=_BROWSER_SECRET)
         conversation = gr.State("")
+        shown_pending = gr.State(None)
         dash_seen = gr.State(-1)
         pending_control = gr.State(None)
         status_shown = gr.State(None)
         gr.Markdown("## Home assistant")
-        status_md = gr.Markdown(elem_id="model-status", visible=False)
+        status_md = gr.Markdown(elem_id="model-status", visible=False, latex_delimiters=[])
         status_timer = gr.Timer(poll_s)
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
@@ -453,12 +610,29 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
                         scale=2,
                         elem_id="room-select",
                     )
-                chatbot = gr.Chatbot(label="Conversation", height=420, elem_id="chatbot", buttons=["copy"])
+                chatbot = gr.Chatbot(
+                    label="Conversation",
+                    height=420,
+                    elem_id="chatbot",
+                    buttons=["copy"],
+                    sanitize_html=True,
+                    allow_tags=False,
+                    latex_delimiters=[],
+                )
                 chat_timer = gr.Timer(poll_s)
                 with gr.Row(visible=False, elem_id="confirm-row") as confirm_row:
-                    gr.Markdown("The assistant is waiting for your confirmation:")
-                    yes_btn = gr.Button("Yes", variant="primary", elem_id="confirm-yes")
-                    no_btn = gr.Button("No", variant="stop", elem_id="confirm-no")
+                    confirm_md = gr.Markdown(elem_id="confirm-question", latex_delimiters=[])
+                    confirm_pin = gr.Textbox(
+                        label="PIN",
+                        type="password",
+                        visible=False,
+                        max_lines=1,
+                        elem_id="confirm-pin",
+                        scale=0,
+                        min_width=120,
+                    )
+                    yes_btn = gr.Button("Yes", variant="primary", elem_id="confirm-yes", scale=0)
+                    no_btn = gr.Button("No", variant="stop", elem_id="confirm-no", scale=0)
                 with gr.Row():
                     text = gr.Textbox(
                         label="Message",
@@ -489,7 +663,7 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
                         value=None,
                         elem_id="device-select",
                     )
-                    entity_state = gr.Markdown(elem_id="device-state")
+                    entity_state = gr.Markdown(elem_id="device-state", latex_delimiters=[])
                 with gr.Row():
                     buttons = [
                         gr.Button(visible=False, elem_id=f"device-action-{i}", min_width=90) for i in range(_N_BUTTONS)
@@ -502,8 +676,17 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
                     temperature = gr.Slider(7, 35, step=0.5, label="Target °", visible=False, elem_id="ctl-temperature")
                     volume = gr.Slider(0, 100, step=1, label="Volume %", visible=False, elem_id="ctl-volume")
                     fan = gr.Slider(0, 100, step=1, label="Fan speed %", visible=False, elem_id="ctl-fan")
-                control_msg = gr.Markdown(elem_id="control-result")
+                control_msg = gr.Markdown(elem_id="control-result", latex_delimiters=[])
                 with gr.Row(visible=False, elem_id="control-confirm") as control_confirm:
+                    control_pin = gr.Textbox(
+                        label="PIN",
+                        type="password",
+                        visible=False,
+                        max_lines=1,
+                        elem_id="control-pin",
+                        scale=0,
+                        min_width=120,
+                    )
                     confirm_ctl = gr.Button("Confirm", variant="primary", elem_id="control-confirm-yes")
                     cancel_ctl = gr.Button("Cancel", elem_id="control-confirm-no")
                 timer = gr.Timer(poll_s)
@@ -518,9 +701,10 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
                     elem_id="kb-upload",
                 )
                 kb_ingest_btn = gr.Button("Add to knowledge base", variant="primary", elem_id="kb-ingest")
-                kb_msg = gr.Markdown(elem_id="kb-result")
+                kb_msg = gr.Markdown(elem_id="kb-result", latex_delimiters=[])
                 kb_table = gr.Dataframe(
                     headers=["Name", "Title", "Chunks", "Size", "Updated", "Id"],
+                    datatype=["str", "str", "number", "str", "str", "str"],
                     interactive=False,
                     elem_id="kb-documents",
                 )
@@ -530,13 +714,14 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
                 kb_q = gr.Textbox(
                     label="Test a query", placeholder="What does the knowledge base say about …?", elem_id="kb-query"
                 )
-                kb_passages = gr.Markdown(elem_id="kb-passages")
+                kb_passages = gr.Markdown(elem_id="kb-passages", latex_delimiters=[])
             with gr.Tab("History", id="history") as history_tab:
                 with gr.Row():
                     h_query = gr.Textbox(label="Search past turns", scale=4, elem_id="history-query")
                     h_search = gr.Button("Search", scale=1)
                 h_table = gr.Dataframe(
                     headers=["Time", "Conversation", "Request", "Reply", "Intent", "Sentiment", "Error"],
+                    datatype=["str"] * 7,
                     interactive=False,
                     elem_id="history-results",
                 )
@@ -551,22 +736,29 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
                 with gr.Row():
                     h_export = gr.Button("Export JSON")
                     h_delete = gr.Button("Delete conversation", variant="stop")
-                    h_sure = gr.Checkbox(label="Yes, delete every conversation", value=False)
+                    h_sure = gr.Checkbox(label="Yes, delete every conversation of mine", value=False)
                     h_delete_all = gr.Button("Delete all", variant="stop")
                 h_file = gr.File(label="Export", interactive=False, elem_id="history-export")
-                h_msg = gr.Markdown()
+                h_msg = gr.Markdown(latex_delimiters=[])
             with gr.Tab("Skills", id="skills"):
-                gr.Markdown(views.skills_markdown(assistant.skills.skills, assistant.skills.errors), elem_id="skills")
+                gr.Markdown(
+                    views.skills_markdown(assistant.skills.skills, assistant.skills.errors),
+                    elem_id="skills",
+                    latex_delimiters=[],
+                )
             with gr.Tab("Settings", id="settings"):
-                settings_md = gr.Markdown(settings_text(), elem_id="settings")
+                settings_md = gr.Markdown(settings_text(), elem_id="settings", latex_delimiters=[])
 
         # -------------------------------------------------------------- wiring
-        chat_inputs = [chatbot, conversation, area, speak]
+        chat_inputs = [chatbot, conversation, area, speak, owner]
         chat_outputs = [
             chatbot,
             text,
             conversation,
             confirm_row,
+            confirm_md,
+            confirm_pin,
+            shown_pending,
             reply_audio,
             trace,
             turn_select,
@@ -578,29 +770,34 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
         send_btn.click(send_text, [text, *chat_inputs], chat_outputs, **_private())
         mic.stop_recording(send_audio, [mic, *chat_inputs], chat_outputs, **_private())
         mic.upload(send_audio, [mic, *chat_inputs], chat_outputs, **_private())
-        yes_btn.click(answer("yes"), chat_inputs, chat_outputs, **_private())
-        no_btn.click(answer("no"), chat_inputs, chat_outputs, **_private())
-        new_btn.click(
-            new_conversation, None, [chatbot, conversation, confirm_row, conv_select, trace, turn_select], **_private()
-        )
-        conv_select.input(
-            open_conversation,
-            conv_select,
-            [chatbot, conversation, confirm_row, conv_select, trace, turn_select],
-            **_private(),
-        )
+        yes_btn.click(answer(True), [*chat_inputs, shown_pending, confirm_pin], chat_outputs, **_private())
+        no_btn.click(answer(False), [*chat_inputs, shown_pending, confirm_pin], chat_outputs, **_private())
+        new_btn.click(new_conversation, None, chat_outputs, **_private())
+        conv_select.input(open_conversation, [conv_select, owner], chat_outputs, **_private())
         gr.api(chat_api, api_name="chat")
 
-        timer.tick(tick, dash_seen, [dash, dash_seen], **_private(show_progress="hidden"))
-        chat_timer.tick(announcements_tick, [conversation, chatbot], chatbot, **_private(show_progress="hidden"))
+        timer.tick(
+            tick,
+            [dash_seen, pending_control],
+            [dash, dash_seen, control_msg, control_confirm, control_pin, pending_control],
+            **_private(show_progress="hidden"),
+        )
+        chat_timer.tick(
+            chat_tick,
+            [conversation, chatbot, owner, shown_pending],
+            [chatbot, confirm_row, confirm_md, confirm_pin, shown_pending],
+            **_private(show_progress="hidden"),
+        )
         status_timer.tick(
             status_tick, status_shown, [status_md, status_shown, status_timer], **_private(show_progress="hidden")
         )
         controls_out = [entity_state, *buttons, brightness, position, temperature, volume, fan]
         entity.change(select_entity, entity, controls_out, **_private())
-        ctl_out = [control_msg, dash, control_confirm, pending_control]
+        ctl_out = [control_msg, dash, control_confirm, control_pin, pending_control]
         for i, btn in enumerate(buttons):
-            btn.click(press(i), entity, ctl_out, **_private()).then(select_entity, entity, controls_out, **_private())
+            btn.click(press(i), [entity, owner], ctl_out, **_private()).then(
+                select_entity, entity, controls_out, **_private()
+            )
         for kind, slider in (
             ("brightness", brightness),
             ("position", position),
@@ -608,28 +805,37 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
             ("volume", volume),
             ("fan", fan),
         ):
-            slider.release(set_value(kind), [entity, slider], ctl_out, **_private())
-        confirm_ctl.click(confirm_pending, pending_control, ctl_out, **_private()).then(
+            slider.release(set_value(kind), [entity, slider, owner], ctl_out, **_private())
+        confirm_ctl.click(confirm_held, [pending_control, control_pin, owner], ctl_out, **_private()).then(
             select_entity, entity, controls_out, **_private()
         )
-        cancel_ctl.click(cancel_pending, None, [control_msg, control_confirm, pending_control], **_private())
+        cancel_ctl.click(
+            cancel_held,
+            [pending_control, owner],
+            [control_msg, control_confirm, control_pin, pending_control],
+            **_private(),
+        )
 
-        turn_select.input(show_trace, turn_select, trace, **_private())
+        turn_select.input(show_trace, [turn_select, owner], trace, **_private())
         kb_ingest_btn.click(kb_ingest, kb_files, [kb_msg, kb_table, kb_doc, kb_files], **_private())
         kb_delete_btn.click(kb_delete, kb_doc, [kb_msg, kb_table, kb_doc], **_private())
         kb_q.submit(kb_query, kb_q, kb_passages, **_private())
-        history_tab.select(lambda: conversations_update(), None, h_conv, **_private())
-        h_search.click(history_search, h_query, h_table, **_private())
-        h_query.submit(history_search, h_query, h_table, **_private())
-        h_conv.change(history_select, h_conv, [h_plot, h_file], **_private())
-        h_export.click(history_export, h_conv, [h_file, h_msg], **_private())
-        h_delete.click(history_delete, h_conv, [h_msg, h_conv, conv_select], **_private())
-        h_delete_all.click(history_delete_all, h_sure, [h_msg, h_conv, conv_select, h_sure], **_private())
+        history_tab.select(conversations_update, owner, h_conv, **_private())
+        h_search.click(history_search, [h_query, owner], h_table, **_private())
+        h_query.submit(history_search, [h_query, owner], h_table, **_private())
+        h_conv.change(history_select, [h_conv, owner], [h_plot, h_file], **_private())
+        h_export.click(history_export, [h_conv, owner], [h_file, h_msg], **_private())
+        h_delete.click(history_delete, [h_conv, owner], [h_msg, h_conv, conv_select], **_private())
+        h_delete_all.click(history_delete_all, [h_sure, owner], [h_msg, h_conv, conv_select, h_sure], **_private())
 
-        def on_load() -> tuple[Any, ...]:
-            convs = conversations_update()
+        def on_load(token: Any, request: gr.Request) -> tuple[Any, ...]:
+            """Who this session is (signed-in user, else the browser's kept token), then the owner's lists."""
+            who, keep = identity.owner_for(username=getattr(request, "username", None), token=token)
+            convs = conversations_update(who)
             status = views.models_status_markdown(models_status())
             return (
+                who,
+                keep,
                 convs,
                 convs,
                 *kb_refresh(),
@@ -642,8 +848,20 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
 
         app.load(
             on_load,
-            None,
-            [conv_select, h_conv, kb_table, kb_doc, settings_md, dash, dash_seen, status_md, status_shown],
+            owner_token,
+            [
+                owner,
+                owner_token,
+                conv_select,
+                h_conv,
+                kb_table,
+                kb_doc,
+                settings_md,
+                dash,
+                dash_seen,
+                status_md,
+                status_shown,
+            ],
             **_private(),
         )
     return app

@@ -1,13 +1,17 @@
 """View models: turn engine data (turn results, stored turns, entities, documents) into what the widgets show.
 
 Pure formatting, no engine calls and no Gradio import, so every function here is unit-tested with plain values.
-All HTML is built from escaped text and inline SVG (no scripts, no external resources).
+All HTML is built from escaped text and inline SVG (no scripts, no external resources). Every untrusted value
+(document text and titles, user and assistant messages, device, skill and conversation names, error messages) goes
+into Markdown through ``md_escape`` and into HTML through ``html.escape``, so it always shows as plain text: no tag,
+image, link or autolink from it ever becomes live.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,15 +24,19 @@ __all__ = [
     "area_choices",
     "chat_history_from_turns",
     "citations_markdown",
+    "confirm_prompt",
+    "control_outcome_markdown",
     "conversation_choices",
     "dashboard_html",
     "documents_rows",
     "entity_choices",
+    "entity_heading",
     "entity_state_text",
     "format_error",
     "format_reply",
     "history_rows",
     "latency_svg",
+    "md_escape",
     "models_status_markdown",
     "passages_markdown",
     "plan_controls",
@@ -38,6 +46,7 @@ __all__ = [
     "slider_service",
     "trace_html",
     "turn_choices",
+    "user_message",
 ]
 
 STAGE_ORDER: tuple[str, ...] = ("asr", "sentiment", "nlu", "dialogue", "skill", "reply", "tts")
@@ -54,6 +63,11 @@ _ERROR_HINTS: dict[str, str] = {
     "llm-unavailable": "No language model is available.",
     "input-too-long": "The message is too long.",
     "input-empty": "The message is empty.",
+    "confirm-not-pending": "That confirmation is no longer waiting; nothing was done.",
+    "confirm-expired": "The confirmation expired; nothing was done.",
+    "confirm-wrong-pin": "Wrong PIN; nothing was done.",
+    "confirm-locked": "Too many wrong PINs: confirmations are locked for a while.",
+    "conversation-forbidden": "That conversation is not yours.",
 }
 
 
@@ -73,6 +87,37 @@ def _value(obj: Any) -> Any:
     return getattr(obj, "value", obj)
 
 
+_MD_ALWAYS = str.maketrans({c: f"\\{c}" for c in "\\`*_{}[]<>#|~!&$@^"})
+"""Characters escaped wherever they are: emphasis, code, links and images, raw HTML and entities, headings, tables,
+strike-through, LaTeX delimiters and e-mail autolinks."""
+_MD_LINE_MARK = re.compile(r"^([ \t]*)([-+=])", re.MULTILINE)
+_MD_LIST_NUMBER = re.compile(r"^([ \t]*\d+)([.)])", re.MULTILINE)
+_MD_URL_SCHEME = re.compile(r"://")
+_MD_WWW = re.compile(r"(www)\.", re.IGNORECASE)
+
+
+def md_escape(value: Any) -> str:
+    """Untrusted text for a Markdown widget (chat, Markdown): shown literally, never as markup.
+
+    Backslash-escapes the characters that start markup anywhere (``<`` tags, ``[`` links, ``![`` images, ``*`` and
+    ``_`` emphasis, backticks, ``&`` entities, ``#``, ``|``, ``~``, ``$``, ``@``), the list and heading markers that
+    only count at a line start (``-``, ``+``, ``=``, ``1.``), and breaks GFM's bare-URL autolinks (``http://``,
+    ``www.``), so a link, image or "click here" from a document is plain text and nothing is fetched for it.
+    """
+    text = "" if value is None else str(value)
+    text = text.translate(_MD_ALWAYS)
+    text = _MD_LIST_NUMBER.sub(r"\1\\\2", text)
+    text = _MD_LINE_MARK.sub(r"\1\\\2", text)
+    text = _MD_URL_SCHEME.sub(r"\\://", text)
+    return _MD_WWW.sub(r"\1\\.", text)
+
+
+def _md_code(value: Any) -> str:
+    """A value as inline code (literal inside backticks; backticks, pipes and line breaks replaced)."""
+    text = " ".join(("" if value is None else str(value)).split())
+    return "`" + text.replace("`", "'").replace("|", "/") + "`"
+
+
 # ---------------------------------------------------------------------------------------------- chat
 
 
@@ -80,8 +125,8 @@ def format_error(code: str | None, message: str = "") -> str:
     """A one-line error notice with its stable code."""
     if not code:
         return ""
-    text = message or _ERROR_HINTS.get(code, "")
-    return f"⚠ {text} (error: `{code}`)".replace("  ", " ").strip() if text else f"⚠ error: `{code}`"
+    text = md_escape(" ".join((message or _ERROR_HINTS.get(code, "")).split()))
+    return f"⚠ {text} (error: {_md_code(code)})" if text else f"⚠ error: {_md_code(code)}"
 
 
 def citations_markdown(citations: Sequence[Any]) -> str:
@@ -104,7 +149,7 @@ def citations_markdown(citations: Sequence[Any]) -> str:
         score_txt = f" — score {float(score):.2f}" if isinstance(score, int | float) else ""
         chunk_txt = f", passage {chunk}" if chunk is not None and chunk != "" else ""
         name = f"{title} ({doc})" if doc and title != doc else str(title)
-        lines.append(f"- [{len(seen)}] {name}{chunk_txt}{score_txt}")
+        lines.append(f"- \\[{len(seen)}\\] {md_escape(name)}{md_escape(chunk_txt)}{score_txt}")
     return "\n".join(lines)
 
 
@@ -115,9 +160,8 @@ def format_reply(result: Any) -> str:
     if transcript is not None and _get(transcript, "text"):
         conf = _get(transcript, "confidence")
         conf_txt = f" (ASR confidence {float(conf):.2f})" if isinstance(conf, int | float) else ""
-        parts.append(f"*Heard:* “{_get(transcript, 'text')}”{conf_txt}")
-    reply = _get(result, "reply") or ""
-    parts.append(reply)
+        parts.append(f"*Heard:* “{md_escape(_get(transcript, 'text'))}”{conf_txt}")
+    parts.append(md_escape(_get(result, "reply") or ""))
     cites = citations_markdown(_get(result, "citations") or ())
     if cites:
         parts.append(cites)
@@ -127,15 +171,26 @@ def format_reply(result: Any) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
+def user_message(text: Any, *, voice: bool = False) -> dict[str, str]:
+    """The chat bubble of what the user said (typed or heard), shown literally."""
+    shown = md_escape(text)
+    return {"role": "user", "content": f"(voice) {shown}" if voice else shown}
+
+
+def confirm_prompt(pending: Any, *, button: str = "Yes") -> str:
+    """The line beside the confirm buttons: the pending question (escaped) and whether a PIN is needed."""
+    question = md_escape(_get(pending, "question") or "Confirm the sensitive action?")
+    pin = f" Enter the PIN, then press {button}." if _get(pending, "needs_pin") else ""
+    return f"**Waiting for your confirmation:** {question}{pin}"
+
+
 def chat_history_from_turns(turns: Iterable[Any]) -> list[dict[str, str]]:
     """Chatbot messages (Gradio 'messages' format) for stored turns."""
     messages: list[dict[str, str]] = []
     for t in turns:
         user = _get(t, "user_text") or _get(t, "transcript") or ""
-        if _get(t, "input_kind") == "audio":
-            user = f"(voice) {user}"
-        messages.append({"role": "user", "content": user})
-        reply = _get(t, "reply") or ""
+        messages.append(user_message(user, voice=_get(t, "input_kind") == "audio"))
+        reply = md_escape(_get(t, "reply") or "")
         cites = citations_markdown(_get(t, "citations") or ())
         err = _get(t, "error_code")
         body = "\n\n".join(p for p in (reply, cites, format_error(err) if err else "") if p)
@@ -211,6 +266,36 @@ def entity_state_text(entity: Any) -> str:
     if isinstance(pct, int | float) and _domain(entity) == "fan":
         bits.append(f"speed {int(pct)}%")
     return f"{state} · {', '.join(bits)}" if bits else state
+
+
+def entity_heading(entity: Any) -> str:
+    """The Home tab's line about the chosen device: name, entity id and state (all escaped)."""
+    name, eid = _get(entity, "name"), _get(entity, "entity_id")
+    return f"**{md_escape(name)}** ({_md_code(eid)}): {md_escape(entity_state_text(entity))}"
+
+
+def control_outcome_markdown(outcome: Any) -> str:
+    """What a Home-tab control did (``ControlOutcome``): the confirmed actions, the question it waits for, or why
+    it was refused."""
+    status = str(_value(_get(outcome, "status", "")))
+    pending = _get(outcome, "pending")
+    lines: list[str] = []
+    for a in _get(outcome, "actions") or ():
+        target = f"{md_escape(_get(a, 'service'))} → {md_escape(_get(a, 'entity_id'))}"
+        if _get(a, "success"):
+            new = _get(_get(a, "new_state") or {}, "state")
+            lines.append(f"✔ {target}" + (f": {md_escape(new)}" if new is not None else ""))
+        else:
+            lines.append(f"✘ {target}: {format_error(_get(a, 'error_code') or 'failed')}")
+    code = _get(outcome, "error_code")
+    message = str(_get(outcome, "message") or "")
+    if code:
+        lines.append(format_error(str(_value(code)), message))
+    elif message and status != "done":
+        lines.append(md_escape(message))
+    if pending is not None:
+        lines.append(f"⚠ {confirm_prompt(pending, button='Confirm')}")
+    return "\n\n".join(lines) or "Nothing was done."
 
 
 def _domain(entity: Any) -> str:
@@ -672,14 +757,6 @@ def documents_rows(documents: Iterable[Any]) -> list[list[Any]]:
     return rows
 
 
-_MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_{}[]()#+-!|<>~"})
-
-
-def _md_escape(text: str) -> str:
-    """Show text literally inside Markdown (document text is data, never markup)."""
-    return text.translate(_MD_SPECIAL)
-
-
 def _human_size(n: Any) -> str:
     if not _is_num(n):
         return ""
@@ -698,9 +775,10 @@ def passages_markdown(passages: Sequence[Any]) -> str:
     out = []
     for i, p in enumerate(passages, 1):
         title = _get(p, "title") or _get(p, "document_id")
-        text = _md_escape(_short(str(_get(p, "text", "")), 600))
+        text = md_escape(_short(str(_get(p, "text", "")), 600))
         score = float(_get(p, "score", 0.0))
-        out.append(f"**{i}. {title}** — passage {_get(p, 'chunk_index', 0)}, score **{score:.3f}**\n\n> {text}")
+        chunk = md_escape(_get(p, "chunk_index", 0))
+        out.append(f"**{i}. {md_escape(title)}** — passage {chunk}, score **{score:.3f}**\n\n> {text}")
     return "\n\n".join(out)
 
 
@@ -750,15 +828,15 @@ def skills_markdown(skills: Mapping[str, Any], errors: Sequence[Any] = ()) -> st
         desc = getattr(skill, "description", "") or ""
         perms = sorted(str(_value(p)) for p in getattr(skill, "permissions", ()) or ())
         perm_txt = f" · permissions: {', '.join(perms)}" if perms else ""
-        parts.append(f"### {sid}\n{desc}{perm_txt}")
+        parts.append(f"### {md_escape(sid)}\n{md_escape(desc)}{md_escape(perm_txt)}")
         handlers = getattr(skill, "intent_handlers", None)
         specs = [spec for spec, _name in handlers()] if callable(handlers) else []
         for spec in specs:
             risk = str(_value(getattr(spec, "risk", "normal")))
             risk_txt = " ⚠ sensitive" if risk == "sensitive" else ""
             examples = list(getattr(spec, "examples", ()) or ())[:4]
-            ex = "; ".join(f"“{e}”" for e in examples) if examples else "_(templates only)_"
-            parts.append(f"- **{spec.name}**{risk_txt}: {ex}")
+            ex = "; ".join(f"“{md_escape(e)}”" for e in examples) if examples else "_(templates only)_"
+            parts.append(f"- **{md_escape(spec.name)}**{risk_txt}: {ex}")
     if not parts:
         parts.append("_No skills installed._")
     if errors:
@@ -767,8 +845,9 @@ def skills_markdown(skills: Mapping[str, Any], errors: Sequence[Any] = ()) -> st
             sid = _get(err, "skill_id") or _get(err, "source") or _get(err, "name") or ""
             code = _get(err, "code")
             msg = _get(err, "message") or str(err)
-            code_txt = f" (`{_value(code)}`)" if code else ""
-            parts.append(f"- ✘ **{sid}**{code_txt}: {msg}" if sid else f"- ✘ {msg}{code_txt}")
+            code_txt = f" ({_md_code(_value(code))})" if code else ""
+            sid_txt, msg_txt = md_escape(sid), md_escape(msg)
+            parts.append(f"- ✘ **{sid_txt}**{code_txt}: {msg_txt}" if sid else f"- ✘ {msg_txt}{code_txt}")
     return "\n\n".join(parts)
 
 
@@ -791,7 +870,7 @@ def settings_markdown(description: Mapping[str, Any], extra: Mapping[str, Any] |
     merged = {**dict(description), **dict(extra or {})}
     for key, value in merged.items():
         text = ", ".join(str(v) for v in value) if isinstance(value, list | tuple) else str(value)
-        rows.append(f"| {labels.get(key, key)} | `{text.replace('|', '/')}` |")
+        rows.append(f"| {md_escape(labels.get(key, key))} | {_md_code(text)} |")
     return "\n".join(rows)
 
 
@@ -802,5 +881,5 @@ def models_status_markdown(status: Mapping[str, Any] | None) -> str:
     if state == "ready":
         return ""
     if state == "failed":
-        return f"**⚠ {_md_escape(message or 'Loading models failed.')}**"
-    return f"⏳ {_md_escape(message or 'Loading models; requests will run as soon as they are ready.')}"
+        return f"**⚠ {md_escape(message or 'Loading models failed.')}**"
+    return f"⏳ {md_escape(message or 'Loading models; requests will run as soon as they are ready.')}"

@@ -8,9 +8,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
-from playwright.sync_api import BrowserContext, Locator, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, sync_playwright
 
-__all__ = ["CHROMIUM", "ChatPage", "chromium_context", "external_requests"]
+__all__ = ["CHROMIUM", "ChatPage", "chromium_browser", "chromium_context", "external_requests"]
 
 CHROMIUM = "/usr/bin/chromium"
 _FLAGS = [
@@ -41,6 +41,17 @@ def chromium_context() -> Iterator[BrowserContext]:
             yield ctx
         finally:
             ctx.close()
+
+
+@contextmanager
+def chromium_browser() -> Iterator[Browser]:
+    """A headless Chromium for several isolated contexts (``browser.new_context()``: each its own storage)."""
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=_FLAGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def external_requests(urls: list[str]) -> list[str]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -12,6 +14,7 @@ from typing import Any
 import pytest
 
 from assistant.config import load_config
+from assistant.dialogue.confirm import ControlOutcome, PendingConfirmation
 from assistant.messages import (
     Action,
     AssistantError,
@@ -191,9 +194,13 @@ class FakeSkills:
 
 
 class FakeAssistant:
-    """Turns: 'turn on/off the kitchen light', 'unlock the front door' (asks to confirm), 'yes'/'no', anything else."""
+    """Turns: 'turn on/off the kitchen light', 'unlock the front door' (asks to confirm), 'yes'/'no', anything else.
 
-    def __init__(self, data_dir: Path) -> None:
+    Conversations belong to the ``owner`` that started them; another owner's is refused (conversation-forbidden).
+    A pending unlock has an id, expires after ``ttl_s`` and needs ``pin`` when one is set.
+    """
+
+    def __init__(self, data_dir: Path, *, pin: str | None = None, ttl_s: float = 60.0) -> None:
         from assistant.store import Database
         from skills.api import Permission, Skill, intent
 
@@ -213,7 +220,10 @@ class FakeAssistant:
 
         self.skills = FakeSkills({"lights": Lights()}, ["broken_skill: SyntaxError in broken_skill.py"])
         self._listeners: list[Callable[[PipelineEvent], None]] = []
-        self._pending: dict[str, str] = {}
+        self._pending: dict[str, PendingConfirmation] = {}
+        self._controls: dict[str | None, tuple[PendingConfirmation, str, str, dict[str, Any]]] = {}
+        self.pin = pin
+        self.ttl_s = ttl_s
         self._lock = threading.Lock()
         self.home.subscribe(
             lambda ch: self._publish(PipelineEvent(EventType.STATE_CHANGED, data={"entity_id": ch.entity_id}))
@@ -227,9 +237,51 @@ class FakeAssistant:
         self._listeners.append(callback)
         return lambda: self._listeners.remove(callback)
 
-    def _turn(self, text: str, cid: str | None, area: str | None, transcript: Transcript | None = None) -> TurnResult:
+    def _hold(self, cid: str | None) -> PendingConfirmation:
+        return PendingConfirmation(
+            id=secrets.token_urlsafe(8),
+            question="Unlock Front Door?",
+            needs_pin=self.pin is not None,
+            expires_at=time.time() + self.ttl_s,
+            conversation_id=cid,
+        )
+
+    def _live(self, cid: str) -> PendingConfirmation | None:
+        held = self._pending.get(cid)
+        if held is not None and held.expires_at <= time.time():
+            self._pending.pop(cid, None)
+            return None
+        return held
+
+    def _forbidden(self, cid: str | None, owner: str | None) -> bool:
+        if not cid:
+            return False
+        try:
+            self.db.conversations.get_conversation(cid)
+        except AssistantError:
+            return False
+        return self.db.conversations.owner_of(cid) != owner
+
+    def _turn(
+        self,
+        text: str,
+        cid: str | None,
+        area: str | None,
+        transcript: Transcript | None = None,
+        *,
+        owner: str | None = None,
+        answer: tuple[str, str | None] | None = None,
+    ) -> TurnResult:
         repo = self.db.conversations
-        cid = repo.ensure_conversation(cid) if cid else repo.create_conversation()
+        if self._forbidden(cid, owner):
+            return TurnResult(
+                turn_id="",
+                conversation_id=cid or "",
+                text=text,
+                reply="That conversation is not yours.",
+                error=ErrorCode.CONVERSATION_FORBIDDEN.value,
+            )
+        cid = repo.ensure_conversation(cid) if cid else repo.create_conversation(owner=owner)
         low = text.lower().strip()
         actions: tuple[Action, ...] = ()
         needs = False
@@ -250,10 +302,16 @@ class FakeAssistant:
                 ),
             )
         elif "unlock" in low:
-            self._pending[cid] = "Unlock Front Door?"
+            self._pending[cid] = self._hold(cid)
             reply, needs = "Do you want me to unlock the Front Door?", True
             intent = IntentMatch("HassUnlock", targets=("lock.front_door",), tier=Tier.TEMPLATE, confidence=0.95)
-        elif low in ("yes", "no") and cid in self._pending:
+        elif answer is not None and (live := self._live(cid)) is not None and answer[0] != live.id:
+            reply, error = "That confirmation is no longer waiting; I did nothing.", ErrorCode.CONFIRM_NOT_PENDING.value
+        elif answer is not None and self._live(cid) is None:
+            reply, error = "There's nothing waiting for a confirmation.", ErrorCode.CONFIRM_NOT_PENDING.value
+        elif low == "yes" and self.pin is not None and self._live(cid) and (answer or ("", None))[1] != self.pin:
+            reply, error, needs = "That PIN is not right, so I did nothing.", ErrorCode.CONFIRM_WRONG_PIN.value, True
+        elif low in ("yes", "no") and self._live(cid) is not None:
             self._pending.pop(cid)
             if low == "yes":
                 actions = tuple(
@@ -287,25 +345,78 @@ class FakeAssistant:
         return replace(result, turn_id=turn_id)
 
     def handle_text(
-        self, text: str, conversation_id: str | None = None, area: str | None = None, *, speak: bool = False
+        self,
+        text: str,
+        conversation_id: str | None = None,
+        area: str | None = None,
+        *,
+        speak: bool = False,
+        owner: str | None = None,
     ) -> TurnResult:
-        result = self._turn(text, conversation_id, area)
+        result = self._turn(text, conversation_id, area, owner=owner)
         return replace(result, audio=b"RIFF0000WAVEfmt " if speak else None)
 
     def handle_audio(
-        self, audio: Any, conversation_id: str | None = None, area: str | None = None, **_: Any
+        self,
+        audio: Any,
+        conversation_id: str | None = None,
+        area: str | None = None,
+        *,
+        owner: str | None = None,
+        **_: Any,
     ) -> TurnResult:
         text = "turn off the kitchen light"  # a fake recognizer: every recording says the same
-        return self._turn(text, conversation_id, area, Transcript(text=text, confidence=0.9, duration_s=1.0))
+        heard = Transcript(text=text, confidence=0.9, duration_s=1.0)
+        return self._turn(text, conversation_id, area, heard, owner=owner)
 
-    def stream_text(self, text: str, conversation_id: str | None = None, area: str | None = None) -> Iterator[Any]:
-        result = self._turn(text, conversation_id, area)
+    def stream_text(
+        self, text: str, conversation_id: str | None = None, area: str | None = None, *, owner: str | None = None
+    ) -> Iterator[Any]:
+        result = self._turn(text, conversation_id, area, owner=owner)
         for word in result.reply.split(" "):
             yield word + " "
         yield result
 
-    def pending_confirmation(self, conversation_id: str) -> str | None:
-        return self._pending.get(conversation_id)
+    def pending(self, conversation_id: str, *, owner: str | None = None) -> PendingConfirmation | None:
+        if self._forbidden(conversation_id, owner):
+            return None
+        return self._live(conversation_id)
+
+    def answer_confirmation(
+        self,
+        conversation_id: str,
+        *,
+        yes: bool,
+        pending_id: str,
+        pin: str | None = None,
+        owner: str | None = None,
+        area: str | None = None,
+    ) -> TurnResult:
+        return self._turn("yes" if yes else "no", conversation_id, area, owner=owner, answer=(pending_id, pin))
+
+    def request_control(
+        self, entity_id: str, service: str, data: dict[str, Any] | None = None, *, owner: str | None
+    ) -> ControlOutcome:
+        if self.home.risk(entity_id, service) == RiskTier.SENSITIVE:
+            held = replace(self._hold(None), question=f"{service} on {entity_id} is a sensitive action. Confirm?")
+            self._controls[owner] = (held, entity_id, service, dict(data or {}))
+            return ControlOutcome("needs-confirmation", pending=held, message=held.question)
+        return ControlOutcome("done", tuple(self.home.call_service(service, [entity_id], data)), message="Done.")
+
+    def confirm_control(self, pending_id: str, *, pin: str | None = None, owner: str | None) -> ControlOutcome:
+        entry = self._controls.get(owner)
+        if entry is None or entry[0].id != pending_id or entry[0].expires_at <= time.time():
+            return ControlOutcome("refused", error_code=ErrorCode.CONFIRM_NOT_PENDING.value, message="Not pending.")
+        if self.pin is not None and pin != self.pin:
+            return ControlOutcome("refused", error_code=ErrorCode.CONFIRM_WRONG_PIN.value, message="Wrong PIN.")
+        _held, entity_id, service, data = self._controls.pop(owner)
+        actions = self.home.call_service(service, [entity_id], data or None)
+        return ControlOutcome("done", tuple(replace(a, confirmed_by_user=True) for a in actions), message="Done.")
+
+    def cancel_control(self, pending_id: str, *, owner: str | None) -> None:
+        entry = self._controls.get(owner)
+        if entry is not None and entry[0].id == pending_id:
+            self._controls.pop(owner)
 
     def describe(self) -> dict[str, Any]:
         return {

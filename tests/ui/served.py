@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,8 +53,13 @@ def _env(data_dir: Path) -> dict[str, str]:
 
 
 @contextmanager
-def serve_subprocess(data_dir: Path, *, timeout_s: float = 240.0) -> Iterator[Served]:
-    """Run `python -m assistant serve --port N` until the page answers; stop it afterwards."""
+def serve_subprocess(
+    data_dir: Path, *, timeout_s: float = 240.0, env: Mapping[str, str] | None = None
+) -> Iterator[Served]:
+    """Run `python -m assistant serve --port N` until the page answers; stop it afterwards.
+
+    ``env`` adds environment variables (config overrides such as ``ASSISTANT_NLU__CONFIRM_PIN``).
+    """
     port = free_port()
     log = data_dir.parent / f"serve-{port}.log"
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -62,7 +67,7 @@ def serve_subprocess(data_dir: Path, *, timeout_s: float = 240.0) -> Iterator[Se
         proc = subprocess.Popen(
             [sys.executable, "-m", "assistant", "serve", "--port", str(port)],
             cwd=PROJECT_ROOT,
-            env=_env(data_dir),
+            env={**_env(data_dir), **dict(env or {})},
             stdout=out,
             stderr=subprocess.STDOUT,
         )

@@ -93,3 +93,16 @@ def test_create_app_builds_every_tab(fake_assistant: FakeAssistant, tmp_path: Pa
     app = create_app(fake_assistant)
     labels = {getattr(b, "label", None) for b in app.blocks.values()}
     assert {"Chat", "Home", "Trace", "Knowledge base", "History", "Skills", "Settings"} <= labels
+
+
+def test_chat_api_cannot_reach_a_browser_conversation(served: tuple[str, FakeAssistant]) -> None:
+    from gradio_client import Client
+
+    url, assistant = served
+    asked = assistant.handle_text("unlock the front door", owner="browser:someone")
+    held = assistant.pending(asked.conversation_id, owner="browser:someone")
+    assert held is not None
+    _reply, turn = Client(url, verbose=False).predict("yes", asked.conversation_id, "", api_name="/chat")
+    assert turn["error"] == "conversation-forbidden" and not turn["actions"]
+    assert assistant.pending(asked.conversation_id, owner="browser:someone") == held  # untouched
+    assert [t.user_text for t in assistant.db.conversations.turns(asked.conversation_id)] == ["unlock the front door"]

@@ -204,7 +204,7 @@ def test_passages_and_skills_and_settings() -> None:
 def test_skills_markdown_lists_intents_examples_and_errors(fake_assistant: Any) -> None:
     md = views.skills_markdown(fake_assistant.skills.skills, fake_assistant.skills.errors)
     assert "### lights" in md and "**HassTurnOn**: “turn on the kitchen light”" in md
-    assert "### Load errors" in md and "SyntaxError in broken_skill.py" in md
+    assert "### Load errors" in md and "SyntaxError in broken\\_skill.py" in md
 
 
 def test_models_status_banner() -> None:
@@ -213,4 +213,100 @@ def test_models_status_banner() -> None:
     loading = views.models_status_markdown({"state": "loading", "message": "Loading the models; requests wait."})
     assert loading.startswith("⏳") and "requests wait" in loading
     failed = views.models_status_markdown({"state": "failed", "message": "Loading models failed [model-unavailable]"})
-    assert "⚠" in failed and "model\\-unavailable" in failed
+    assert "⚠" in failed and "\\[model-unavailable\\]" in failed
+
+
+# ---------------------------------------------------------------------------------------------- untrusted text
+
+_PORT = "127.0.0.1:8999"
+_HOSTILE = (
+    f"<img src=http://{_PORT}/x.png> ![pixel](http://{_PORT}/y.png) [click here to confirm](http://{_PORT}/c) "
+    "[run](javascript:alert(1)) <javascript:alert(2)> <a href='x'>a</a> &lt;b&gt; *bold* _it_ `code` ~~gone~~ "
+    f"$$x$$ http://{_PORT}/bare www.example.com mail@example.com | a | b | [ref]: http://{_PORT}/r #tag"
+)
+
+
+def _render(markdown: str) -> str:
+    """Render like the page does (CommonMark with raw HTML allowed, GFM tables and strike-through)."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]).render(markdown)
+
+
+def _plain(rendered: str) -> str:
+    import html as html_lib
+
+    return html_lib.unescape(re.sub(r"</?(p|br /)>", "", rendered)).strip()
+
+
+def test_md_escape_shows_html_links_and_images_as_plain_text() -> None:
+    escaped = views.md_escape(_HOSTILE)
+    rendered = _render(escaped)
+    for tag in ("<img", "<a ", "<a>", "<em", "<strong", "<code", "<s>", "<del", "<table", "<h1"):
+        assert tag not in rendered, (tag, rendered)
+    assert _plain(rendered) == _HOSTILE  # exactly the text, nothing lost
+    assert "&lt;img src=" in rendered
+
+
+def test_md_escape_breaks_autolinks_and_javascript_urls() -> None:
+    escaped = views.md_escape(f"see http://{_PORT}/a or https://x.org, WWW.evil.com, a@b.co, javascript:alert(1)")
+    assert re.search(r"(?<!\\)://", escaped) is None
+    assert "WWW\\." in escaped and "\\@" in escaped
+    assert "<a" not in _render(escaped)
+    link = views.md_escape("[confirm](javascript:alert(1))")
+    assert link.startswith("\\[confirm\\]") and "<a" not in _render(link)
+
+
+def test_md_escape_neutralises_line_start_markup() -> None:
+    text = "# Heading\n- item\n+ item\n1. first\n2) second\n> quote\n---\n===\n```\ncode\n```"
+    rendered = _render(views.md_escape(text))
+    for tag in ("<h1", "<h2", "<ul", "<ol", "<blockquote", "<hr", "<pre", "<code"):
+        assert tag not in rendered, tag
+    assert views.md_escape(None) == "" and views.md_escape("plain words, 12.5 degrees.") == "plain words, 12.5 degrees."
+
+
+def test_replies_citations_and_history_escape_untrusted_text() -> None:
+    r = _result(
+        reply=f"The manual says: <img src=http://{_PORT}/x.png> [click here to confirm](http://{_PORT}/c)",
+        citations=(Passage("evil.md", "1", "…", 0.5, title=f"Pool ![t](http://{_PORT}/t.png)", chunk_index=0),),
+        transcript=Transcript("<b>hi</b>", confidence=0.9),
+    )
+    out = _render(views.format_reply(r))
+    assert "<img" not in out and "<a " not in out and "<b>hi" not in out
+    assert "<strong>Cited passages:</strong>" in out  # our own formatting stays
+    now = datetime.now(UTC)
+    turn = StoredTurn("t", "c", 1, now, f"![x](http://{_PORT}/u.png)", "text", "<img src=x>", True)
+    for message in views.chat_history_from_turns([turn]):
+        rendered = _render(message["content"])
+        assert "<img" not in rendered and "<a " not in rendered
+    assert views.user_message("<img src=x>")["content"] == "\\<img src=x\\>"
+    title_md = views.passages_markdown([Passage("d", "c", "text", 0.5, title="<img src=x> [a](b)")])
+    assert "<img" not in _render(title_md) and "<a " not in _render(title_md)
+
+
+def test_device_names_errors_and_skills_are_escaped() -> None:
+    home = FakeHome()
+    heading = views.entity_heading(home.entity("sensor.outside"))
+    assert heading.startswith("**Outside \\<Temp\\>** (`sensor.outside`)")
+    assert "<Temp>" not in _render(heading)
+    err = views.format_error("kb-bad", "File <img src=x> is bad")
+    assert "<img" not in _render(err) and "`kb-bad`" in err
+
+
+def test_confirm_prompt_and_control_outcomes() -> None:
+    from assistant.dialogue.confirm import ControlOutcome, PendingConfirmation
+
+    pending = PendingConfirmation("p1", "Unlock <b>Front</b> Door?", needs_pin=True, expires_at=0.0)
+    prompt = views.confirm_prompt(pending)
+    assert "Unlock \\<b\\>Front\\</b\\> Door?" in prompt and "Enter the PIN, then press Yes." in prompt
+    waiting = views.control_outcome_markdown(ControlOutcome("needs-confirmation", pending=pending, message="?"))
+    assert "press Confirm" in waiting and "<b>" not in _render(waiting)
+    done = ControlOutcome(
+        "done", (Action("light.kitchen", "light.turn_off", {}, success=True, new_state={"state": "off"}),)
+    )
+    assert views.control_outcome_markdown(done) == "✔ light.turn\\_off → light.kitchen: off"
+    refused = views.control_outcome_markdown(
+        ControlOutcome("refused", error_code="confirm-wrong-pin", message="That PIN is not right.")
+    )
+    assert "That PIN is not right." in refused and "`confirm-wrong-pin`" in refused
+    assert views.control_outcome_markdown(ControlOutcome("done")) == "Nothing was done."
