@@ -8,7 +8,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
-APT_PACKAGES := espeak-ng sox mosquitto chromium
+APT_PACKAGES := espeak-ng sox mosquitto chromium postgresql
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
@@ -58,8 +58,14 @@ typecheck: setup
 bench: setup models
 	$(VENV)/bin/assistant eval all --out docs/BENCHMARKS.md
 
+# `make test` runs every property/fuzz test deterministically (hypothesis profile `ci`, see tests/conftest.py).
+# `make soak` runs them under the `soak` profile (ten times the examples, random seeds) to find new failures (pin each
+# one in its test with @example), then the long soak-marked runs (marker `bench`).
 soak: setup models
-	$(VENV)/bin/pytest -q -m "bench" tests
+	@status=0; \
+	HYPOTHESIS_PROFILE=soak $(VENV)/bin/pytest -q -m "hypothesis" tests || status=1; \
+	$(VENV)/bin/pytest -q -m "bench" tests || status=1; \
+	exit $$status
 
 eval: bench
 

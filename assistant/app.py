@@ -95,7 +95,7 @@ class Assistant:
 
         from assistant.store import Database
 
-        self.db = Database(data_dir)
+        self.db = Database(data_dir, url=config.store.url)
         from devices import create_home_from_config
 
         home_section = config.home

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
@@ -11,7 +12,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from assistant.messages import AssistantError
+from assistant.messages import AssistantError, ErrorCode
 
 __all__ = ["app", "main"]
 
@@ -29,16 +30,44 @@ HomeOpt = Annotated[Path | None, typer.Option("--home", help="A home file (synth
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
+EXIT_ERROR = 2
+"""The exit status of every command that ends in an error (README: ``error [code]: message``, status 2)."""
+
+
+def _safe_output() -> None:
+    """Printing never fails: text the terminal cannot encode (the lone surrogates Python makes of undecodable argv
+    bytes, e.g. ``assistant ask $'\\xff'``) is written escaped instead of raising UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if callable(reconfigure) and getattr(stream, "errors", None) in ("strict", None):
+            with contextlib.suppress(Exception):
+                reconfigure(errors="backslashreplace")
+
+
+@app.callback()
+def _root() -> None:
+    """A local-first home voice assistant: serve the web UI, ask, transcribe, history, eval."""
+    _safe_output()  # every command, the eval and skill ones included
+
+
+def _fail(code: ErrorCode | str, message: str) -> typer.Exit:
+    typer.echo(f"error [{code.value if isinstance(code, ErrorCode) else code}]: {message}", err=True)
+    return typer.Exit(EXIT_ERROR)
+
+
 def _errors(func: _F) -> _F:
-    """Turn AssistantError into a one-line message with its code and exit status 2 (no traceback)."""
+    """Turn AssistantError into a one-line message with its code and exit status 2 (no traceback); never crash on
+    printing, nor on text that is not valid Unicode."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _safe_output()
         try:
             return func(*args, **kwargs)
         except AssistantError as exc:
-            typer.echo(f"error [{exc.code.value}]: {exc.message}", err=True)
-            raise typer.Exit(2) from None
+            raise _fail(exc.code, exc.message) from None
+        except UnicodeError:  # undecodable argv bytes reaching a library (SQLite refuses lone surrogates)
+            raise _fail(ErrorCode.INPUT_INVALID, "That text isn't valid UTF-8, so I did nothing.") from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -103,8 +132,8 @@ def ask(
             typer.echo(json.dumps(turn_to_dict(result), indent=2, ensure_ascii=False))
         else:
             typer.echo(result.reply)
-            if result.error:
-                typer.echo(f"[{result.error}]", err=True)
+    if result.error:  # the reply (or JSON) is printed; the status says the turn failed
+        raise _fail(result.error, result.reply)
 
 
 @app.command()
@@ -118,16 +147,15 @@ def transcribe(
     """Transcribe an audio file with the configured recognizer."""
     from assistant.app import set_offline_environment
     from assistant.asr import create_recognizer
+    from assistant.audio import read_audio
     from assistant.config import load_config
-    from assistant.messages import ErrorCode
     from assistant.serialize import to_jsonable
 
     cfg = load_config(config)
     set_offline_environment(cfg.offline)
-    if not file.exists():
-        raise AssistantError(ErrorCode.ASR_UNREADABLE, f"Audio file not found: {file}")
+    data = read_audio(file)  # asr-unreadable-audio for a missing or unreadable path, asr-empty-audio
     recognizer = create_recognizer(cfg.asr, data_dir=Path(cfg.cache_dir), offline=cfg.offline)
-    transcript = recognizer.transcribe(file.read_bytes(), language=language)
+    transcript = recognizer.transcribe(data, language=language)
     if json_out:
         typer.echo(json.dumps(to_jsonable(transcript), indent=2, ensure_ascii=False))
     else:
@@ -148,7 +176,7 @@ def history(
     from assistant.store import Database
 
     cfg = load_config(config)
-    db = Database(Path(cfg.data_dir))
+    db = Database(Path(cfg.data_dir), url=cfg.store.url)
     try:
         repo = db.conversations
         if export:

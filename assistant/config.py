@@ -8,13 +8,15 @@ raises ``AssistantError(config-invalid)`` naming the key. Environment overrides 
 from __future__ import annotations
 
 import contextvars
+import logging
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from assistant.messages import AssistantError, ErrorCode
 
@@ -303,6 +305,14 @@ class UiConfig(_Section):
     max_upload_mb: int = 25
 
 
+class StoreConfig(_Section):
+    """Where conversations and the knowledge base are stored."""
+
+    url: str | None = None
+    """None: a SQLite file in data_dir (the home default). A SQLAlchemy URL such as
+    ``postgresql+psycopg://user:password@host:5432/assistant`` uses that server instead (several workers share it)."""
+
+
 class Config(BaseSettings):
     """The whole configuration. Build it with ``load_config``."""
 
@@ -325,6 +335,7 @@ class Config(BaseSettings):
     rag: RagConfig = RagConfig()
     pipeline: PipelineConfig = PipelineConfig()
     ui: UiConfig = UiConfig()
+    store: StoreConfig = StoreConfig()
 
     @classmethod
     def settings_customise_sources(
@@ -344,13 +355,33 @@ class Config(BaseSettings):
         return path if path.is_absolute() else PROJECT_ROOT / path
 
 
+_log = logging.getLogger("assistant.config")
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
+    """A config file's top-level mapping. The parser boundary: any error of reading or parsing is config-invalid
+    (with the place in the file when the parser knows it); the parser's own message is logged, not shown."""
+    details = {"path": str(path)}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise AssistantError(ErrorCode.CONFIG_INVALID, f"Config file not found: {path}") from exc
-    except yaml.YAMLError as exc:
-        raise AssistantError(ErrorCode.CONFIG_INVALID, f"Config file {path} is not valid YAML: {exc}") from exc
+        raise AssistantError(ErrorCode.CONFIG_INVALID, f"Config file not found: {path}", details=details) from exc
+    except UnicodeDecodeError as exc:
+        raise AssistantError(
+            ErrorCode.CONFIG_INVALID, f"Config file {path} is not UTF-8 text.", details=details
+        ) from exc
+    except (OSError, ValueError) as exc:  # a folder, no permission, a NUL in the name
+        _log.warning("config file %s cannot be read: %r", path, exc)
+        raise AssistantError(ErrorCode.CONFIG_INVALID, f"Config file {path} cannot be read.", details=details) from exc
+    try:
+        data = yaml.safe_load(text) or {}
+    except Exception as exc:  # yaml.YAMLError, RecursionError on deep nesting, ...
+        _log.warning("config file %s does not parse: %s", path, exc)
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        raise AssistantError(
+            ErrorCode.CONFIG_INVALID, f"Config file {path} is not valid YAML{where}.", details=details
+        ) from exc
     if not isinstance(data, dict):
         raise AssistantError(ErrorCode.CONFIG_INVALID, f"Config file {path} must hold a mapping at the top level")
     return data
@@ -391,6 +422,16 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> Config:
     token = _FILE_DATA.set(data)
     try:
         return Config(**overrides)
+    except SettingsError as exc:  # an ASSISTANT_* variable whose value does not parse (e.g. bad JSON)
+        _log.warning("configuration from the environment does not parse: %s", exc)
+        field = re.search(r'field "([^"]+)"', str(exc))
+        key = field.group(1) if field else "(environment)"
+        variable = f"ASSISTANT_{key.upper()}" if field else "an ASSISTANT_* variable"
+        raise AssistantError(
+            ErrorCode.CONFIG_INVALID,
+            f"Invalid configuration at '{key}': the value of {variable} cannot be parsed.",
+            details={"key": key},
+        ) from exc
     except ValidationError as exc:
         first = exc.errors()[0]
         key = ".".join(str(p) for p in first["loc"]) or "(root)"

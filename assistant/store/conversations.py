@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Float, Integer, String, Table, bindparam, delete, func, select
 from sqlalchemy import true as sa_true
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
@@ -99,19 +100,20 @@ def _conversation_language(conversation_id: Any) -> Any:
     return select(_CONVERSATIONS.c.language).where(_CONVERSATIONS.c.id == conversation_id).scalar_subquery()
 
 
-def _build_upsert() -> Any:
-    stmt = sqlite_insert(_CONVERSATIONS)
+def _build_upsert(dialect: str) -> Any:
+    stmt = postgresql_insert(_CONVERSATIONS) if dialect == "postgresql" else sqlite_insert(_CONVERSATIONS)
+    later = func.greatest if dialect == "postgresql" else func.max  # SQLite's two-argument max() is a scalar
     return stmt.on_conflict_do_update(
         index_elements=[_CONVERSATIONS.c.id],
         set_={
             "title": func.coalesce(_CONVERSATIONS.c.title, stmt.excluded.title),
-            "updated_at": func.max(_CONVERSATIONS.c.updated_at, stmt.excluded.updated_at),
+            "updated_at": later(_CONVERSATIONS.c.updated_at, stmt.excluded.updated_at),
             "owner": func.coalesce(_CONVERSATIONS.c.owner, stmt.excluded.owner),
         },
     )
 
 
-_UPSERT_CONVERSATION = _build_upsert()
+_UPSERTS = {"sqlite": _build_upsert("sqlite"), "postgresql": _build_upsert("postgresql")}
 """Create the conversation with its first turn, or bump ``updated_at`` (and set a missing title)."""
 _TURN_OWNER = select(_TURNS.c.conversation_id).where(_TURNS.c.id == bindparam("turn_id"))
 _NEXT_SEQ = (
@@ -391,7 +393,9 @@ class ConversationRepository:
         if typed:
             del values["language"]
         with self._sessions.write_connection() as conn:
-            conn.execute(_UPSERT_CONVERSATION, conversation)
+            if conn.dialect.name == "postgresql":  # one writer per conversation at a time, across workers
+                conn.execute(select(func.pg_advisory_xact_lock(func.hashtext(conversation_id))))
+            conn.execute(_UPSERTS[conn.dialect.name], conversation)
             owner = conn.execute(_TURN_OWNER, {"turn_id": turn_id}).scalar()
             if owner is None:
                 insert = _INSERT_TYPED_TURN if typed else _INSERT_TURN

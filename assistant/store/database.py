@@ -1,4 +1,5 @@
-"""The ``Database``: a SQLite file in the data dir (WAL), migrated on open, with its two repositories."""
+"""The ``Database``: a SQLite file in the data dir (WAL), or a PostgreSQL server by URL, migrated on open, with its
+two repositories. SQLite is the home default; PostgreSQL lets several workers share one store."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from assistant.messages import AssistantError, ErrorCode
@@ -124,8 +126,16 @@ def _open_lock(path: Path, timeout_s: float) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
+_PG_CASEFOLD = (
+    "CREATE OR REPLACE FUNCTION py_casefold(value text) RETURNS text LANGUAGE sql IMMUTABLE AS "
+    "$$ SELECT replace(replace(replace(lower(value), 'ß', 'ss'), 'ẞ', 'ss'), 'ς', 'σ') $$"
+)
+"""PostgreSQL's stand-in for the casefold function SQLite gets from Python (search is case-insensitive on both)."""
+
+
 class Database:
-    """The assistant's SQLite store. Thread-safe; every repository call uses its own short session."""
+    """The assistant's store: SQLite by default, PostgreSQL by URL. Thread-safe; every repository call uses its own
+    short session."""
 
     def __init__(
         self,
@@ -134,18 +144,26 @@ class Database:
         filename: str = DEFAULT_FILENAME,
         busy_timeout_s: float = 5.0,
         max_size_bytes: int | None = None,
+        url: str | None = None,
     ) -> None:
+        """``url`` (a SQLAlchemy URL, e.g. ``postgresql+psycopg://...``) stores in that server instead of
+        ``data_dir/filename``; the data dir is still prepared for the caches and documents beside it."""
         self.data_dir = _prepare_dir(Path(data_dir))
         """The data directory."""
-        self.path = self.data_dir / filename
-        """The SQLite file."""
+        self.url = url if url and not url.startswith("sqlite") else None
+        """The server URL, or None for the SQLite file."""
+        self.path = self.data_dir / filename if self.url is None else Path(_safe_url(self.url))
+        """The SQLite file (or the server URL without its password, for messages)."""
         self.busy_timeout_s = busy_timeout_s
         self._max_size_bytes = max_size_bytes
-        self._engine = self._create_engine()
+        self._engine = self._create_engine() if self.url is None else self._create_server_engine(self.url)
         self._sessions = SessionFactory(self._engine, path=self.path, busy_timeout_s=busy_timeout_s)
         try:
-            with _open_lock(self.path, max(busy_timeout_s, 1.0) * 6):
-                self._open()
+            if self.url is None:
+                with _open_lock(self.path, max(busy_timeout_s, 1.0) * 6):
+                    self._open()
+            else:
+                self._open_server()
         except BaseException:
             self._engine.dispose()
             raise
@@ -185,6 +203,34 @@ class Database:
             conn.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
+
+    @property
+    def dialect(self) -> str:
+        """'sqlite' or 'postgresql'."""
+        return self._engine.dialect.name
+
+    def _create_server_engine(self, url: str) -> Engine:
+        try:
+            return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        except Exception as exc:  # a malformed URL or a missing driver
+            raise AssistantError(
+                ErrorCode.CONFIG_INVALID,
+                f"store.url {_safe_url(url)} cannot be used: {exc}",
+                details={"key": "store.url"},
+            ) from exc
+
+    def _open_server(self) -> None:
+        """Bring a server's schema to the newest revision; concurrent workers take turns on an advisory lock."""
+        with translate_errors(self.path), self._engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(4242001)"))
+                conn.execute(text(_PG_CASEFOLD))
+            current = MigrationContext.configure(conn).get_current_revision()
+            if current != head_revision():
+                cfg = alembic_config()
+                cfg.attributes["connection"] = conn
+                _log.info("Migrating the store %s from %s to head", self.path, current)
+                command.upgrade(cfg, "head")
 
     def _open(self) -> None:
         """Switch to WAL and bring the schema to the newest revision (stamping a schema made without Alembic)."""
@@ -238,3 +284,11 @@ class Database:
 
     def __repr__(self) -> str:
         return f"Database({str(self.path)!r})"
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password (for messages and logs)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<invalid store URL>"

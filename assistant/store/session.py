@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -37,7 +37,10 @@ class SessionFactory:
         self._closed = False
 
     def size_bytes(self) -> int:
-        """Size of the database file plus its WAL (0 for missing files)."""
+        """Size of the database file plus its WAL (0 for missing files); a server's database size."""
+        if self._engine.dialect.name == "postgresql":
+            with translate_errors(self.path), self._engine.connect() as conn:
+                return int(conn.execute(text("SELECT pg_database_size(current_database())")).scalar() or 0)
         total = 0
         for suffix in ("", "-wal"):
             with contextlib.suppress(OSError):
@@ -45,8 +48,12 @@ class SessionFactory:
         return total
 
     def checkpoint(self) -> bool:
-        """Copy the WAL into the database file and truncate it (after deletes); False when readers prevent it."""
+        """Copy the WAL into the database file and truncate it (after deletes); False when readers prevent it.
+
+        A no-op on a database server (it manages its own log)."""
         self._check_open()
+        if self._engine.dialect.name != "sqlite":
+            return True
         try:
             raw = self._engine.raw_connection()
             try:

@@ -26,13 +26,25 @@ from assistant.messages import (
     TurnResult,
 )
 from assistant.store import Database
+from tests.postgres import postgres  # noqa: F401 (a fixture)
 
 MakeResult = Callable[..., TurnResult]
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A fresh database: a SQLite file in a data dir that does not exist yet, or a new PostgreSQL database."""
+    url = None
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres").database()
+    database = Database(tmp_path / "data", busy_timeout_s=2.0, url=url)
+    yield database
+    database.close()
+
+
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    """A fresh database in a data dir that does not exist yet."""
+def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+    """A fresh SQLite store (for what only a file has: WAL, file size, secure delete)."""
     database = Database(tmp_path / "data", busy_timeout_s=2.0)
     yield database
     database.close()

@@ -220,7 +220,8 @@ def test_stats(db: Database, make_result: MakeResult) -> None:
     assert stats.size_bytes > 0
 
 
-def test_deleted_history_is_gone_from_the_files(db: Database, make_result: MakeResult) -> None:
+def test_deleted_history_is_gone_from_the_files(sqlite_db: Database, make_result: MakeResult) -> None:
+    db = sqlite_db
     marker = "zebra-marker-" + "q" * 20
     db.conversations.save_turn(make_result(conversation_id="secret", text=f"my code is {marker}"))
     db.conversations.save_turn(make_result(conversation_id="other", text="lights on"))
