@@ -475,10 +475,18 @@ class Assistant:
         held = verdict.held
         if verdict.kind != "confirmed" or held is None or held.service is None:
             code = verdict.error_code
-            return ControlOutcome("refused", error_code=code.value if code else None, message=verdict.message)
+            live = self.pending_control(owner=owner)  # still waiting after a wrong PIN or during a lockout
+            return ControlOutcome(
+                "refused", pending=live, error_code=code.value if code else None, message=verdict.message
+            )
         outcome = self._run_control(GuardedHome(self.home, held.approved), held.service, held.entity_ids, held.data)
         actions = tuple(_confirmed(a) for a in outcome.actions)
         return ControlOutcome(outcome.status, actions, error_code=outcome.error_code, message=outcome.message)
+
+    def pending_control(self, *, owner: str | None) -> PendingConfirmation | None:
+        """The owner's held Home-tab control, if one is still waiting (None once answered or expired)."""
+        held = self.confirmations.current(_control_key(owner), owner=owner)
+        return held.view if held is not None else None
 
     def cancel_control(self, pending_id: str, *, owner: str | None) -> None:
         """Drop a held Home-tab control (only its owner's, only that id)."""

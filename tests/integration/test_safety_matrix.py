@@ -58,9 +58,7 @@ def a(assistant: Assistant, clock: Clock) -> Assistant:
 @pytest.fixture
 def with_pin(assistant: Assistant, clock: Clock) -> Assistant:
     """The shared assistant with a PIN, 3 attempts and a 30 s lockout."""
-    assistant.pipeline.confirmations = ConfirmationService(
-        pin=PIN, ttl_s=60, max_attempts=3, lockout_s=30, clock=clock
-    )
+    assistant.pipeline.confirmations = ConfirmationService(pin=PIN, ttl_s=60, max_attempts=3, lockout_s=30, clock=clock)
     _reset(assistant)
     return assistant
 
@@ -314,6 +312,8 @@ def test_home_tab_unlock_needs_confirmation_and_the_pin(with_pin: Assistant) -> 
     assert _state(a, LOCK) == "locked"
     no_pin = a.confirm_control(outcome.pending.id, owner="alice")
     assert no_pin.status == "refused" and no_pin.error_code == ErrorCode.CONFIRM_WRONG_PIN.value
+    assert no_pin.pending == outcome.pending == a.pending_control(owner="alice")  # still waiting for the PIN
+    assert a.pending_control(owner="mallory") is None
     other = a.confirm_control(outcome.pending.id, pin=PIN, owner="mallory")
     assert other.status == "refused"
     assert _state(a, LOCK) == "locked"
@@ -321,7 +321,7 @@ def test_home_tab_unlock_needs_confirmation_and_the_pin(with_pin: Assistant) -> 
     assert done.status == "done" and all(x.success and x.confirmed_by_user for x in done.actions)
     assert _state(a, LOCK) == "unlocked"
     stale = a.confirm_control(outcome.pending.id, pin=PIN, owner="alice")
-    assert stale.status == "refused"
+    assert stale.status == "refused" and stale.pending is None and a.pending_control(owner="alice") is None
 
 
 def test_home_tab_cancel_and_expiry(a: Assistant, clock: Clock) -> None:
