@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 
-__all__ = ["make_pdf"]
+__all__ = ["make_pdf", "pdf_with_stream", "zlib_bomb"]
 
 
 def _escape(text: str) -> str:
@@ -46,3 +47,43 @@ def make_pdf(pages: Sequence[Sequence[str]], *, title: str = "") -> bytes:
         f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R /Info {info_id} 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     )
     return bytes(out)
+
+
+def _assemble(objects: Sequence[bytes], *, info_id: int | None = None) -> bytes:
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    for off in offsets:
+        out += f"{off:010d} 00000 n \n".encode()
+    info = f" /Info {info_id} 0 R" if info_id else ""
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R{info} >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def pdf_with_stream(stream: bytes, *, filter_name: bytes = b"/FlateDecode") -> bytes:
+    """A one-page PDF (with a font, so text extraction decodes the page) whose content stream is ``stream`` as is,
+    declared with ``/Filter filter_name``."""
+    return _assemble(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>",
+            b"<< /Length %d /Filter %s >>\nstream\n" % (len(stream), filter_name) + stream + b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ]
+    )
+
+
+def zlib_bomb(expanded_bytes: int) -> bytes:
+    """zlib data that expands to ``expanded_bytes`` zero bytes, compressed a MiB at a time (never held expanded)."""
+    compressor = zlib.compressobj(9)
+    block = bytes(1 << 20)
+    parts = [compressor.compress(block) for _ in range(expanded_bytes >> 20)]
+    parts.append(compressor.compress(bytes(expanded_bytes & ((1 << 20) - 1))))
+    parts.append(compressor.flush())
+    return b"".join(parts)
