@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from assistant.rag.answer import DONT_KNOW, KbAnswer, extractive_answer, llm_answer
-from assistant.rag.kb import IngestReport, KnowledgeBase, Progress
+from assistant.rag.kb import BatchIngestReport, DocumentOrigin, IngestReport, KnowledgeBase, Progress, document_origin
 from assistant.rag.loaders import SUPPORTED_SUFFIXES, LoadedDocument, load_document
 from assistant.rag.repository import KnowledgeStore, MemoryKnowledgeRepository
 
 __all__ = [
     "DONT_KNOW",
     "SUPPORTED_SUFFIXES",
+    "BatchIngestReport",
+    "DocumentOrigin",
     "IngestReport",
     "KbAnswer",
     "KnowledgeBase",
@@ -17,6 +19,7 @@ __all__ = [
     "LoadedDocument",
     "MemoryKnowledgeRepository",
     "Progress",
+    "document_origin",
     "extractive_answer",
     "llm_answer",
     "load_document",
