@@ -8,6 +8,7 @@ the limit) without ever holding the whole file's samples in memory.
 from __future__ import annotations
 
 import io
+import logging
 import struct
 import wave
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ __all__ = [
     "fix_wav_header",
     "pcm_to_float32",
     "probe_duration",
+    "read_audio",
     "resample",
     "wav_bytes",
 ]
@@ -35,6 +37,8 @@ SAMPLE_RATE = 16000
 """The rate Whisper and Silero VAD expect."""
 
 FloatArray = npt.NDArray[np.float32]
+
+_log = logging.getLogger("assistant.audio")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +56,46 @@ class DecodedAudio:
         return float(len(self.samples)) / float(self.sample_rate)
 
 
+def _unreadable_file(path: Path, exc: BaseException | None = None) -> AssistantError:
+    if exc is not None:
+        _log.warning("audio file %s cannot be read: %r", path, exc)
+    return AssistantError(
+        ErrorCode.ASR_UNREADABLE, f"The audio file {path.name} cannot be read.", details={"path": str(path)}
+    )
+
+
+def _check_file(path: Path) -> None:
+    """A readable, non-empty regular file, or asr-unreadable-audio / asr-empty-audio (never an OSError)."""
+    try:
+        st = path.stat()
+    except (OSError, ValueError) as exc:  # missing, no permission, a NUL in the name
+        raise _unreadable_file(path, exc) from exc
+    if not path.is_file():
+        raise _unreadable_file(path)
+    if st.st_size == 0:
+        raise AssistantError(ErrorCode.ASR_EMPTY, "The audio file is empty.", details={"path": str(path)})
+
+
+def read_audio(audio: bytes | bytearray | memoryview | str | Path) -> bytes:
+    """The bytes of an audio input: bytes as given, a path read from disk.
+
+    Raises ``AssistantError``: asr-unreadable-audio for a missing, unreadable or non-file path (never
+    FileNotFoundError or another OSError), asr-empty-audio for no bytes.
+    """
+    if isinstance(audio, bytes | bytearray | memoryview):
+        data = bytes(audio)
+    else:
+        path = Path(audio)
+        _check_file(path)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise _unreadable_file(path, exc) from exc
+    if not data:
+        raise AssistantError(ErrorCode.ASR_EMPTY, "The audio is empty.")
+    return data
+
+
 def _open_source(audio: bytes | str | Path) -> io.BytesIO | str:
     if isinstance(audio, bytes | bytearray | memoryview):
         data = bytes(audio)
@@ -59,14 +103,7 @@ def _open_source(audio: bytes | str | Path) -> io.BytesIO | str:
             raise AssistantError(ErrorCode.ASR_EMPTY, "The audio is empty.")
         return io.BytesIO(data)
     path = Path(audio)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise AssistantError(
-            ErrorCode.ASR_UNREADABLE, f"The audio file {path.name} cannot be read.", details={"path": str(path)}
-        ) from exc
-    if size == 0:
-        raise AssistantError(ErrorCode.ASR_EMPTY, "The audio file is empty.", details={"path": str(path)})
+    _check_file(path)
     return str(path)
 
 
@@ -80,8 +117,14 @@ def probe_duration(audio: bytes | str | Path) -> float | None:
             return _container_duration(container)
     except AssistantError:
         raise
-    except Exception as exc:  # PyAV raises many error types (av.error.*, ValueError, OSError)
-        raise AssistantError(ErrorCode.ASR_UNREADABLE, "The audio could not be decoded.") from exc
+    except Exception as exc:  # PyAV raises many error types (av.error.*, ValueError, OSError, MemoryError)
+        raise _undecodable(exc) from exc
+
+
+def _undecodable(exc: BaseException) -> AssistantError:
+    """The decoder boundary: PyAV's error is logged, the user gets asr-unreadable-audio."""
+    _log.warning("audio could not be decoded: %r", exc)
+    return AssistantError(ErrorCode.ASR_UNREADABLE, "The audio could not be decoded.")
 
 
 def _container_duration(container: object) -> float | None:
@@ -129,8 +172,8 @@ def decode_audio(audio: bytes | str | Path, *, max_duration_s: float | None = No
                 total += len(array)
     except AssistantError:
         raise
-    except Exception as exc:  # PyAV raises many error types (av.error.*, ValueError, OSError)
-        raise AssistantError(ErrorCode.ASR_UNREADABLE, "The audio could not be decoded.") from exc
+    except Exception as exc:  # PyAV raises many error types (av.error.*, ValueError, OSError, MemoryError)
+        raise _undecodable(exc) from exc
     if total == 0:
         raise AssistantError(ErrorCode.ASR_EMPTY, "The audio holds no samples.")
     if limit is not None and total > limit + SAMPLE_RATE // 20:

@@ -17,7 +17,7 @@ import numpy.typing as npt
 from assistant.asr.biasing import bias_prompt
 from assistant.asr.confidence import confidence, weighted_mean
 from assistant.asr.streaming import StreamingSession
-from assistant.audio import SAMPLE_RATE, probe_duration, wav_bytes
+from assistant.audio import SAMPLE_RATE, probe_duration, read_audio, wav_bytes
 from assistant.config import AsrConfig
 from assistant.engines import AudioInput
 from assistant.messages import AssistantError, ErrorCode, Transcript
@@ -83,16 +83,8 @@ class RemoteRecognizer:
 
     def transcribe(self, audio: AudioInput, *, language: str | None = None, hotwords: Sequence[str] = ()) -> Transcript:
         """Upload the audio and map the server's answer to a ``Transcript``. Raises ``AssistantError`` (asr-*)."""
-        if isinstance(audio, bytes | bytearray | memoryview):
-            data, name = bytes(audio), "audio.bin"
-        else:
-            path = Path(audio)
-            try:
-                data, name = path.read_bytes(), path.name
-            except OSError as exc:
-                raise AssistantError(ErrorCode.ASR_UNREADABLE, f"The audio file {path.name} cannot be read.") from exc
-        if not data:
-            raise AssistantError(ErrorCode.ASR_EMPTY, "The audio is empty.")
+        name = "audio.bin" if isinstance(audio, bytes | bytearray | memoryview) else Path(audio).name
+        data = read_audio(audio)  # asr-unreadable-audio for a missing or unreadable path, asr-empty-audio
         duration = probe_duration(data)
         if duration is not None and duration > self._cfg.max_duration_s + 0.05:
             raise AssistantError(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import logging
+import os
 import time
 import wave
 from pathlib import Path
@@ -10,7 +12,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.audio import decode_audio, fix_wav_header, pcm_to_float32, probe_duration, resample, wav_bytes
+from assistant.audio import (
+    decode_audio,
+    fix_wav_header,
+    pcm_to_float32,
+    probe_duration,
+    read_audio,
+    resample,
+    wav_bytes,
+)
 from assistant.messages import AssistantError, ErrorCode
 from tests.asr.audio_files import encode
 
@@ -103,3 +113,67 @@ def test_fix_streamed_wav_header() -> None:
         assert reader.getnframes() == 1600
     with pytest.raises(ValueError):
         fix_wav_header(b"not a wav")
+
+
+# ------------------------------------------------------------------ the audio loading boundary: stable codes only
+
+
+@pytest.mark.parametrize("kind", ["missing", "folder", "nul-in-name", "no-permission"])
+def test_unreadable_paths_are_asr_unreadable_never_os_errors(tmp_path: Path, kind: str) -> None:
+    path: str | Path = tmp_path / "missing.wav"
+    if kind == "folder":
+        path = tmp_path
+    elif kind == "nul-in-name":
+        path = str(tmp_path / "a\x00b.wav")
+    elif kind == "no-permission":
+        path = tmp_path / "secret.wav"
+        path.write_bytes(wav_bytes(_tone(0.2), 16000))
+        path.chmod(0)
+        if os.access(path, os.R_OK):  # root reads anything
+            pytest.skip("running as root: permissions are not enforced")
+    for load in (read_audio, decode_audio, probe_duration):
+        with pytest.raises(AssistantError) as info:
+            load(path)
+        assert info.value.code == ErrorCode.ASR_UNREADABLE, load
+
+
+def test_read_audio_returns_bytes_and_refuses_empty(tmp_path: Path) -> None:
+    data = wav_bytes(_tone(0.2), 16000)
+    (tmp_path / "a.wav").write_bytes(data)
+    assert read_audio(tmp_path / "a.wav") == data == read_audio(str(tmp_path / "a.wav")) == read_audio(data)
+    (tmp_path / "empty.wav").write_bytes(b"")
+    for empty in (b"", tmp_path / "empty.wav"):
+        with pytest.raises(AssistantError) as info:
+            read_audio(empty)
+        assert info.value.code == ErrorCode.ASR_EMPTY
+
+
+def test_a_decoder_failure_is_logged_and_shown_as_a_stable_code(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import av
+
+    def broken(*_: object, **__: object) -> None:
+        raise MemoryError("decoder internals 0xdeadbeef")
+
+    monkeypatch.setattr(av, "open", broken)
+    with caplog.at_level(logging.WARNING, logger="assistant.audio"):
+        for load in (decode_audio, probe_duration):
+            with pytest.raises(AssistantError) as info:
+                load(wav_bytes(_tone(0.2), 16000))
+            assert info.value.code == ErrorCode.ASR_UNREADABLE
+            assert "deadbeef" not in info.value.message
+    assert "deadbeef" in caplog.text
+
+
+@pytest.mark.slow
+def test_handle_audio_of_a_missing_path_is_asr_unreadable(tmp_path: Path) -> None:
+    from tests.reliability.helpers import build_assistant
+
+    a = build_assistant(tmp_path / "data", nlu={"semantic": False}, sentiment={"engine": "vader"})
+    try:
+        with pytest.raises(AssistantError) as info:
+            a.handle_audio(tmp_path / "no-such-recording.wav")
+        assert info.value.code == ErrorCode.ASR_UNREADABLE
+    finally:
+        a.close()
