@@ -199,17 +199,47 @@ def _watched_files(folder: Path) -> dict[Path, float]:
     return stamps
 
 
+def _manifest_error(cls: type[Skill], path: Path, problem: str, exc: BaseException | None = None) -> AssistantError:
+    if exc is not None:
+        _log.warning("skill %s: templates file %s: %r", cls.id, path, exc)
+    return AssistantError(
+        ErrorCode.SKILL_LOAD_FAILED,
+        f"The templates file {path.name} of skill '{cls.id}' {problem}.",
+        details={"skill_id": cls.id, "path": str(path)},
+    )
+
+
 def _templates_from_yaml(cls: type[Skill]) -> dict[str, list[str]]:
-    """intent name → sentences from the skill's hassil YAML file (``templates_file``)."""
+    """intent name → sentences from the skill's hassil YAML file (``templates_file``).
+
+    The parser boundary of a skill's manifest: whatever reading or parsing raises becomes skill-load-failed naming
+    the file (and the line, when the YAML parser knows it); the original is logged.
+    """
     if not cls.templates_file:
         return {}
     module = sys.modules.get(cls.__module__)
     base = Path(module.__file__).parent if module and module.__file__ else Path.cwd()
-    data = yaml.safe_load((base / cls.templates_file).read_text(encoding="utf-8")) or {}
+    path = base / cls.templates_file
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise _manifest_error(cls, path, "is not UTF-8 text", exc) from exc
+    except (OSError, ValueError) as exc:
+        raise _manifest_error(cls, path, "cannot be read", exc) from exc
+    try:
+        data = yaml.safe_load(text) or {}
+    except Exception as exc:  # yaml.YAMLError, RecursionError on deep nesting, ...
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        raise _manifest_error(cls, path, f"is not valid YAML{where}", exc) from exc
     out: dict[str, list[str]] = {}
-    for name, body in (data.get("intents") or {}).items():
-        for block in (body or {}).get("data") or []:
-            out.setdefault(str(name), []).extend(str(s) for s in block.get("sentences") or [])
+    try:
+        for name, body in (data.get("intents") or {}).items():
+            for block in (body or {}).get("data") or []:
+                out.setdefault(str(name), []).extend(str(s) for s in block.get("sentences") or [])
+    except (AttributeError, TypeError) as exc:  # a list where a mapping belongs, and the like
+        layout = "does not have the hassil layout (intents → name → data → sentences)"
+        raise _manifest_error(cls, path, layout, exc) from exc
     return out
 
 
@@ -282,7 +312,14 @@ class SkillRegistry:
     def _candidates(self, errors: list[SkillLoadError]) -> list[_Candidate]:
         candidates: list[_Candidate] = [_Candidate(c, f"class {c.__module__}.{c.__qualname__}") for c in self._extra]
         if self.use_entry_points:
-            for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+            try:
+                installed = sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name)
+            except Exception:  # a broken distribution's metadata (entry_points.txt) must not stop start-up
+                _log.warning("reading the %s entry points failed", ENTRY_POINT_GROUP, exc_info=True)
+                message = "The installed skills' entry points could not be read (the log has the details)."
+                errors.append(SkillLoadError(ErrorCode.SKILL_LOAD_FAILED, f"entry points {ENTRY_POINT_GROUP}", message))
+                installed = []
+            for ep in installed:
                 if ep.name in self.disabled:
                     continue
                 source = _describe_entry_point(ep)
@@ -575,6 +612,8 @@ def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, An
 
 
 def _load_failed(source: str, skill_id: str | None, exc: BaseException) -> SkillLoadError:
+    if isinstance(exc, AssistantError):  # already a sentence for people (a manifest that does not parse)
+        return SkillLoadError(ErrorCode.SKILL_LOAD_FAILED, source, f"Could not load {source}: {exc.message}", skill_id)
     return SkillLoadError(
         ErrorCode.SKILL_LOAD_FAILED, source, f"Could not load {source}: {type(exc).__name__}: {exc}", skill_id
     )
