@@ -1,4 +1,12 @@
-"""Shared test set-up: offline, no telemetry, and a private data dir so tests never touch ~/.local/share."""
+"""Shared test set-up: offline, no telemetry, a private data dir so tests never touch ~/.local/share, and the
+hypothesis profiles.
+
+Hypothesis profiles (``HYPOTHESIS_PROFILE``): ``ci`` (the default, what ``make test`` runs) is deterministic: examples
+are derived from each test, never from a random seed or a saved database, so a run passes or fails the same way every
+time. ``soak`` (``make soak``) draws ten times the examples from random seeds to find new failures; each one found is
+pinned in its test with ``@example(...)`` so that ``ci`` checks it from then on. Tests that set ``max_examples`` scale
+it with ``tests.conftest.examples(n)``.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +15,34 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+_BASE_EXAMPLES = 100
+settings.register_profile(
+    "ci",
+    max_examples=_BASE_EXAMPLES,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "soak",
+    max_examples=10 * _BASE_EXAMPLES,
+    derandomize=False,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def examples(n: int) -> int:
+    """``n`` examples under the ``ci`` profile, scaled with the loaded profile (ten times ``n`` under ``soak``)."""
+    return max(1, n * settings.default.max_examples // _BASE_EXAMPLES)
+
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

@@ -16,9 +16,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import examples
 from tests.reliability.fuzz_common import check_outcome, run_turn
 from tests.reliability.helpers import build_assistant
 
@@ -81,7 +82,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         a.close()
 
 
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
+@settings(max_examples=examples(EXAMPLES))
 @given(
     data=audio_bytes,
     as_file=st.booleans(),

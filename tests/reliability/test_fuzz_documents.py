@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from assistant.config import RagConfig
 from assistant.messages import AssistantError, ErrorCode
 from assistant.rag import KnowledgeBase
 from assistant.store import Database
+from tests.conftest import examples
 from tests.reliability.fuzz_common import HashEmbedder, check_outcome, run_turn
 from tests.reliability.helpers import build_assistant
 
@@ -105,8 +106,11 @@ def kb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnowledgeBase]:
         db.close()
 
 
-@settings(max_examples=INGEST_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
+@settings(max_examples=examples(INGEST_EXAMPLES))
 @given(doc=documents, name=st.text(alphabet="abcXYZ019 _-.éあ", min_size=1, max_size=30))
+# pinned: a stream filter name corrupted by a mutation made pypdf raise NotImplementedError (CI failure, issue 15)
+@example(doc=(pdf("boiler", compress=True).replace(b"/FlateDecode", b"/FlateDecod\x00"), ".pdf"), name="0")
+@example(doc=(pdf("boiler", compress=True).replace(b"/FlateDecode", b"/NoSuchFilter"), ".pdf"), name="a")
 def test_any_document_is_ingested_or_refused_with_a_kb_code(
     kb: KnowledgeBase, doc: tuple[bytes, str], name: str
 ) -> None:
@@ -150,7 +154,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         a.close()
 
 
-@settings(max_examples=INJECTION_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
+@settings(max_examples=examples(INJECTION_EXAMPLES))
 @given(
     injection=st.sampled_from(INJECTIONS),
     filler=st.text(alphabet=st.characters(codec="utf-8"), max_size=80),

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import examples
 from tests.reliability.fuzz_common import check_outcome, run_turn
 from tests.reliability.helpers import build_assistant
 
@@ -80,7 +81,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         a.close()
 
 
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
+@settings(max_examples=examples(EXAMPLES))
 @given(text=texts)
 def test_any_text_gives_a_stored_result_with_a_stable_code(assistant: Any, text: str) -> None:
     outcome = run_turn(lambda: assistant.handle_text(text))
