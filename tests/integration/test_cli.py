@@ -94,3 +94,47 @@ def test_locked_database_is_a_clear_error(tmp_path: Path) -> None:
         holder.close()
     assert proc.returncode == 2
     assert "store-locked" in proc.stderr and "Traceback" not in proc.stderr
+
+
+# an undecodable byte on the command line (assistant ask $'\xff'): Python hands it over as a lone surrogate; a
+# terminal whose stdout is strict UTF-8 (PYTHONIOENCODING makes this machine's C.UTF-8 behave like one) used to get a
+# UnicodeEncodeError traceback
+STRICT_STDOUT = {"PYTHONIOENCODING": "utf-8:strict"}
+
+
+def test_ask_with_invalid_utf8_prints_and_exits_with_the_error_status(tmp_path: Path) -> None:
+    proc = run_cli("ask", "\udcff", "--json", data_dir=tmp_path / "data", env=STRICT_STDOUT)
+    assert "Traceback" not in proc.stderr and "UnicodeEncodeError" not in proc.stderr, proc.stderr
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert "error [input-invalid]:" in proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["error"] == "input-invalid" and out["actions"] == []
+
+
+def test_history_search_with_invalid_utf8_is_input_invalid(tmp_path: Path) -> None:
+    proc = run_cli("history", "--search", "caf\udce9", data_dir=tmp_path / "data", env=STRICT_STDOUT)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 2 and "error [input-invalid]:" in proc.stderr
+
+
+@pytest.mark.parametrize("target", ["missing.wav", ".", "\udcff.wav"])
+def test_transcribe_of_an_unreadable_path_is_asr_unreadable(tmp_path: Path, target: str) -> None:
+    proc = run_cli("transcribe", str(tmp_path / target), data_dir=tmp_path / "data", env=STRICT_STDOUT)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 2 and "error [asr-unreadable-audio]:" in proc.stderr
+
+
+def test_printing_text_the_terminal_cannot_encode_never_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    import typer
+
+    from assistant import cli
+
+    raw = io.BytesIO()
+    strict = io.TextIOWrapper(raw, encoding="utf-8", errors="strict")
+    monkeypatch.setattr(sys, "stdout", strict)
+    cli._safe_output()
+    typer.echo("café \udcff")
+    strict.flush()
+    assert raw.getvalue() == "café \\udcff\n".encode()
