@@ -104,7 +104,7 @@ def peak_rss_mb(pid: int | None = None) -> float:
 def _proc_status_mb(pid: int | None, key: str) -> float:
     path = Path(f"/proc/{pid or 'self'}/status")
     try:
-        for line in path.read_text().splitlines():
+        for line in path.read_text().split("\n"):
             if line.startswith(key):
                 return int(line.split()[1]) / 1024.0
     except OSError:
@@ -274,7 +274,7 @@ def machine_info() -> dict[str, Any]:
     """CPU, core count, GPU (if torch sees one) and key library versions, for reports."""
     cpu = platform.processor() or platform.machine()
     with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
+        for line in Path("/proc/cpuinfo").read_text().split("\n"):
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.evaluation import read_jsonl
 from benchmarks.common import current_rss_mb, machine_info, peak_rss_mb, start_server, summarize
 
 __all__ = [
@@ -253,10 +254,7 @@ def recorded_commands(speech_dir: Path, *, sources: Sequence[str] = ("human_reco
     if not manifest.exists():
         return []
     commands: list[VoiceCommand] = []
-    for line in manifest.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        row = json.loads(line)
+    for row in read_jsonl(manifest):
         if row.get("out_of_vocabulary") or not row.get("reference_text"):
             continue
         source = str(row.get("speaker_source", ""))
@@ -556,7 +554,7 @@ def measure_rss(
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, env=env, cwd=root)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
-    for line in reversed(proc.stdout.splitlines()):
+    for line in reversed(proc.stdout.split("\n")):
         if line.startswith("{"):
             return dict(json.loads(line))
     return {"error": f"probe exited with {proc.returncode}: {(proc.stderr or proc.stdout)[-1500:]}"}

@@ -26,6 +26,7 @@ if str(ROOT) not in sys.path:
 
 from assistant.config import load_config  # noqa: E402
 from assistant.engines import Embedder, LanguageModel  # noqa: E402
+from assistant.evaluation import read_jsonl  # noqa: E402
 from assistant.messages import IntentMatch, Tier  # noqa: E402
 from assistant.nlu import Understanding, create_understanding  # noqa: E402
 from assistant.nlu.catalog import build_index  # noqa: E402
@@ -149,7 +150,7 @@ def run(
     report: dict[str, Any] = {"embeddings": embeddings, "llm": model is not None}
 
     # -- Home Assistant dev sentences
-    rows = [json.loads(line) for line in (folder / "ha_intents_en.dev.jsonl").read_text().splitlines() if line]
+    rows = read_jsonl(folder / "ha_intents_en.dev.jsonl")
     rows = rows[:limit] if limit else rows
     engines: dict[str, Understanding] = {}
     latencies: dict[str, list[float]] = defaultdict(list)
@@ -191,7 +192,7 @@ def run(
     }
 
     # -- SLURP iot subset over the default home
-    slurp_rows = [json.loads(line) for line in (folder / "slurp_test.dev.jsonl").read_text().splitlines() if line]
+    slurp_rows = read_jsonl(folder / "slurp_test.dev.jsonl")
     iot = [r for r in slurp_rows if r["scenario"] == "iot" and r["action"] in SLURP_MAP]
     home = create_home(file=DEFAULT_HOME, adapter="simulated", data_dir=None, persist=False)
     engine = create_understanding(nlu_cfg, home=home, intents=[], embedder=embedder, llm=model)

@@ -24,6 +24,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from assistant.config import LlmConfig, default_cache_dir, load_config  # noqa: E402
+from assistant.evaluation import read_jsonl  # noqa: E402
 from assistant.llm import TransformersLLM, create_llm, prepare_llm  # noqa: E402
 from benchmarks.common import percentile  # noqa: E402
 
@@ -150,7 +151,7 @@ def _tier3_texts(eval_dir: Path | None) -> list[str]:
     from benchmarks.intents_bench import DEFAULT_EVAL, REQUESTS, SLURP_MAP
 
     folder = eval_dir or DEFAULT_EVAL / "intents"
-    rows = [json.loads(line) for line in (folder / "slurp_test.dev.jsonl").read_text().splitlines() if line]
+    rows = read_jsonl(folder / "slurp_test.dev.jsonl")
     texts = [r["text"] for r in rows if r["scenario"] == "iot" and r["action"] in SLURP_MAP]
     for case in yaml.safe_load(REQUESTS.read_text())["cases"]:
         say = case["say"]

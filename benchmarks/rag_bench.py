@@ -30,8 +30,9 @@ def _rag_dir(data_dir: Path) -> Path:
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+    from assistant.evaluation import read_jsonl  # lines end at "\n" only (U+2028 may sit inside a JSON string)
+
+    return read_jsonl(path)
 
 
 def _normalise(text: str) -> str:

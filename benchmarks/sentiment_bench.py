@@ -6,7 +6,6 @@ prediction counts by the sign of its score.
 
 from __future__ import annotations
 
-import json
 import statistics
 import sys
 import time
@@ -22,10 +21,11 @@ if str(ROOT) not in sys.path:
 from assistant.config import EmbeddingsConfig, LlmConfig, SentimentConfig, default_cache_dir  # noqa: E402
 from assistant.embeddings import create_embedder  # noqa: E402
 from assistant.engines import SentimentAnalyzer  # noqa: E402
+from assistant.evaluation import read_jsonl  # noqa: E402
 from assistant.llm import create_llm  # noqa: E402
 from assistant.sentiment import VaderSentimentAnalyzer, create_analyzer  # noqa: E402
 
-__all__ = ["run"]
+__all__ = ["load_sets", "run"]
 
 DEFAULT_EVAL = ROOT.parent / "shared" / "data" / "eval" / "sentiment"
 CONVERSATIONAL = ROOT / "tests" / "sentiment" / "conversational.yaml"
@@ -80,13 +80,15 @@ def _latency_ms(analyzer: SentimentAnalyzer, texts: list[str], *, warm: bool) ->
     return {"p50": round(statistics.median(samples), 2), "p95": round(samples[int(0.95 * (len(samples) - 1))], 2)}
 
 
+def load_sets(folder: Path) -> dict[str, list[Any]]:
+    """The rows of every labelled set in ``folder`` (JSON Lines: a row may hold U+0085 or U+2028 in its text)."""
+    return {name: read_jsonl(folder / file) for name, file in SETS.items()}
+
+
 def run(data_dir: Path | None = None) -> dict[str, Any]:
     """Measure and return the figures (also printed by ``main``)."""
     folder = _eval_dir(data_dir)
-    rows = {
-        name: [json.loads(line) for line in (folder / file).read_text(encoding="utf-8").splitlines() if line.strip()]
-        for name, file in SETS.items()
-    }
+    rows = load_sets(folder)
     embedder = create_embedder(EmbeddingsConfig())
     # the product's path: the probe reads the assistant's own SmolLM2 (one shared model, as in Assistant)
     llm = create_llm(LlmConfig(), data_dir=default_cache_dir())

@@ -20,6 +20,7 @@ from typing import Any
 from assistant.asr.normalizer import whisper_normalize
 from assistant.audio import decode_audio
 from assistant.config import AsrConfig, TtsConfig
+from assistant.evaluation import read_jsonl
 from assistant.messages import AssistantError
 
 __all__ = [
@@ -116,10 +117,7 @@ def load_rows(eval_dir: Path) -> list[EvalRow]:
     """All manifest rows with a single-channel reference (or a null one = out of vocabulary)."""
     rows: list[EvalRow] = []
     for manifest in sorted(Path(eval_dir).glob("*/manifest.jsonl")):
-        for line in manifest.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            item = json.loads(line)
+        for item in read_jsonl(manifest):
             if "reference_text" not in item or (item["reference_text"] is None and not item.get("out_of_vocabulary")):
                 continue
             speaker = str(item.get("speaker_source", "human"))

@@ -58,7 +58,7 @@ def _lexicon() -> list[tuple[str, float]]:
 
     path = Path(vaderSentiment.__file__).parent / "vader_lexicon.txt"
     out: list[tuple[str, float]] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").split("\n"):  # splitlines() would also cut at U+0085, U+2028
         parts = line.split("\t")
         if len(parts) >= 2:
             try:
