@@ -19,7 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import PROJECT_ROOT, Config, load_config
-from assistant.dialogue.confirm import ConfirmationService, ControlOutcome, GuardedHome, PendingConfirmation
+from assistant.dialogue.confirm import (
+    ConfirmationService,
+    ControlOutcome,
+    GuardedHome,
+    PendingConfirmation,
+    StoredPendingStore,
+)
 from assistant.engines import AudioInput, Embedder, LanguageModel, SpeechRecognizer, SpeechSynthesizer
 from assistant.events import EventBus
 from assistant.messages import AssistantError, ErrorCode, EventType, PipelineEvent, StateChange, Turn, TurnResult
@@ -155,12 +161,16 @@ class Assistant:
                 max_text_chars=min(config.pipeline.max_text_chars, config.nlu.max_text_chars),
                 min_asr_confidence=config.asr.min_confidence,
                 confirm_pin=config.nlu.confirm_pin,
-                confirm_ttl_s=config.nlu.confirm_ttl_s,
-                confirm_max_attempts=config.nlu.confirm_max_attempts,
-                confirm_lockout_s=config.nlu.confirm_lockout_s,
                 asr_language=config.asr.language if config.asr.model.endswith(".en") else None,
                 bias_hotwords=config.asr.biasing,
                 workers=config.pipeline.workers,
+            ),
+            confirmations=ConfirmationService(  # in the store: any worker on it answers a pending action
+                pin=config.nlu.confirm_pin,
+                ttl_s=config.nlu.confirm_ttl_s,
+                max_attempts=config.nlu.confirm_max_attempts,
+                lockout_s=config.nlu.confirm_lockout_s,
+                store=StoredPendingStore(self.db.pending),
             ),
         )
         if not defer_models:

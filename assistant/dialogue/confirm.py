@@ -23,9 +23,9 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
-from assistant.messages import Action, AssistantError, ErrorCode, IntentMatch, StateChange
+from assistant.messages import Action, AssistantError, Candidate, ErrorCode, IntentMatch, StateChange, Tier
 from devices.api import Area, Entity, Floor, HomeApi, Resolution, RiskTier
 
 __all__ = [
@@ -34,12 +34,18 @@ __all__ = [
     "AnswerKind",
     "ConfirmationService",
     "ControlOutcome",
+    "Guard",
     "GuardedHome",
     "HeldAction",
+    "MemoryPendingStore",
     "PendingConfirmation",
+    "PendingStore",
+    "StoredPendingStore",
     "Verdict",
     "VerdictKind",
     "clean_text",
+    "held_from_dict",
+    "held_to_dict",
     "parse_answer",
     "redact_digits",
 ]
@@ -190,7 +196,7 @@ class PendingConfirmation:
     needs_pin: bool
     """True when the confirmation must include the PIN."""
     expires_at: float
-    """Wall-clock time (epoch seconds) after which it can no longer be confirmed."""
+    """Time (epoch seconds, the service's clock) after which it can no longer be confirmed."""
     conversation_id: str | None = None
     """The conversation it belongs to (None for a Home-tab control)."""
 
@@ -206,7 +212,7 @@ class HeldAction:
     approved: frozenset[tuple[str, str]]
     """The exact (service, entity_id) pairs a yes approves; nothing else runs on it."""
     deadline: float
-    """Monotonic deadline."""
+    """Expiry time (the service's clock, epoch seconds by default)."""
     skill_id: str | None = None
     """The skill that asked (chat and voice)."""
     match: IntentMatch | None = None
@@ -278,8 +284,270 @@ class ControlOutcome:
     """A sentence for the user."""
 
 
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """The wrong-PIN back-off, shared by every conversation (and every worker when the store is shared)."""
+
+    failures: int = 0
+    """Wrong PINs in a row since the last lockout or right PIN."""
+    lockouts: int = 0
+    """Lockouts since the last right PIN (each one doubles the next)."""
+    locked_until: float = 0.0
+    """Epoch seconds until which confirmations are refused."""
+
+
+class PendingStore(Protocol):
+    """Where pending actions live: process memory (one worker) or the shared database (several workers)."""
+
+    def get(self, key: str) -> HeldAction | None:
+        """The action held under ``key`` (expired ones included), or None."""
+        ...
+
+    def put(self, key: str, held: HeldAction) -> None:
+        """Hold ``held`` under ``key``, replacing what was there."""
+        ...
+
+    def take(self, key: str, pending_id: str) -> bool:
+        """Remove ``key``'s action if it is still ``pending_id``; True for the one caller that removed it."""
+        ...
+
+    def update(self, key: str, held: HeldAction) -> bool:
+        """Replace ``key``'s action by ``held`` if it is still the same id; True when replaced."""
+        ...
+
+    def delete(self, key: str) -> HeldAction | None:
+        """Remove whatever ``key`` holds; returns it."""
+        ...
+
+    def find(self, pending_id: str) -> str | None:
+        """The key holding a pending id."""
+        ...
+
+    def guard(self) -> Guard:
+        """The wrong-PIN back-off state."""
+        ...
+
+    def set_guard(self, guard: Guard) -> None:
+        """Store the wrong-PIN back-off state."""
+        ...
+
+
+class MemoryPendingStore:
+    """Pending actions in this process (the default for one worker)."""
+
+    def __init__(self) -> None:
+        self._held: dict[str, HeldAction] = {}
+        self._guard = Guard()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> HeldAction | None:
+        """See PendingStore."""
+        with self._lock:
+            return self._held.get(key)
+
+    def put(self, key: str, held: HeldAction) -> None:
+        """See PendingStore."""
+        with self._lock:
+            self._held[key] = held
+
+    def take(self, key: str, pending_id: str) -> bool:
+        """See PendingStore."""
+        with self._lock:
+            held = self._held.get(key)
+            if held is None or held.id != pending_id:
+                return False
+            del self._held[key]
+            return True
+
+    def update(self, key: str, held: HeldAction) -> bool:
+        """See PendingStore."""
+        with self._lock:
+            current = self._held.get(key)
+            if current is None or current.id != held.id:
+                return False
+            self._held[key] = held
+            return True
+
+    def delete(self, key: str) -> HeldAction | None:
+        """See PendingStore."""
+        with self._lock:
+            return self._held.pop(key, None)
+
+    def find(self, pending_id: str) -> str | None:
+        """See PendingStore."""
+        with self._lock:
+            return next((k for k, h in self._held.items() if h.id == pending_id), None)
+
+    def guard(self) -> Guard:
+        """See PendingStore."""
+        return self._guard
+
+    def set_guard(self, guard: Guard) -> None:
+        """See PendingStore."""
+        self._guard = guard
+
+
+class PendingRecords(Protocol):
+    """What ``StoredPendingStore`` needs of a database repository (``assistant.store.PendingRepository``)."""
+
+    def get(self, key: str) -> dict[str, Any] | None: ...
+    def put(self, key: str, pending_id: str, deadline: float, data: dict[str, Any]) -> None: ...
+    def take(self, key: str, pending_id: str) -> bool: ...
+    def update(self, key: str, pending_id: str, data: dict[str, Any]) -> bool: ...
+    def delete(self, key: str) -> dict[str, Any] | None: ...
+    def find(self, pending_id: str) -> str | None: ...
+    def guard(self) -> tuple[int, int, float]: ...
+    def set_guard(self, failures: int, lockouts: int, locked_until: float) -> None: ...
+
+
+class StoredPendingStore:
+    """Pending actions as JSON records in the database, so every worker on it sees and answers them."""
+
+    def __init__(self, records: PendingRecords) -> None:
+        self._records = records
+
+    def get(self, key: str) -> HeldAction | None:
+        """See PendingStore."""
+        data = self._records.get(key)
+        return held_from_dict(data) if data is not None else None
+
+    def put(self, key: str, held: HeldAction) -> None:
+        """See PendingStore."""
+        self._records.put(key, held.id, held.deadline, held_to_dict(held))
+
+    def take(self, key: str, pending_id: str) -> bool:
+        """See PendingStore."""
+        return self._records.take(key, pending_id)
+
+    def update(self, key: str, held: HeldAction) -> bool:
+        """See PendingStore."""
+        return self._records.update(key, held.id, held_to_dict(held))
+
+    def delete(self, key: str) -> HeldAction | None:
+        """See PendingStore."""
+        data = self._records.delete(key)
+        return held_from_dict(data) if data is not None else None
+
+    def find(self, pending_id: str) -> str | None:
+        """See PendingStore."""
+        return self._records.find(pending_id)
+
+    def guard(self) -> Guard:
+        """See PendingStore."""
+        return Guard(*self._records.guard())
+
+    def set_guard(self, guard: Guard) -> None:
+        """See PendingStore."""
+        self._records.set_guard(guard.failures, guard.lockouts, guard.locked_until)
+
+
+def held_to_dict(held: HeldAction) -> dict[str, Any]:
+    """A JSON-ready record of a held action."""
+    match = held.match
+    return {
+        "view": {
+            "id": held.view.id,
+            "question": held.view.question,
+            "needs_pin": held.view.needs_pin,
+            "expires_at": held.view.expires_at,
+            "conversation_id": held.view.conversation_id,
+        },
+        "owner": held.owner,
+        "approved": sorted([s, e] for s, e in held.approved),
+        "deadline": held.deadline,
+        "skill_id": held.skill_id,
+        "match": _match_to_dict(match) if match is not None else None,
+        "service": held.service,
+        "entity_ids": list(held.entity_ids),
+        "data": _jsonable(held.data),
+        "attempts": held.attempts,
+    }
+
+
+def held_from_dict(data: Mapping[str, Any]) -> HeldAction:
+    """The held action of a record written by ``held_to_dict``."""
+    view = data["view"]
+    match = data.get("match")
+    return HeldAction(
+        view=PendingConfirmation(
+            id=str(view["id"]),
+            question=str(view["question"]),
+            needs_pin=bool(view["needs_pin"]),
+            expires_at=float(view["expires_at"]),
+            conversation_id=view.get("conversation_id"),
+        ),
+        owner=data.get("owner"),
+        approved=frozenset((str(s), str(e)) for s, e in data.get("approved", [])),
+        deadline=float(data["deadline"]),
+        skill_id=data.get("skill_id"),
+        match=_match_from_dict(match) if match else None,
+        service=data.get("service"),
+        entity_ids=tuple(data.get("entity_ids", ())),
+        data=dict(data.get("data") or {}),
+        attempts=int(data.get("attempts", 0)),
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float | int | str | bool) or value is None:
+        return value
+    return str(value)
+
+
+def _candidate_to_dict(c: Candidate) -> dict[str, Any]:
+    return {"intent": c.intent, "targets": list(c.targets), "slots": _jsonable(c.slots), "score": c.score,
+            "description": c.description}  # fmt: skip
+
+
+def _match_to_dict(m: IntentMatch) -> dict[str, Any]:
+    return {
+        "intent": m.intent,
+        "slots": _jsonable(m.slots),
+        "targets": list(m.targets),
+        "tier": m.tier.value,
+        "confidence": m.confidence,
+        "alternatives": [_candidate_to_dict(c) for c in m.alternatives],
+        "skill_id": m.skill_id,
+        "text": m.text,
+        "clarification": m.clarification,
+    }
+
+
+def _match_from_dict(d: Mapping[str, Any]) -> IntentMatch:
+    return IntentMatch(
+        intent=str(d["intent"]),
+        slots=dict(d.get("slots") or {}),
+        targets=tuple(d.get("targets") or ()),
+        tier=Tier(d.get("tier", Tier.NONE.value)),
+        confidence=float(d.get("confidence", 0.0)),
+        alternatives=tuple(
+            Candidate(
+                c["intent"],
+                tuple(c.get("targets") or ()),
+                dict(c.get("slots") or {}),
+                float(c.get("score", 0)),
+                str(c.get("description", "")),
+            )
+            for c in d.get("alternatives") or ()
+        ),
+        skill_id=d.get("skill_id"),
+        text=str(d.get("text", "")),
+        clarification=d.get("clarification"),
+    )
+
+
 class ConfirmationService:
-    """Pending sensitive actions by key, with expiry, owner binding, PIN checks and a wrong-PIN back-off."""
+    """Pending sensitive actions by key, with expiry, owner binding, PIN checks and a wrong-PIN back-off.
+
+    Deadlines are wall-clock times, so a pending action held by one worker can be answered on another (with a
+    ``PendingStore`` over the shared database); each action is confirmed at most once (``PendingStore.take``).
+    """
 
     def __init__(
         self,
@@ -289,8 +557,8 @@ class ConfirmationService:
         max_attempts: int = 3,
         lockout_s: float = 30.0,
         max_lockout_s: float = 900.0,
-        clock: Callable[[], float] = time.monotonic,
-        wall: Callable[[], float] = time.time,
+        clock: Callable[[], float] = time.time,
+        store: PendingStore | None = None,
     ) -> None:
         """``pin``: required with every confirmation when set. ``max_attempts`` wrong PINs drop the pending action
         and lock confirmations for ``lockout_s`` (doubling per lockout up to ``max_lockout_s``)."""
@@ -300,12 +568,7 @@ class ConfirmationService:
         self._lockout_s = float(lockout_s)
         self._max_lockout_s = float(max_lockout_s)
         self._clock = clock
-        self._wall = wall
-        self._held: dict[str, HeldAction] = {}
-        self._expired: dict[str, str] = {}
-        self._failures = 0
-        self._lockouts = 0
-        self._locked_until = 0.0
+        self._store: PendingStore = store if store is not None else MemoryPendingStore()
         self._lock = threading.Lock()
         self._listeners: list[Callable[[str, str | None], None]] = []
 
@@ -319,7 +582,7 @@ class ConfirmationService:
         return redact_digits(text, self._pin)
 
     def subscribe(self, callback: Callable[[str, str | None], None]) -> Callable[[], None]:
-        """Be told ``(key, pending id or None)`` whenever a key's pending action is set, answered or expires."""
+        """Be told ``(key, pending id or None)`` whenever a key's pending action is set or answered here."""
         self._listeners.append(callback)
         return lambda: self._listeners.remove(callback) if callback in self._listeners else None
 
@@ -338,48 +601,45 @@ class ConfirmationService:
         data: Mapping[str, Any] | None = None,
     ) -> HeldAction:
         """Hold an action for confirmation under ``key``, replacing whatever was pending there."""
+        deadline = self._clock() + self._ttl
         view = PendingConfirmation(
             id=secrets.token_urlsafe(12),
             question=question,
             needs_pin=self.needs_pin,
-            expires_at=self._wall() + self._ttl,
+            expires_at=deadline,
             conversation_id=conversation_id,
         )
         held = HeldAction(
             view=view,
             owner=owner,
             approved=frozenset(approved),
-            deadline=self._clock() + self._ttl,
+            deadline=deadline,
             skill_id=skill_id,
             match=match,
             service=service,
             entity_ids=tuple(entity_ids),
             data=dict(data or {}),
         )
-        with self._lock:
-            self._held[key] = held
-            self._expired.pop(key, None)
+        self._store.put(key, held)
         self._notify(key, held.id)
         return held
 
     def current(self, key: str, *, owner: str | None = None) -> HeldAction | None:
-        """The live pending action of ``key`` (expired ones are dropped); None for another owner's."""
-        with self._lock:
-            held = self._live(key)
-        if held is None or not _may_answer(held, owner):
+        """The live pending action of ``key``; None when there is none, it expired, or it is another owner's."""
+        held = self._store.get(key)
+        if held is None or self._clock() >= held.deadline or not _may_answer(held, owner):
             return None
         return held
 
     def key_of(self, pending_id: str) -> str | None:
         """The key holding a pending id, if it is still held."""
-        with self._lock:
-            return next((k for k, h in self._held.items() if h.id == pending_id), None)
+        return self._store.find(pending_id)
 
     def drop(self, key: str) -> HeldAction | None:
         """Forget ``key``'s pending action (a new request was made); returns it."""
-        with self._lock:
-            held = self._held.pop(key, None)
-            self._expired.pop(key, None)
+        if self._store.get(key) is None:  # the common case reads only
+            return None
+        held = self._store.delete(key)
         if held is not None:
             self._notify(key, None)
         return held
@@ -390,60 +650,53 @@ class ConfirmationService:
         """Answer ``key``'s pending action. A yes confirms only a live action of this owner (and this id, when
         given) with the right PIN; a no always drops it."""
         with self._lock:
-            held = self._live(key)
-            if held is not None and (not _may_answer(held, owner) or (pending_id and pending_id != held.id)):
-                return Verdict(VerdictKind.NOT_PENDING, None, "That confirmation is no longer waiting; I did nothing.")
-            if held is None:
-                expired = self._expired.pop(key, None)
-                if expired is not None and pending_id in (None, expired):
-                    return Verdict(
-                        VerdictKind.EXPIRED, None, "That request expired, so I did nothing. Please ask again."
-                    )
-                return Verdict(VerdictKind.NOT_PENDING, None, "There's nothing waiting for a confirmation.")
-            if not yes:
-                del self._held[key]
-                verdict = Verdict(VerdictKind.DENIED, held, "OK, I won't do it.")
-            else:
-                verdict = self._check_pin_locked(key, held, pin)
-        if verdict.kind in (VerdictKind.CONFIRMED, VerdictKind.DENIED) or key not in self._held:
+            verdict = self._resolve(key, yes=yes, pin=pin, owner=owner, pending_id=pending_id)
+        if verdict.kind in (VerdictKind.CONFIRMED, VerdictKind.DENIED, VerdictKind.EXPIRED):
             self._notify(key, None)
         return verdict
 
-    # -- internals (called with the lock held) --------------------------------------------------------------------
-    def _live(self, key: str) -> HeldAction | None:
-        held = self._held.get(key)
-        if held is not None and self._clock() >= held.deadline:
-            del self._held[key]
-            self._expired[key] = held.id
-            return None
-        return held
+    # -- internals -------------------------------------------------------------------------------------------------
+    def _resolve(self, key: str, *, yes: bool, pin: str | None, owner: str | None, pending_id: str | None) -> Verdict:
+        held = self._store.get(key)
+        if held is None:
+            return Verdict(VerdictKind.NOT_PENDING, None, "There's nothing waiting for a confirmation.")
+        if not _may_answer(held, owner) or (pending_id and pending_id != held.id):
+            return Verdict(VerdictKind.NOT_PENDING, None, "That confirmation is no longer waiting; I did nothing.")
+        if self._clock() >= held.deadline:
+            self._store.take(key, held.id)
+            return Verdict(VerdictKind.EXPIRED, None, "That request expired, so I did nothing. Ask again.")
+        if not yes:
+            self._store.take(key, held.id)
+            return Verdict(VerdictKind.DENIED, held, "OK, I won't do it.")
+        return self._check_pin_locked(key, held, pin)
 
     def _check_pin_locked(self, key: str, held: HeldAction, pin: str | None) -> Verdict:
         now = self._clock()
-        if now < self._locked_until:
-            wait = int(self._locked_until - now) + 1
+        guard = self._store.guard()
+        if now < guard.locked_until:
+            wait = int(guard.locked_until - now) + 1
             return Verdict(
                 VerdictKind.LOCKED, held, f"Too many wrong PINs. Confirmations are locked for {wait} more seconds."
             )
         if self._pin is not None and not hmac.compare_digest((pin or "").encode(), self._pin.encode()):
-            self._failures += 1
             attempts = held.attempts + 1
             message = "That PIN is not right, so I did nothing." if pin else "Please say yes with your PIN."
             if attempts >= self._max_attempts:
-                del self._held[key]
+                self._store.take(key, held.id)
                 message = "That PIN is not right. I cancelled the request."
             else:
-                self._held[key] = replace(held, attempts=attempts)
-            if self._failures >= self._max_attempts:
-                lock = min(self._max_lockout_s, self._lockout_s * (2**self._lockouts))
-                self._lockouts += 1
-                self._failures = 0
-                self._locked_until = now + lock
+                self._store.update(key, replace(held, attempts=attempts))
+            failures, lockouts, locked_until = guard.failures + 1, guard.lockouts, guard.locked_until
+            if failures >= self._max_attempts:
+                lock = min(self._max_lockout_s, self._lockout_s * (2**lockouts))
+                failures, lockouts, locked_until = 0, lockouts + 1, now + lock
                 message += f" Confirmations are locked for {int(lock)} seconds."
+            self._store.set_guard(Guard(failures, lockouts, locked_until))
             return Verdict(VerdictKind.WRONG_PIN, held, message)
-        del self._held[key]
-        self._failures = 0
-        self._lockouts = 0
+        if not self._store.take(key, held.id):  # answered meanwhile (another tab or worker)
+            return Verdict(VerdictKind.NOT_PENDING, None, "That confirmation is no longer waiting; I did nothing.")
+        if guard.failures or guard.lockouts:
+            self._store.set_guard(Guard())
         return Verdict(VerdictKind.CONFIRMED, held, "")
 
     def _notify(self, key: str, pending_id: str | None) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from assistant.store.conversations import ConversationRepository
 from assistant.store.database import DEFAULT_FILENAME, Database
 from assistant.store.knowledge import KnowledgeRepository
+from assistant.store.pending import PendingRepository
 from assistant.store.records import (
     ChunkRow,
     ConversationInfo,
@@ -31,6 +32,7 @@ __all__ = [
     "DocumentInfo",
     "FrustrationItem",
     "KnowledgeRepository",
+    "PendingRepository",
     "SentimentPoint",
     "StoreStats",
     "StoredAction",

@@ -24,6 +24,7 @@ from assistant.messages import AssistantError, ErrorCode
 from assistant.store.conversations import ConversationRepository
 from assistant.store.errors import translate_errors
 from assistant.store.knowledge import KnowledgeRepository
+from assistant.store.pending import PendingRepository
 from assistant.store.session import SessionFactory
 
 try:  # POSIX advisory locks serialize first open/migration between threads and processes
@@ -171,6 +172,8 @@ class Database:
         """Conversations, turns and actions."""
         self.knowledge = KnowledgeRepository(self._sessions)
         """Knowledge-base documents and chunks."""
+        self.pending = PendingRepository(self._sessions)
+        """Pending sensitive actions and the wrong-PIN back-off (shared by every worker)."""
 
     def _create_engine(self) -> Engine:
         engine = create_engine(

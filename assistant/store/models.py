@@ -26,8 +26,10 @@ __all__ = [
     "ActionModel",
     "Base",
     "ChunkModel",
+    "ConfirmGuardModel",
     "ConversationModel",
     "DocumentModel",
+    "PendingActionModel",
     "TurnModel",
     "UtcDateTime",
     "utcnow",
@@ -146,6 +148,28 @@ class ActionModel(Base):
     new_state: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     turn: Mapped[TurnModel] = relationship(back_populates="actions")
+
+
+class PendingActionModel(Base):
+    """A sensitive action waiting for its yes/no (shared by every worker on this database)."""
+
+    __tablename__ = "pending_actions"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    pending_id: Mapped[str] = mapped_column(String(64), index=True)
+    deadline: Mapped[float] = mapped_column(Float)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ConfirmGuardModel(Base):
+    """The wrong-PIN back-off state (one row)."""
+
+    __tablename__ = "confirm_guard"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    lockouts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[float] = mapped_column(Float, default=0.0)
 
 
 class DocumentModel(Base):

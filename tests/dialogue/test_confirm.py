@@ -95,7 +95,7 @@ def test_redact_digits() -> None:
 
 
 def _service(clock: Clock, **kwargs: object) -> ConfirmationService:
-    return ConfirmationService(clock=clock, wall=clock, **kwargs)  # type: ignore[arg-type]
+    return ConfirmationService(clock=clock, **kwargs)  # type: ignore[arg-type]
 
 
 def test_hold_and_confirm_once() -> None:

@@ -36,6 +36,14 @@ def test_the_assistant_runs_on_postgresql(postgres: PostgresServer, tmp_path: Pa
         refused = second.handle_text("turn off the kitchen light", conversation_id=r.conversation_id, owner="bob")
         assert refused.error == "conversation-forbidden"
         assert second.db.conversations.search_turns("KITCHEN", owner="alice")
+        # a confirmation asked on one worker is answered on the other, exactly once
+        again = first.handle_text("open the garage door", conversation_id=r.conversation_id, owner="alice")
+        assert again.needs_confirmation and second.pending(r.conversation_id, owner="alice") is not None
+        answered = second.handle_text("yes", conversation_id=r.conversation_id, owner="alice")
+        assert answered.actions and all(a.success and a.confirmed_by_user for a in answered.actions), answered.reply
+        assert second.home.states()["cover.garage_door"]["state"] == "open"
+        late = first.handle_text("yes", conversation_id=r.conversation_id, owner="alice")
+        assert late.actions == () and first.home.states()["cover.garage_door"]["state"] == "closed"
     finally:
         first.close()
         second.close()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
-from assistant.dialogue.confirm import ConfirmationService, GuardedHome
+from assistant.dialogue.confirm import ConfirmationService, GuardedHome, StoredPendingStore
 from assistant.messages import AssistantError, ErrorCode
 
 pytestmark = pytest.mark.slow
@@ -50,7 +50,7 @@ def clock() -> Clock:
 @pytest.fixture
 def a(assistant: Assistant, clock: Clock) -> Assistant:
     """The shared assistant with a fresh confirmation service (no PIN, 60 s expiry) and a closed, locked home."""
-    assistant.pipeline.confirmations = ConfirmationService(ttl_s=60, clock=clock)
+    assistant.pipeline.confirmations = ConfirmationService(ttl_s=60, clock=clock, store=_store(assistant))
     _reset(assistant)
     return assistant
 
@@ -58,9 +58,17 @@ def a(assistant: Assistant, clock: Clock) -> Assistant:
 @pytest.fixture
 def with_pin(assistant: Assistant, clock: Clock) -> Assistant:
     """The shared assistant with a PIN, 3 attempts and a 30 s lockout."""
-    assistant.pipeline.confirmations = ConfirmationService(pin=PIN, ttl_s=60, max_attempts=3, lockout_s=30, clock=clock)
+    assistant.pipeline.confirmations = ConfirmationService(
+        pin=PIN, ttl_s=60, max_attempts=3, lockout_s=30, clock=clock, store=_store(assistant)
+    )
     _reset(assistant)
     return assistant
+
+
+def _store(a: Assistant) -> StoredPendingStore:
+    """The database-backed pending store the product uses, with a clean wrong-PIN back-off."""
+    a.db.pending.set_guard(0, 0, 0.0)
+    return StoredPendingStore(a.db.pending)
 
 
 def _reset(a: Assistant) -> None:

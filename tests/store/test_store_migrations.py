@@ -13,7 +13,16 @@ from assistant.store import Database
 from assistant.store.database import head_revision
 from assistant.store.models import Base
 
-TABLES = {"conversations", "turns", "actions", "documents", "chunks", "alembic_version"}
+TABLES = {
+    "conversations",
+    "turns",
+    "actions",
+    "documents",
+    "chunks",
+    "pending_actions",
+    "confirm_guard",
+    "alembic_version",
+}
 
 
 def test_fresh_dir_is_created_and_migrated(tmp_path: Path) -> None:
