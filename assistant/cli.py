@@ -222,6 +222,89 @@ def prepare(config: ConfigOpt = None) -> None:
     prepare_all(cfg, progress=lambda msg: typer.echo(msg, err=True))
 
 
+@app.command(name="wyoming")
+@_errors
+def wyoming_server(
+    uri: Annotated[str, typer.Option(help="tcp://HOST:PORT, unix://PATH or stdio://.")] = "tcp://127.0.0.1:10700",
+    allow_remote: Annotated[
+        bool,
+        typer.Option(
+            "--allow-remote",
+            help="Allow a non-loopback host. Wyoming has no authentication: only on a trusted network.",
+        ),
+    ] = False,
+    wake_word: Annotated[str, typer.Option(help="Default wake word (okay_nabu, hey_jarvis, alexa, ...).")] = (
+        "okay_nabu"
+    ),
+    wake_engine: Annotated[str, typer.Option(help="micro (microWakeWord) or open (openWakeWord).")] = "micro",
+    sensitivity: Annotated[float, typer.Option(help="Wake-word sensitivity 0..1 (0.5: the model's cut-off).")] = 0.5,
+    area: Annotated[str | None, typer.Option(help="The satellite's area, for 'in here'.")] = None,
+    config: ConfigOpt = None,
+    home: HomeOpt = None,
+) -> None:
+    """Serve the Wyoming protocol for Home Assistant: speech to text, text to speech, wake word, conversation."""
+    from assistant.app import Assistant
+    from assistant.interop.access import check_wyoming_uri
+    from assistant.interop.wyoming_server import WyomingOptions, serve_wyoming
+
+    check_wyoming_uri(uri, allow_remote=allow_remote)  # refuse before loading anything
+    if wake_engine not in ("micro", "open"):
+        from assistant.messages import ErrorCode
+
+        raise AssistantError(ErrorCode.CONFIG_INVALID, f"Unknown wake-word engine {wake_engine!r} (micro or open).")
+    options = WyomingOptions(
+        area=area,
+        wake_engine="micro" if wake_engine == "micro" else "open",
+        wake_word=wake_word,
+        wake_sensitivity=sensitivity,
+    )
+    assistant = Assistant.create(config, home=home, defer_models=True)
+
+    def listening() -> None:
+        typer.echo(f"Wyoming server ready on {uri}", err=True)  # stderr: stdout may be the protocol (stdio://)
+        assistant.start_loading()
+
+    try:
+        serve_wyoming(assistant, uri, allow_remote=allow_remote, options=options, on_listening=listening)
+    finally:
+        assistant.close()
+
+
+@app.command(name="openai-api")
+@_errors
+def openai_api(
+    host: Annotated[str, typer.Option(help="Bind address (another than loopback requires ui.username/password).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    config: ConfigOpt = None,
+    home: HomeOpt = None,
+) -> None:
+    """Serve an OpenAI-compatible chat API (/v1/chat/completions, /v1/models) for Open WebUI and other clients."""
+    from assistant.app import Assistant
+    from assistant.interop.access import check_http_bind, configured_credentials
+    from assistant.interop.openai_api import serve_openai
+
+    assistant = Assistant.create(config, home=home, defer_models=True)
+    try:
+        check_http_bind(assistant.config, host=host, port=port)  # refuse before listening
+        verify = None
+        credentials = configured_credentials(assistant.config)
+        if credentials is not None:
+            try:  # share the web UI's login back-off when it is there
+                from ui.server import LoginThrottle  # type: ignore[attr-defined]
+
+                verify = LoginThrottle(credentials.username, credentials.password)
+            except ImportError:
+                verify = None
+        server = serve_openai(assistant, host, port, verify=verify, block=False)
+        typer.echo(f"OpenAI-compatible API ready on {server.url}", err=True)
+        assistant.start_loading()
+        server.wait()
+    finally:
+        assistant.close()
+
+
 def _mount_optional() -> None:
     try:
         from assistant.skill_cli import skill_app
