@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from assistant.messages import ErrorCode, IntentMatch, SkillResult
 from skills.api import Permission, Skill, SkillContext, intent
-from skills.textgen.forms import Form, check, detect, shape
+from skills.textgen.forms import Form, check, detect, missing_items, shape
 
 __all__ = ["TextGenerationSkill"]
 
@@ -86,6 +86,7 @@ class TextGenerationSkill(Skill):
         regenerated = False
         if form is not None and text and not truncated:
             text = shape(form, text)
+            text = self._extend_list(ctx, form, _messages(system, request, form), text, max_tokens)
             if not check(form, text):
                 reminder = f"{request}\n({form.instruction})"
                 again, cut = _collect(
@@ -107,6 +108,24 @@ class TextGenerationSkill(Skill):
         if form is not None:
             data.update(form=form.name, form_ok=check(form, text), regenerated=regenerated)
         return SkillResult(text=text, data=data)
+
+    @staticmethod
+    def _extend_list(ctx: SkillContext, form: Form, messages: list[tuple[str, str]], text: str, max_tokens: int) -> str:
+        """A list that stopped short is continued: the model's own chat prompt, the items so far and a new '- '.
+
+        Only with a model that exposes its chat prompt (the local one); others keep the list as it is."""
+        chat_prompt: Any = getattr(ctx.llm, "chat_prompt", None)
+        generate: Any = getattr(ctx.llm, "generate", None)
+        for _ in range(2):
+            if not missing_items(form, text) or not (callable(chat_prompt) and callable(generate)):
+                return text
+            prompt, stops = chat_prompt(messages)
+            more = "".join(generate(f"{prompt}{text}\n- ", max_tokens=max_tokens // 2, stop=(*stops, "\n\n")))
+            extended = shape(form, f"{text}\n- {more.strip()}")
+            if extended == text:
+                return text
+            text = extended
+        return text
 
     @staticmethod
     def _stream(ctx: SkillContext, messages: list[tuple[str, str]], max_tokens: int) -> Iterator[str]:

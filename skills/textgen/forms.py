@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["FORMS", "Form", "check", "detect", "shape"]
+__all__ = ["FORMS", "Form", "check", "detect", "missing_items", "shape"]
 
 Layout = Literal["verse", "list", "prose"]
 
@@ -131,13 +131,27 @@ def shape(form: Form, text: str) -> str:
     while lines and (_PREAMBLE.match(lines[0]) or (len(lines) > 1 and _TITLE.match(lines[0]))):
         lines = lines[1:]
     if form.layout == "list":
-        items = [_BULLET.sub("", line).strip() for line in lines if _BULLET.match(line)]
+        items = [_unbullet(line) for line in lines if _BULLET.match(line)]
         if len(items) < form.min_lines and len(lines) >= form.min_lines:
-            items = [_BULLET.sub("", line).strip() for line in lines]
+            items = [_unbullet(line) for line in lines]
         return "\n".join(f"- {item.rstrip(':')}" for item in items if item)
     if form.layout == "verse":
         return "\n".join(_reflow(lines, form.min_lines, form.max_lines))
     return "\n".join(lines)
+
+
+def _unbullet(line: str) -> str:
+    """'- 1. Clean the sink' -> 'Clean the sink' (nested markers too)."""
+    for _ in range(3):
+        line = _BULLET.sub("", line, count=1)
+    return line.strip()
+
+
+def missing_items(form: Form, text: str) -> int:
+    """How many more list items a list needs to reach the form's minimum (0 for other forms)."""
+    if form.layout != "list":
+        return 0
+    return max(0, form.min_lines - len([line for line in _lines(text) if line.startswith("- ")]))
 
 
 def _reflow(lines: list[str], lo: int, hi: int) -> list[str]:

@@ -201,3 +201,28 @@ def test_faq_has_no_device_permission() -> None:
         IntentMatch(intent="FaqAsk"), make_ctx("bins", retriever=ListRetriever(PASSAGES), home=home)
     )
     assert result.actions == ()
+
+
+class PromptingChat(ScriptedChat):
+    """A chat model that also exposes its prompt and continues from a prefix (like the local LLM)."""
+
+    def __init__(self, scripts: Sequence[str], continuation: str) -> None:
+        super().__init__(scripts)
+        self.continuation = continuation
+        self.prompts: list[str] = []
+
+    def chat_prompt(self, messages: Sequence[object]) -> tuple[str, tuple[str, ...]]:
+        return "<prompt>", ("<end>",)
+
+    def generate(
+        self, prompt: str, *, max_tokens: int = 128, stop: Sequence[str] = (), temperature: float = 0.0
+    ) -> Iterator[str]:
+        self.prompts.append(prompt)
+        yield self.continuation
+
+
+def test_textgen_continues_a_list_that_stopped_short() -> None:
+    llm = PromptingChat(["- flour\n- eggs"], "milk\n- butter")
+    result = _registry().handle(IntentMatch(intent="GenerateText"), make_ctx("write a shopping list", llm=llm))
+    assert result.text == "- flour\n- eggs\n- milk\n- butter"
+    assert llm.prompts == ["<prompt>- flour\n- eggs\n- "] and result.data["form_ok"]
