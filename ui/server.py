@@ -195,6 +195,16 @@ def _check_port_free(host: str, port: int) -> None:
             ) from exc
 
 
+def _mount_apis(app: Any, assistant: Any, plan: dict[str, Any]) -> None:
+    """Serve the OpenAI-compatible chat API beside the UI, under the UI's sign-in and login back-off."""
+    from assistant.interop.openai_api import auth_check_from_config, create_openai_router
+
+    verify = plan.get("auth")
+    app.server_app.include_router(
+        create_openai_router(assistant, auth_check=auth_check_from_config(assistant.config, verify=verify))
+    )
+
+
 def serve(
     assistant: Any, *, host: str, port: int, block: bool = True, on_listening: Callable[[], None] | None = None
 ) -> Any:
@@ -211,8 +221,9 @@ def serve(
     app = create_app(assistant)
     app.queue(default_concurrency_limit=4)
     app.launch(prevent_thread_lock=True, theme=theme(), css=CSS, **plan)
+    _mount_apis(app, assistant, plan)
     shown = f"[{host}]" if ":" in host else host
-    print(f"Assistant UI ready on http://{shown}:{port}", flush=True)
+    print(f"Assistant UI ready on http://{shown}:{port} (OpenAI-compatible API on /v1)", flush=True)
     if on_listening is not None:
         on_listening()
     if not block:

@@ -48,3 +48,20 @@ def test_router_beside_a_gradio_app_with_auth(interop_assistant: Assistant) -> N
         assert throttle_calls and set(throttle_calls) == {"alice"}
     finally:
         demo.close()
+
+
+def test_the_served_ui_answers_the_openai_api_on_the_same_port(interop_assistant: Assistant) -> None:
+    from ui.server import serve
+
+    port = _free_port()
+    app = serve(interop_assistant, host="127.0.0.1", port=port, block=False)
+    try:
+        client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="unused", max_retries=0, timeout=120)
+        assert [m.id for m in client.models.list()] == ["assistant"]
+        reply = client.chat.completions.create(
+            model="assistant", messages=[{"role": "user", "content": "turn on the kitchen light"}]
+        )
+        assert reply.choices[0].message.content
+        assert interop_assistant.home.states()["light.kitchen"]["state"] == "on"
+    finally:
+        app.close()
