@@ -235,8 +235,58 @@ def run(
         "failed": [{"id": o.case_id, "problems": list(o.problems)} for o in outcomes if not o.passed],
         "tiers": _tier_stats(r_lat, r_tiers),
     }
+    # -- spoken device commands in synthetic homes (end state, wrong actions, questions)
+    da_folder = _device_actions_dir(data_dir)
+    if da_folder is not None:
+        report["device_actions"] = device_actions(da_folder, nlu_cfg, embedder=embedder, llm=model, limit=limit,
+                                                  progress=say)  # fmt: skip
     report["tier_names"] = [t.value for t in Tier]
     return report
+
+
+def _device_actions_dir(data_dir: Path | None) -> Path | None:
+    """``DIR/device_actions`` (or ``DIR`` itself, or the shared eval data's) when it holds tasks and homes."""
+    for base in (data_dir, data_dir.parent if data_dir else None, DEFAULT_EVAL):
+        if base is None:
+            continue
+        for candidate in (base / "device_actions", base):
+            if (candidate / "homes").is_dir() and any(candidate.glob("tasks*.jsonl")):
+                return candidate
+    return None
+
+
+def _skill_intents() -> list[Any]:
+    """The installed skills' intents, as the assistant loads them (so skills compete for device requests)."""
+    from skills.registry import SkillRegistry
+
+    return list(SkillRegistry.load(folder=None, entry_points=True).intents())
+
+
+def device_actions(
+    folder: Path,
+    nlu_cfg: Any,
+    *,
+    embedder: Embedder | None,
+    llm: LanguageModel | None,
+    limit: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """device_actions/: end-state pass rate, wrong-action rate and asked/declined shares, per action type and home.
+
+    Every installed skill's intents compete, as in the assistant. ``limit`` takes an even sample across homes.
+    """
+    from assistant.nlu.device_eval import engine_recognizer, load_tasks, run_tasks, summarize
+
+    tasks = load_tasks(folder)
+    if limit:
+        step = max(1, len(tasks) // limit)
+        tasks = tasks[::step][:limit]
+    intents = _skill_intents()
+    recognize = engine_recognizer(
+        lambda home: create_understanding(nlu_cfg, home=home, intents=intents, embedder=embedder, llm=llm)
+    )
+    (progress or (lambda _m: None))(f"intents: {len(tasks)} device_actions tasks")
+    return summarize(run_tasks(folder, recognize, tasks=tasks, progress=progress))
 
 
 def main() -> None:

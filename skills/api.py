@@ -52,6 +52,12 @@ class IntentSpec:
     """Sensitive intents need an explicit confirmation turn before the handler runs."""
     languages: tuple[str, ...] = ("en",)
     """Languages the intent is declared for."""
+    requires: tuple[str, ...] = ()
+    """Evidence the request must show for this intent to win (any one suffices): regular expressions matched as
+    whole words in the lower-cased request (e.g. ``r"timers?"``), or ``"@followup"``: the conversation's previous
+    turn went to this skill (a reference to what it is doing, such as a running timer). An intent without any may
+    still win a request, but never one that names a device of the home with a device verb ('turn on the kitchen
+    light'), whatever its templates or examples say."""
 
 
 @dataclass(slots=True)
@@ -100,6 +106,7 @@ def intent(
     slots: Mapping[str, str] | None = None,
     risk: RiskTier = RiskTier.NORMAL,
     languages: tuple[str, ...] = ("en",),
+    requires: tuple[str, ...] = (),
 ) -> Callable[[_F], _F]:
     """Tag a method as the handler of one intent. It only tags; the registry collects the tags."""
 
@@ -110,6 +117,7 @@ def intent(
         slots=dict(slots or {}),
         risk=risk,
         languages=tuple(languages),
+        requires=tuple(requires),
     )
 
     def tag(func: _F) -> _F:

@@ -17,8 +17,9 @@ from assistant.dialogue.state import DENY, NEVERMIND, DialogueStore, parse_confi
 from assistant.engines import Embedder, LanguageModel
 from assistant.messages import AssistantError, Candidate, ErrorCode, IntentMatch, SkillResult, StateChange, Tier
 from assistant.nlu.catalog import DOMAIN_NOUNS, HomeIndex, build_index, registry_signature
-from assistant.nlu.lexicon import ACTIONS, QUESTION, ROOM_WORDS, action_evidence, domain_mentions
+from assistant.nlu.lexicon import ACTIONS, QUESTION, ROOM_WORDS, action_evidence, device_mentions, domain_mentions
 from assistant.nlu.normalize import normalize, parse_params, split_commands, words
+from assistant.nlu.polarity import opposite
 from assistant.nlu.rerank import LlmReranker
 from assistant.nlu.resolve import resolve_targets
 from assistant.nlu.route import OpenIntent, OpenIntents, open_intents, request_kind
@@ -63,6 +64,8 @@ class Understanding:
         self._reranker = LlmReranker(llm, mode=mode) if (llm is not None and cfg.llm) else None
         self._templates: TemplateMatcher | None = None
         self._owners: dict[str, str] = {}
+        self._requires: dict[str, tuple[re.Pattern[str] | None, bool]] = {}
+        self._ran: dict[str, str] = {}
         self._open = OpenIntents()
         self._last_norm = ""
         self._traces: dict[str, Trace] = {}
@@ -81,6 +84,9 @@ class Understanding:
         specs = [(str(si.skill_id), si.spec) for si in intents]
         with self._lock:
             self._owners = {spec.name: sid for sid, spec in specs}
+            self._requires = {
+                spec.name: _compile_requires(spec.requires) for _sid, spec in specs if spec.name not in DEVICE_INTENTS
+            }
             self._templates = TemplateMatcher([s for _sid, s in specs]) if self._cfg.templates else None
             if self._templates is not None:
                 self._templates.update_lists(self._index)
@@ -122,6 +128,11 @@ class Understanding:
     def observe(self, conversation_id: str, match: IntentMatch, result: SkillResult) -> None:
         """Update the dialogue state with what actually ran."""
         self._dialogue.observe(conversation_id, match, result)
+        if match.intent not in ("Confirm", "Deny", "HassNevermind", UNKNOWN):
+            self._ran.pop(conversation_id, None)
+            self._ran[conversation_id] = match.intent  # for '@followup' evidence (a timer turn has no targets)
+            while len(self._ran) > 1000:
+                self._ran.pop(next(iter(self._ran)))
 
     def last_trace(self, conversation_id: str) -> Trace | None:
         """The trace of the last recognition in a conversation."""
@@ -153,8 +164,9 @@ class Understanding:
         segments: tuple[str, ...] = (text,)
         if matches is None:
             matches, segments = self._commands(text, norm, conversation_id, index, timings, considered)
+        ran = self._ran.get(conversation_id)
+        matches = [self._guard(replace(m, text=m.text or norm), index, ran) for m in matches]
         timings["total"] = (time.perf_counter() - started) * 1000
-        matches = [replace(m, text=m.text or norm) for m in matches]
         for m in matches:
             if m.clarification and m.alternatives:
                 self._dialogue.ask(conversation_id, m, m.alternatives)
@@ -169,6 +181,29 @@ class Understanding:
         return matches
 
     # -- internals ---------------------------------------------------------------------------------------------
+    def _guard(self, match: IntentMatch, index: HomeIndex, last_intent: str | None) -> IntentMatch:
+        """The last check before a skill runs, whatever tier proposed the match: a skill intent (or a choice offered)
+        without its evidence is dropped, and a write in the direction opposite to the request's verb is refused; the
+        question then offers only the choices that go the way the request says."""
+        norm = match.text
+        if match.tier != Tier.DIALOGUE:
+            kept = tuple(c for c in match.alternatives if self._evidence(c.intent, norm, index, last_intent))
+            if len(kept) != len(match.alternatives):
+                match = replace(match, alternatives=kept)
+            if not self._evidence(match.intent, norm, index, last_intent):
+                return _ask(norm, [c for c in kept if c.intent in DEVICE_INTENTS], match.tier, 0.0)
+        if match.intent not in WRITE_INTENTS or match.clarification or not match.targets:
+            return match
+        if not opposite(norm, match.intent, [self._home.entity(t) for t in match.targets], match.slots):
+            return match
+        keep = tuple(
+            c for c in match.alternatives
+            if c.intent in WRITE_INTENTS
+            and not opposite(norm, c.intent, [self._home.entity(t) for t in c.targets], c.slots)
+        )  # fmt: skip
+        _log.info("refused an action opposite to the request: %s %s", match.intent, match.targets)
+        return _ask(norm, keep, match.tier, match.confidence)
+
     def _on_change(self, change: StateChange) -> None:
         if self._index.entities.get(change.entity_id) is None:
             self._dirty = True
@@ -225,7 +260,7 @@ class Understanding:
         considered: list[dict[str, Any]],
     ) -> tuple[list[IntentMatch], tuple[str, ...]]:
         state = self._dialogue.get(conversation_id)
-        whole = self._template(text, state.area, index, norm, timings)
+        whole = self._template(text, state.area, index, norm, timings, self._ran.get(conversation_id))
         if whole is not None:
             return [whole], (text,)
         fu = follow_up(
@@ -238,7 +273,14 @@ class Understanding:
             multi = self._multi(parts, conversation_id, index, timings, considered)
             if multi is not None:
                 return multi, tuple(parts)
-        return [self._single(text, norm, conversation_id, index, timings, considered, try_template=False)], (text,)
+        single = self._single(text, norm, conversation_id, index, timings, considered, try_template=False)
+        last = self._ran.get(conversation_id)
+        continues = last is not None and is_follow_up(norm) and single.intent != UNKNOWN
+        if continues and self._owner(single.intent) != self._owner(last):
+            # 'and the bedroom?' continues the last turn: never another skill's intent
+            keep = [c for c in single.alternatives if self._owner(c.intent) == self._owner(last)]
+            single = _ask(norm, keep, single.tier, single.confidence)
+        return [single], (text,)
 
     def _multi(
         self,
@@ -283,7 +325,13 @@ class Understanding:
         return HOME_CONTROL if intent in DEVICE_INTENTS else None
 
     def _template(
-        self, text: str, area_id: str | None, index: HomeIndex, norm: str, timings: dict[str, float]
+        self,
+        text: str,
+        area_id: str | None,
+        index: HomeIndex,
+        norm: str,
+        timings: dict[str, float],
+        last_intent: str | None = None,
     ) -> IntentMatch | None:
         if self._templates is None:
             return None
@@ -296,7 +344,21 @@ class Understanding:
             return None
         if self._owners and self._owner(hit.intent) is None:
             return None  # a sentence of Home Assistant's that no installed skill handles (timers, weather, ...)
+        if not self._evidence(hit.intent, norm, index, last_intent):
+            return None  # a skill template without its evidence: the other tiers decide
         return self._from_template(hit, index, norm, area_id)
+
+    def _evidence(self, intent: str, norm: str, index: HomeIndex, last_intent: str | None) -> bool:
+        """Whether a skill intent may win this request: its declared evidence is present (its words, or the previous
+        turn went to the same skill); without declared evidence, never a device request. Device intents always."""
+        if intent not in self._requires or intent == UNKNOWN:
+            return True
+        rx, followup = self._requires[intent]
+        if rx is not None or followup:
+            if rx is not None and rx.search(norm):
+                return True
+            return followup and last_intent is not None and self._owner(last_intent) == self._owner(intent)
+        return not _device_request(norm, index)
 
     def _from_template(self, hit: TemplateHit, index: HomeIndex, norm: str, area_id: str | None) -> IntentMatch:
         slots = dict(hit.slots)
@@ -348,7 +410,7 @@ class Understanding:
     ) -> IntentMatch:
         state = self._dialogue.get(conversation_id)
         if try_template:
-            hit = self._template(text, state.area, index, norm, timings)
+            hit = self._template(text, state.area, index, norm, timings, self._ran.get(conversation_id))
             if hit is not None:
                 return hit
         if not self._cfg.semantic and self._reranker is None:
@@ -362,6 +424,8 @@ class Understanding:
              "features": {k: round(v, 3) for k, v in c.features.items()}}
             for c in ranked[:6]
         )  # fmt: skip
+        ran = self._ran.get(conversation_id)
+        ranked = [c for c in ranked if not c.skill_intent or self._evidence(c.intent, norm, index, ran)]
         kind = request_kind(norm)
         self._last_norm = norm
         ranked = self._damp_open(kind, ranked)
@@ -521,7 +585,9 @@ class Understanding:
         )
         if confidence < floor:
             if best.skill_intent or best.score < 0.3:
-                return IntentMatch(UNKNOWN, tier=Tier.NONE, confidence=confidence, alternatives=alternatives, text=norm)
+                # not understood: only guesses that are plausible at all are offered as 'did you mean'
+                plausible = tuple(c for c in alternatives if c.score >= _SUGGEST_FLOOR)
+                return IntentMatch(UNKNOWN, tier=Tier.NONE, confidence=confidence, alternatives=plausible, text=norm)
             return IntentMatch(
                 UNKNOWN,
                 tier=tier,
@@ -568,6 +634,41 @@ class Understanding:
             cands = tuple(Candidate(o.intent, o.targets, dict(o.slots), o.score, o.description) for o in options)
             return IntentMatch(best.intent, slots, (), tier, confidence, cands, owner, norm, question)
         return IntentMatch(best.intent, slots, best.targets, tier, round(confidence, 4), alternatives, owner, norm)
+
+
+_SUGGEST_FLOOR = 0.3
+"""A choice below this calibrated probability is never offered as a suggestion ('did you mean ...')."""
+
+
+def _compile_requires(requires: Sequence[str]) -> tuple[re.Pattern[str] | None, bool]:
+    """A skill intent's declared evidence: (one regex of its words, whether '@followup' is accepted)."""
+    words_ = [r for r in requires if not r.startswith("@")]
+    rx = re.compile(r"\b(?:" + "|".join(f"(?:{w})" for w in words_) + r")\b") if words_ else None
+    return rx, "@followup" in requires
+
+
+def _device_request(norm: str, index: HomeIndex) -> bool:
+    """A command with a device verb that names something of this home ('turn on the kitchen light', 'open the
+    blinds'): never a skill's request unless the skill's own evidence is there too."""
+    if request_kind(norm) != "command" or _write_evidence(norm) < 0.9:
+        return False
+    if device_mentions(norm):
+        return True
+    return any(len(n) >= 3 and re.search(rf"\b{re.escape(n)}\b", norm) for n in index.names)
+
+
+def _ask(norm: str, options: Sequence[Candidate], tier: Tier, confidence: float) -> IntentMatch:
+    """Not sure: a question with the top two or three choices (the pipeline turns it into a question), or, without
+    choices, a plain 'not sure'."""
+    options = tuple(options[:3])
+    if not options:
+        question = "Sorry, I'm not sure what you want me to do. Could you say it another way?"
+        return IntentMatch(UNKNOWN, tier=Tier.NONE, confidence=round(confidence, 4), text=norm, clarification=question)
+    names = [o.description.rstrip(".") for o in options]
+    names = [n[:1].lower() + n[1:] for n in names]
+    question = "Did you mean: " + (", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]) + "?"
+    return IntentMatch(UNKNOWN, tier=tier, confidence=round(confidence, 4), alternatives=options, text=norm,
+                       clarification=question)  # fmt: skip
 
 
 def _enrich(slots: dict[str, Any], targets: Sequence[str], index: HomeIndex) -> None:

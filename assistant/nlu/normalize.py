@@ -25,6 +25,10 @@ _NUMBER_WORD = re.compile(
     r"|(" + "|".join(_UNITS) + r"))(?:\s+hundred)?\b"
 )
 _SPACE = re.compile(r"\s+")
+try:  # text2num: number words in many forms ('twenty-one', 'one hundred and five', 'one point five')
+    from text_to_num import alpha2digit as _alpha2digit
+except ImportError:  # pragma: no cover - the pinned dependency is normally installed
+    _alpha2digit = None
 _LEVELS = {"low": 25, "medium": 50, "mid": 50, "high": 100}
 """Named levels people give instead of a number ('put the fan on low', 'lights to medium')."""
 _LEVEL = re.compile(
@@ -35,15 +39,38 @@ _PUNCT = re.compile(r"[!?,;:\"“”]+|\.(?!\d)")
 
 
 def _number_words(text: str) -> str:
+    """Number words to digits: text2num for what it reads safely (two and above, compounds, decimals), then 'one' and
+    'zero' only where they are a value ('to one', 'one degree', 'one percent'), so 'no one' and 'the other one' stay
+    words. Without text2num, a small built-in reader does the same."""
+    text = re.sub(r"\bone hundred\b|\ba hundred\b", "100", text)
+    if _alpha2digit is not None:
+        try:  # 'second' is a unit here ('in one second'), not the ordinal text2num would write as '2nd'
+            guarded = re.sub(r"\bsecond\b", "zsecondz", text)
+            text = _alpha2digit(guarded, "en", threshold=2).replace("zsecondz", "second")
+        except Exception:  # text2num rejects some inputs; the built-in reader is the fallback
+            text = _builtin_number_words(text)
+    else:
+        text = _builtin_number_words(text)
+    text = _SMALL_VALUE.sub(lambda m: {"one": "1", "zero": "0"}[m.group(1) or m.group(2)], text)
+    return re.sub(r"\b(\d+) (?:point|dot) (\d+)\b", r"\1.\2", text)
+
+
+def _builtin_number_words(text: str) -> str:
     def repl(m: re.Match[str]) -> str:
+        if m.group(3) in ("one", "zero") and not m.group(0).endswith("hundred"):
+            return m.group(0)  # left to _SMALL_VALUE: 'no one' is not a number
         value = _TENS[m.group(1)] + (_UNITS[m.group(2)] if m.group(2) else 0) if m.group(1) else _UNITS[m.group(3)]
         if m.group(0).endswith("hundred"):
             value *= 100
         return str(value)
 
-    text = re.sub(r"\bone hundred\b|\ba hundred\b", "100", text)
-    text = re.sub(r"\b(\d+) (?:point|dot) (\d+)\b", r"\1.\2", _NUMBER_WORD.sub(repl, text))
-    return text
+    return _NUMBER_WORD.sub(repl, text)
+
+
+_SMALL_VALUE = re.compile(
+    r"(?<=\b(?:to|at|by|of) )(one|zero)\b(?! (?:of|in|on)\b)(?! \w+ (?:light|lamp|fan|speaker)s?\b)"
+    r"|\b(one|zero)(?= (?:degrees?|percent|per cent|%|minutes?|seconds?|hours?)\b)"
+)
 
 
 def normalize(text: str) -> str:
@@ -52,7 +79,7 @@ def normalize(text: str) -> str:
     out = _number_words(out)
     out = re.sub(r"(?<=\d)\s*(?:percent|per cent|pct)\b", "%", out)
     out = re.sub(r"(?<=\d)\s*%", "%", out)
-    out = re.sub(r"(?<=\d)\s*(?:°|degrees?|deg)\s*(?:c|f|celsius|fahrenheit)?\b", " degrees", out)
+    out = re.sub(r"(?<=\d)\s*(?:°|degrees?|deg)\b(?:\s*(?:c|f|celsius|fahrenheit)\b)?|(?<=\d)\s*°", " degrees", out)
     out = re.sub(r"\b(\d+) point (\d+)\b", r"\1.\2", out)
     out = _LEVEL.sub(lambda m: f"to {_LEVELS[m.group(1)]}%", out)
     out = _PUNCT.sub(" ", out)

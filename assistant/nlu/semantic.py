@@ -15,6 +15,7 @@ from rapidfuzz import fuzz
 
 from assistant.engines import Embedder
 from assistant.nlu.catalog import HomeIndex, clean_name
+from assistant.nlu.learn.scorer import LearnedScorer
 from assistant.nlu.lexicon import (
     ACTIONS,
     COLLECTIVE,
@@ -29,6 +30,7 @@ from assistant.nlu.lexicon import (
     state_classes,
 )
 from assistant.nlu.normalize import Params, words
+from assistant.nlu.polarity import action_polarity, request_polarity
 from assistant.nlu.resolve import WHOLE_HOME
 from devices.api import Entity, HomeApi
 from skills.api import IntentSpec
@@ -181,9 +183,11 @@ def verbalise(action: ActionDef | None, intent: str, names: Sequence[str], slots
 class SemanticRanker:
     """Scores every valid (action, entity) pair; entity descriptions are embedded once per registry version."""
 
-    def __init__(self, embedder: Embedder | None) -> None:
-        """Use the embedder when given (names and skill examples); lexical features work without it."""
+    def __init__(self, embedder: Embedder | None, scorer: LearnedScorer | None = None) -> None:
+        """Use the embedder when given (names and skill examples); lexical features work without it. With a learned
+        ``scorer``, device candidates are scored by it instead of the hand-weighted sum."""
         self._embedder = embedder
+        self._scorer = scorer
         self._lock = threading.Lock()
         self._sig: int | None = None
         self._ids: list[str] = []
@@ -226,6 +230,11 @@ class SemanticRanker:
             if self._embedder is not None and ids:
                 vectors = self._embedder.embed([index.describe(i) for i in ids])
             self._ids, self._vectors, self._sig = ids, vectors, index.signature
+
+    @property
+    def scorer(self) -> LearnedScorer | None:
+        """The learned scorer in use (None: hand weights)."""
+        return self._scorer
 
     @property
     def ready(self) -> int | None:
@@ -347,6 +356,7 @@ class SemanticRanker:
         if question and scope and _QUANTIFIER.search(text):
             names = _generic_names(names, index)
         named_ids = [i for i, v in names.items() if v >= 0.99]
+        said = request_polarity(text)
         per_domain: dict[str, list[str]] = {}
         for i, e in index.entities.items():
             per_domain.setdefault(e.domain, []).append(i)
@@ -375,6 +385,8 @@ class SemanticRanker:
                 slots = _action_slots(action, params, text, live)
                 if slots is None or not entity_supports(action.intent, live, slots):
                     continue
+                if said and is_write and action_polarity(action.intent, live, slots) == -said:
+                    continue  # hard constraint: never the opposite of the request's verb
                 feats = self._target_features(
                     entity,
                     names[eid],
@@ -407,6 +419,9 @@ class SemanticRanker:
                     if named
                     else _group(action, entity, index, names, group_scope, text, home, slots, floors, params)
                 )
+                if self._scorer is not None:  # the learned scorer replaces the hand weights
+                    feats["rule"] = score
+                    score = self._scorer.score(feats, action.key, len(targets))
                 out.append(
                     RankedCandidate(
                         intent=action.intent,
@@ -638,7 +653,7 @@ def _action_slots(action: ActionDef, p: Params, text: str, entity: Entity) -> di
             return None
         current = entity.attributes.get("temperature") or entity.attributes.get("current_temperature") or 20
         delta = 0.5 if p.small else 1.0
-        return {"temperature": float(current) + direction * delta}
+        return {"temperature": float(current) + direction * delta, "temperature_delta": direction * delta}
     if key == "position":
         if p.percent is not None:
             return {"position": p.percent}
@@ -704,7 +719,25 @@ def _state_penalty(action: ActionDef, entity: Entity) -> float:
         "vacuum": ("cleaning",),
         "dock": ("docked",),
     }.get(action.key, ())
+    if entity.domain == "media_player" and not _media_ready(action, entity):
+        return 0.1  # 'pause', 'next', 'louder': the player that is playing, not one that is off
     return 0.04 if entity.state in already else 0.0
+
+
+_MEDIA_READY: Mapping[str, tuple[str, ...]] = {
+    "pause": ("playing",),
+    "next": ("playing", "paused"),
+    "previous": ("playing", "paused"),
+    "volume": ("playing", "paused", "on", "idle"),
+    "resume": ("paused", "idle", "on"),
+}
+"""The states in which a media action makes sense for a player."""
+
+
+def _media_ready(action: ActionDef, entity: Entity) -> bool:
+    """Whether a media action applies to the player as it is now (a playing player for 'pause')."""
+    states = _MEDIA_READY.get(action.key)
+    return states is None or entity.state in states
 
 
 def _group(
@@ -757,6 +790,9 @@ def _group(
             and (params is None or _action_slots(action, params, text, home.entity(i) or e) is not None)
         )
     )
+    if entity.domain == "media_player":
+        ready = tuple(i for i in group if _media_ready(action, home.entity(i) or index.entities[i]))
+        group = ready or group  # the players that can do it ('pause the music in the lounge': the one playing)
     if len(group) <= 1 and scope:
         return single
     out: dict[str, Any] = {"domain": entity.domain}

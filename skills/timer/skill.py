@@ -115,6 +115,18 @@ def _reply(
     return SkillResult(text=text, success=code is None, error_code=code.value if code else None, data=data)
 
 
+_TIMER_EVIDENCE = (r"timers?", r"count ?downs?", "@followup")
+"""What a timer request says (or refers to, right after a timer turn): a device request with none is not a timer's."""
+_START_EVIDENCE = (
+    r"timers?",
+    r"count ?down",
+    r"\d+ (?:hours?|minutes?|mins?|seconds?|secs?)",
+    r"(?:an?|half an?|one|two|three|five|ten|twenty|thirty) (?:hours?|minutes?|seconds?)",
+    r"wake me",
+)
+"""A new timer says 'timer' or a duration ('in 20 minutes')."""
+
+
 class TimerSkill(Skill):
     """Kitchen timers and delayed commands, per conversation."""
 
@@ -214,6 +226,7 @@ class TimerSkill(Skill):
             "area": "area",
             "conversation_command": "text",
         },
+        requires=_START_EVIDENCE,
     )
     def start(self, match: IntentMatch, ctx: SkillContext) -> SkillResult:
         """Start a timer (optionally named, in an area, or with a command to run when it ends)."""
@@ -272,6 +285,7 @@ class TimerSkill(Skill):
             "start_minutes": "number",
             "start_seconds": "number",
         },
+        requires=_TIMER_EVIDENCE,
     )
     def cancel(self, match: IntentMatch, ctx: SkillContext) -> SkillResult:
         """Cancel one timer."""
@@ -281,7 +295,12 @@ class TimerSkill(Skill):
         self.service(ctx.settings).cancel(found.id)
         return _reply(f"Cancelled {found.describe()}.")
 
-    @intent("HassCancelAllTimers", examples=("cancel all timers", "stop all my timers"), slots={"area": "area"})
+    @intent(
+        "HassCancelAllTimers",
+        examples=("cancel all timers", "stop all my timers"),
+        slots={"area": "area"},
+        requires=_TIMER_EVIDENCE,
+    )
     def cancel_all(self, match: IntentMatch, ctx: SkillContext) -> SkillResult:
         """Cancel every timer of the conversation (or of one area)."""
         timers = self._selected(match, ctx)
@@ -292,7 +311,12 @@ class TimerSkill(Skill):
             return _reply("There's no timer running.", code=ErrorCode.TIMER_NOT_FOUND)
         return _reply(f"Cancelled {len(timers)} timer{'s' if len(timers) != 1 else ''}.")
 
-    @intent("HassPauseTimer", examples=("pause the timer", "hold my timer"), slots={"name": "text", "area": "area"})
+    @intent(
+        "HassPauseTimer",
+        examples=("pause the timer", "hold my timer"),
+        slots={"name": "text", "area": "area"},
+        requires=_TIMER_EVIDENCE,
+    )
     def pause(self, match: IntentMatch, ctx: SkillContext) -> SkillResult:
         """Pause a timer."""
         found = self._one(match, ctx)
@@ -305,7 +329,10 @@ class TimerSkill(Skill):
         return _reply(f"Paused {found.describe()} with {left} left.")
 
     @intent(
-        "HassUnpauseTimer", examples=("resume the timer", "continue my timer"), slots={"name": "text", "area": "area"}
+        "HassUnpauseTimer",
+        examples=("resume the timer", "continue my timer"),
+        slots={"name": "text", "area": "area"},
+        requires=_TIMER_EVIDENCE,
     )
     def resume(self, match: IntentMatch, ctx: SkillContext) -> SkillResult:
         """Resume a paused timer."""
@@ -321,6 +348,7 @@ class TimerSkill(Skill):
         "HassIncreaseTimer",
         examples=("add 5 minutes to the timer", "add two minutes to my timer", "increase the timer by 30 seconds"),
         slots={"hours": "number", "minutes": "number", "seconds": "number", "name": "text", "area": "area"},
+        requires=_TIMER_EVIDENCE,
     )
     def increase(self, match: IntentMatch, ctx: SkillContext) -> SkillResult:
         """Add time to a timer."""
@@ -330,6 +358,7 @@ class TimerSkill(Skill):
         "HassDecreaseTimer",
         examples=("take 2 minutes off the timer", "remove a minute from my timer", "decrease the timer by 1 minute"),
         slots={"hours": "number", "minutes": "number", "seconds": "number", "name": "text", "area": "area"},
+        requires=_TIMER_EVIDENCE,
     )
     def decrease(self, match: IntentMatch, ctx: SkillContext) -> SkillResult:
         """Take time off a timer."""
@@ -369,6 +398,7 @@ class TimerSkill(Skill):
             "start_minutes": "number",
             "start_seconds": "number",
         },
+        requires=_TIMER_EVIDENCE,
     )
     def status(self, match: IntentMatch, ctx: SkillContext) -> SkillResult:
         """Say what is left on the timers (reads only)."""
