@@ -361,14 +361,16 @@ class Assistant:
         *,
         speak: bool = False,
         owner: str | None = None,
+        request_id: str | None = None,
     ) -> TurnResult:
         """Run one typed turn end to end (stored in the conversation store).
 
         ``owner`` (a browser session or signed-in user) is recorded on a new conversation; a conversation of another
-        owner is refused with conversation-forbidden (nothing runs, nothing is stored).
+        owner is refused with conversation-forbidden (nothing runs, nothing is stored). ``request_id`` becomes the
+        turn id, so a client's retry of the same request replaces its stored turn rather than adding one.
         """
         self.ensure_ready()
-        turn = Turn(text=text, conversation_id=conversation_id, area=area, owner=owner)
+        turn = Turn(text=text, conversation_id=conversation_id, area=area, owner=owner, request_id=request_id)
         return self.pipeline.run(turn, speak=speak)
 
     def handle_audio(

@@ -305,6 +305,29 @@ def openai_api(
         assistant.close()
 
 
+@app.command(name="serve-api")
+@_errors
+def serve_api(
+    host: Annotated[str, typer.Option(help="Bind address (another than loopback requires ui.username/password).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="Port.")] = 8080,
+    workers: Annotated[int, typer.Option(help="Worker processes (share the store: set store.url for PostgreSQL).")] = 2,
+    config: ConfigOpt = None,
+) -> None:
+    """Serve the JSON turn API (/api/turn, /api/confirm) and the OpenAI-compatible API on N stateless workers."""
+    from assistant.config import load_config
+    from assistant.interop.access import check_http_bind
+    from assistant.interop.turn_api import serve_workers
+
+    cfg = load_config(config)
+    check_http_bind(cfg, host=host, port=port, what="the turn API")  # refuse before listening
+    if workers > 1 and not cfg.store.url:
+        typer.echo("note: several workers on SQLite share one file; use store.url (PostgreSQL) beyond a few.", err=True)
+    typer.echo(f"Serving the turn API on http://{host}:{port} with {workers} worker(s)", err=True)
+    serve_workers(host=host, port=port, workers=workers, config=str(config) if config else None)
+
+
 def _mount_optional() -> None:
     try:
         from assistant.skill_cli import skill_app

@@ -169,6 +169,9 @@ def _suite_kwargs(
         kwargs["limit"] = _QUICK_LIMITS[name]
     if "device" in params:
         kwargs["device"] = device
+    for key in ("workers", "db"):
+        if key in params and options.get(key) is not None:
+            kwargs[key] = options[key]
     if name == "intents" and "llm" in params:  # the full run measures the LLM tier too (the product default)
         kwargs["llm"] = not quick
     if name == "asr":
@@ -231,11 +234,13 @@ def run_suites(
     quick: bool = False,
     device: str = "auto",
     progress: Callable[[str], None] | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Run suites in order and return the whole report (JSON-able)."""
+    """Run suites in order and return the whole report (JSON-able). ``extra``: more options for the suites that
+    declare them (``workers``, ``db`` for the scale-out load suite)."""
     _ensure_benchmarks_importable()
     say = progress or (lambda _m: None)
-    options: dict[str, Any] = {"quick": quick, "device": device, "progress": say}
+    options: dict[str, Any] = {**(extra or {}), "quick": quick, "device": device, "progress": say}
     started = datetime.now(UTC)
     suites: dict[str, Any] = {}
     for name in names:
@@ -582,6 +587,12 @@ def eval_command(
     data: Annotated[Path | None, typer.Option("--data", help="Eval data folder (default ../shared/data/eval).")] = None,
     quick: Annotated[bool, typer.Option("--quick", help="A short version of each suite (CI).")] = False,
     device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda for the models.")] = "auto",
+    workers: Annotated[
+        int, typer.Option("--workers", help="load: N stateless worker processes on a shared store (scale-out).")
+    ] = 0,
+    db: Annotated[str, typer.Option("--db", help="load with --workers: postgresql (default) or sqlite.")] = (
+        "postgresql"
+    ),
 ) -> None:
     """Run the evaluation suites on the eval data and report accuracy, latency p50/p95, memory and models."""
     from assistant.app import set_offline_environment
@@ -594,7 +605,16 @@ def eval_command(
         typer.echo(f"error: the eval data folder {data_dir} does not exist (pass --data DIR)", err=True)
         raise typer.Exit(2)
     names = list(SUITE_ORDER) if suite is Suite.ALL else [suite.value]
-    report = run_suites(names, data_dir, quick=quick, device=device, progress=lambda m: typer.echo(m, err=True))
+    extra: dict[str, Any] = {}
+    if workers > 0:  # the scale-out load test: workers on a shared store, one of them killed mid-run
+        if suite is not Suite.LOAD:
+            raise typer.BadParameter("--workers goes with the load suite: assistant eval load --workers 2")
+        if db not in ("postgresql", "sqlite"):
+            raise typer.BadParameter("--db must be postgresql or sqlite")
+        names, extra = ["workers"], {"workers": workers, "db": db}
+    report = run_suites(
+        names, data_dir, quick=quick, device=device, progress=lambda m: typer.echo(m, err=True), extra=extra
+    )
     typer.echo(render_table(report), err=json_out)
     if json_out:
         typer.echo(json.dumps(_jsonable(report), indent=2, ensure_ascii=False))

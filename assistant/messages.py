@@ -332,6 +332,9 @@ class Turn:
     """Set when the turn answers one specific pending confirmation (a Yes/No button): a stale id is refused."""
     pin: str | None = None
     """A PIN typed beside the answer (a PIN box); checked, never stored."""
+    request_id: str | None = None
+    """The client's id for this request: it becomes the turn id, so a retry (after a worker died) replaces the stored
+    turn instead of adding a second one."""
 
 
 @dataclass(frozen=True, slots=True)

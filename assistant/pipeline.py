@@ -291,7 +291,7 @@ class Pipeline:
         on_token: Callable[[str], None] | None,
         speak: bool,
     ) -> TurnResult:
-        rec = RunRecorder(self.bus, run_id=uuid.uuid4().hex, conversation_id=conversation_id)
+        rec = RunRecorder(self.bus, run_id=turn.request_id or uuid.uuid4().hex, conversation_id=conversation_id)
         rec.emit(EventType.RUN_START, data={"kind": "audio" if turn.audio is not None else "text", "area": turn.area})
         transcript: Transcript | None = None
         text = turn.text or ""
