@@ -328,6 +328,41 @@ def serve_api(
     serve_workers(host=host, port=port, workers=workers, config=str(config) if config else None)
 
 
+@app.command(name="llm-server")
+@_errors
+def llm_server(
+    host: Annotated[str, typer.Option(help="Bind address: loopback only (the model server has no sign-in).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="Port.")] = 8001,
+    config: ConfigOpt = None,
+) -> None:
+    """Serve the configured local LLM over an OpenAI-compatible API, for workers with llm.backend: openai."""
+    import uvicorn
+
+    from assistant.config import load_config
+    from assistant.interop.access import is_loopback
+    from assistant.llm import create_llm
+    from assistant.llm.server import create_model_app
+
+    cfg = load_config(config)
+    if not is_loopback(host):
+        raise AssistantError(
+            ErrorCode.CONFIG_INVALID,
+            f"Refusing to serve the model on {host}: the model server has no sign-in. Bind it to 127.0.0.1 and "
+            "reach it through a private network or an authenticating proxy.",
+            details={"host": host},
+        )
+    llm = create_llm(cfg.llm.model_copy(update={"backend": "local"}), data_dir=cfg.cache_dir)
+    if llm is None:
+        raise AssistantError(ErrorCode.CONFIG_INVALID, "No local language model is configured.")
+    warm = getattr(llm, "warmup", None)
+    if callable(warm):
+        warm()
+    typer.echo(f"Model server ready on http://{host}:{port}/v1", err=True)
+    uvicorn.run(create_model_app(llm), host=host, port=port, log_level="warning")
+
+
 def _mount_optional() -> None:
     try:
         from assistant.skill_cli import skill_app

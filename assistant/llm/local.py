@@ -125,6 +125,24 @@ class TransformersLLM:
         _, tokenizer = self._ensure_loaded()
         return bool(getattr(tokenizer, "chat_template", None))
 
+    def token_logprobs(self, text: str) -> tuple[list[str], list[float | None], list[int]]:
+        """(tokens, log P(token | text before it), character offset of each token) of ``text``; the first token has
+        no context and gets None (the shape of OpenAI's ``echo`` + ``logprobs`` answer)."""
+        import torch
+
+        model, tokenizer = self._ensure_loaded()
+        encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        ids: list[int] = list(encoded["input_ids"])
+        offsets = [int(start) for start, _end in encoded["offset_mapping"]]
+        if not ids:
+            return [], [], []
+        with self._lock, torch.inference_mode():
+            logits = model(input_ids=torch.tensor([ids], device=self.device)).logits[0].float()
+            logprobs = torch.log_softmax(logits[:-1], dim=-1)
+            picked = logprobs.gather(1, torch.tensor(ids[1:], device=self.device).unsqueeze(1)).squeeze(1).tolist()
+        tokens = [text[offsets[i] : offsets[i + 1] if i + 1 < len(ids) else len(text)] for i in range(len(ids))]
+        return tokens, [None, *(float(v) for v in picked)], offsets
+
     # helpers -------------------------------------------------------------------------------------------------
     def _encode_prompt(self, prompt: str) -> list[int]:
         tokenizer = self._tokenizer
