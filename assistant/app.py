@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -124,7 +125,10 @@ class Assistant:
             if not folder.is_absolute():
                 folder = data_dir / folder
         self.skills = SkillRegistry.load(
-            folder=folder, disabled=config.skills.disabled, settings=config.skills.settings
+            folder=folder,
+            disabled=config.skills.disabled,
+            settings=config.skills.settings,
+            host=lambda skill_id: _SkillHost(self, skill_id),
         )
         for err in self.skills.errors:
             _log.warning("skill load error: %s", err)
@@ -709,6 +713,33 @@ class _SkillDispatch:
             submit=submit,
             **kwargs,
         )
+
+
+class _SkillHost:
+    """What a skill gets outside a turn: its durable records in the store, announce and submit."""
+
+    def __init__(self, assistant: Assistant, skill_id: str) -> None:
+        self._a = assistant
+        self._skill_id = skill_id
+        self._store = assistant.db.skill_records(skill_id)
+
+    @property
+    def store(self) -> Any:
+        return self._store
+
+    def announce(self, conversation_id: str, text: str) -> None:
+        self._a.announce(conversation_id, text, source=self._skill_id)
+
+    def submit(self, conversation_id: str, text: str) -> None:
+        a = self._a
+
+        def when_ready() -> None:  # a timer restored at start-up may ring before the pipeline exists
+            deadline = time.monotonic() + 120
+            while getattr(a, "pipeline", None) is None and time.monotonic() < deadline:
+                time.sleep(0.1)
+            a.submit_later(conversation_id, text, source=self._skill_id)
+
+        threading.Thread(target=when_ready, name=f"submit-{self._skill_id}", daemon=True).start()
 
 
 class _StoreAdapter:

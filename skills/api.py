@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from assistant.engines import LanguageModel, Retriever
 from assistant.messages import IntentMatch, SkillResult
@@ -23,6 +23,8 @@ __all__ = [
     "Permission",
     "Skill",
     "SkillContext",
+    "SkillHost",
+    "SkillStore",
     "intent",
 ]
 
@@ -93,6 +95,43 @@ class SkillContext:
     checks (a delayed command); None where the host cannot."""
 
 
+class SkillStore(Protocol):
+    """A skill's durable JSON records (its own namespace), shared by every worker on the same store."""
+
+    def put(self, key: str, record: Mapping[str, Any]) -> None:
+        """Write a record (replacing one with the same key)."""
+        ...
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """A record, or None."""
+        ...
+
+    def items(self) -> list[tuple[str, dict[str, Any]]]:
+        """Every record of the skill."""
+        ...
+
+    def take(self, key: str) -> bool:
+        """Delete a record; True only for the one caller that deleted it (who then acts on it, exactly once)."""
+        ...
+
+
+class SkillHost(Protocol):
+    """What the host offers a skill outside a turn (see ``Skill.attach``)."""
+
+    @property
+    def store(self) -> SkillStore:
+        """The skill's durable records."""
+        ...
+
+    def announce(self, conversation_id: str, text: str) -> None:
+        """Say something in a conversation (shown in its chat)."""
+        ...
+
+    def submit(self, conversation_id: str, text: str) -> None:
+        """Run a request as a turn of a conversation, through the whole pipeline and its safety checks."""
+        ...
+
+
 Handler = Callable[[Any, IntentMatch, SkillContext], SkillResult | Awaitable[SkillResult]]
 _F = TypeVar("_F", bound=Callable[..., Any])
 _INTENT_ATTR = "__assistant_intent__"
@@ -142,6 +181,10 @@ class Skill:
     """Per-call handler timeout."""
     templates_file: ClassVar[str | None] = None
     """Optional hassil YAML file (relative to the skill's module) with more templates."""
+
+    def attach(self, host: SkillHost) -> None:
+        """Called once after the skill is loaded with what the host offers outside a turn: durable records and a
+        way to speak or act in a conversation later (timers restored after a restart). The default ignores it."""
 
     def close(self) -> None:
         """Release what the skill holds (threads, files) when the assistant stops or the skill is unloaded."""

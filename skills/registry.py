@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 
 from assistant.messages import AssistantError, ErrorCode, IntentMatch, SkillResult
-from skills.api import IntentSpec, Permission, Skill, SkillContext
+from skills.api import IntentSpec, Permission, Skill, SkillContext, SkillHost
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -264,7 +264,9 @@ class SkillRegistry:
         entry_points: bool = True,
         default_timeout_s: float | None = None,
         extra: Sequence[type[Skill]] = (),
+        host: Callable[[str], SkillHost] | None = None,
     ) -> None:
+        self._host = host
         self.folder = Path(folder) if folder is not None else None
         """The local skills folder (hot reloaded)."""
         self.disabled = frozenset(disabled)
@@ -296,8 +298,10 @@ class SkillRegistry:
         entry_points: bool = True,
         default_timeout_s: float | None = None,
         extra: Sequence[type[Skill]] = (),
+        host: Callable[[str], SkillHost] | None = None,
     ) -> SkillRegistry:
-        """Discover and load skills; load problems are collected in ``.errors`` (never raised)."""
+        """Discover and load skills; load problems are collected in ``.errors`` (never raised). ``host`` gives each
+        newly loaded skill its ``SkillHost`` (``Skill.attach``)."""
         registry = cls(
             folder=Path(folder) if folder is not None else None,
             disabled=disabled,
@@ -305,6 +309,7 @@ class SkillRegistry:
             entry_points=entry_points,
             default_timeout_s=default_timeout_s,
             extra=extra,
+            host=host,
         )
         registry.reload()
         return registry
@@ -383,12 +388,17 @@ class SkillRegistry:
                     extra_templates = tuple(t for t in yaml_templates.get(spec.name, ()) if t not in spec.templates)
                     specs.append(dataclasses.replace(spec, templates=spec.templates + extra_templates))
                 old = previous.get(skill_id)  # an unchanged class keeps its instance (and its state: running timers)
-                instance = old.instance if old is not None and type(old.instance) is cand.cls else cand.cls()
+                reused = old is not None and type(old.instance) is cand.cls
+                instance = old.instance if old is not None and reused else cand.cls()
+                if not reused and self._host is not None:
+                    instance.attach(self._host(skill_id))
             except Exception as exc:
                 errors.append(_load_failed(cand.source, skill_id, exc))
                 continue
             clash = next((s.name for s in specs if s.name in owners), None)
             if clash is not None:
+                if not reused:
+                    _close_quietly(instance)
                 first = loaded[owners[clash]].source
                 errors.append(
                     SkillLoadError(

@@ -30,6 +30,7 @@ __all__ = [
     "ConversationModel",
     "DocumentModel",
     "PendingActionModel",
+    "SkillRecordModel",
     "TurnModel",
     "UtcDateTime",
     "utcnow",
@@ -159,6 +160,17 @@ class PendingActionModel(Base):
     pending_id: Mapped[str] = mapped_column(String(64), index=True)
     deadline: Mapped[float] = mapped_column(Float)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class SkillRecordModel(Base):
+    """A skill's durable JSON record (a running timer, ...), shared by every worker on this database."""
+
+    __tablename__ = "skill_records"
+
+    skill_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ConfirmGuardModel(Base):

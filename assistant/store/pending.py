@@ -1,16 +1,17 @@
-"""Pending sensitive actions and the wrong-PIN back-off in the database: any worker can answer an action another
-worker held, and each action is taken (confirmed or dropped) exactly once."""
+"""Pending sensitive actions, the wrong-PIN back-off and skills' durable records in the database: any worker can
+answer an action another worker held, and each action (or record) is taken exactly once."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import delete, select, update
 
-from assistant.store.models import ConfirmGuardModel, PendingActionModel
+from assistant.store.models import ConfirmGuardModel, PendingActionModel, SkillRecordModel, utcnow
 from assistant.store.session import SessionFactory
 
-__all__ = ["PendingRepository"]
+__all__ = ["PendingRepository", "SkillRecords"]
 
 
 class PendingRepository:
@@ -79,3 +80,42 @@ class PendingRepository:
         """Store the back-off state."""
         with self._sessions.write() as session:
             session.merge(ConfirmGuardModel(id=1, failures=failures, lockouts=lockouts, locked_until=locked_until))
+
+
+class SkillRecords:
+    """One skill's durable JSON records (``skills.api.SkillStore``) in ``skill_records``."""
+
+    def __init__(self, sessions: SessionFactory, skill_id: str) -> None:
+        self._sessions = sessions
+        self._skill = skill_id
+
+    def put(self, key: str, record: Mapping[str, Any]) -> None:
+        """Write a record (replacing one with the same key)."""
+        with self._sessions.write() as session:
+            session.merge(SkillRecordModel(skill_id=self._skill, key=key, data=dict(record), updated_at=utcnow()))
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """A record, or None."""
+        with self._sessions.read_connection() as conn:
+            row = conn.execute(
+                select(SkillRecordModel.data).where(
+                    SkillRecordModel.skill_id == self._skill, SkillRecordModel.key == key
+                )
+            ).first()
+        return dict(row[0]) if row is not None else None
+
+    def items(self) -> list[tuple[str, dict[str, Any]]]:
+        """Every record of the skill, by key."""
+        with self._sessions.read_connection() as conn:
+            rows = conn.execute(
+                select(SkillRecordModel.key, SkillRecordModel.data)
+                .where(SkillRecordModel.skill_id == self._skill)
+                .order_by(SkillRecordModel.key)
+            ).all()
+        return [(str(k), dict(v)) for k, v in rows]
+
+    def take(self, key: str) -> bool:
+        """Delete a record; True for the one caller that deleted it."""
+        stmt = delete(SkillRecordModel).where(SkillRecordModel.skill_id == self._skill, SkillRecordModel.key == key)
+        with self._sessions.write_connection() as conn:
+            return bool(getattr(conn.execute(stmt), "rowcount", 0))

@@ -1,4 +1,9 @@
-"""Timers that ring: a thread-safe table of timers per conversation and one scheduler thread that fires them."""
+"""Timers that ring: a thread-safe table of timers per conversation and one scheduler thread that fires them.
+
+With a ``SkillStore`` (the host's durable records) every timer is also a record: a restart restores running timers,
+every worker on the same store sees every timer (a periodic sync), and a timer rings on exactly one worker — the one
+whose ``take`` removes its record.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,12 @@ import itertools
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
+
+from skills.api import SkillStore
 
 __all__ = ["Timer", "TimerService", "format_duration"]
 
@@ -47,6 +56,8 @@ class Timer:
     created_at: float = field(default=0.0, compare=False)
     announce: Callable[[str], None] | None = field(default=None, compare=False, repr=False)
     """Says something in the timer's conversation when it rings (None: nobody to tell)."""
+    uid: str = field(default="", compare=False)
+    """The timer's durable id (its record key in the store)."""
     submit: Callable[[str], None] | None = field(default=None, compare=False, repr=False)
     """Runs ``command`` as a turn of the timer's conversation when it rings."""
 
@@ -70,6 +81,8 @@ class Timer:
 
 
 Ring = Callable[[Timer], None]
+Hooks = Callable[[str], tuple[Callable[[str], None] | None, Callable[[str], None] | None]]
+"""conversation id -> (announce, submit) for a timer restored from the store."""
 
 
 class TimerService:
@@ -82,9 +95,20 @@ class TimerService:
         clock: Callable[[], float] = time.monotonic,
         max_timers: int = 50,
         thread: bool = True,
+        store: SkillStore | None = None,
+        hooks: Hooks | None = None,
+        wall: Callable[[], float] = time.time,
+        sync_s: float = 5.0,
     ) -> None:
+        """``store``: keep timers as durable records (restored by ``sync``, shared by workers); ``hooks`` give a
+        restored timer its announce/submit; ``wall`` is the shared clock of the records."""
         self._on_ring = on_ring
         self._clock = clock
+        self._store = store
+        self._hooks = hooks
+        self._wall = wall
+        self._sync_s = sync_s
+        self._synced = -1e18
         self._max = max_timers
         self._timers: dict[int, Timer] = {}
         self._heap: list[tuple[float, int]] = []
@@ -141,14 +165,19 @@ class TimerService:
                 created_at=now,
                 announce=announce,
                 submit=submit,
+                uid=uuid.uuid4().hex,
             )
             self._put(timer)
-            return timer
+        self._persist(timer)
+        return timer
 
     def cancel(self, timer_id: int) -> Timer | None:
         """Remove a timer; returns it, or None if it already rang or was cancelled."""
         with self._cond:
-            return self._timers.pop(timer_id, None)
+            timer = self._timers.pop(timer_id, None)
+        if timer is not None and self._store is not None:
+            self._store.take(timer.uid)
+        return timer
 
     def pause(self, timer_id: int) -> Timer | None:
         """Freeze a running timer."""
@@ -158,7 +187,8 @@ class TimerService:
                 return timer
             paused = replace(timer, ends_at=None, remaining_s=timer.left(self._clock()))
             self._timers[timer_id] = paused
-            return paused
+        self._persist(paused)
+        return paused
 
     def resume(self, timer_id: int) -> Timer | None:
         """Restart a paused timer from where it stopped."""
@@ -168,7 +198,8 @@ class TimerService:
                 return timer
             resumed = replace(timer, ends_at=self._clock() + timer.remaining_s)
             self._put(resumed)
-            return resumed
+        self._persist(resumed)
+        return resumed
 
     def adjust(self, timer_id: int, delta_s: float) -> Timer | None:
         """Add (or with a negative delta, remove) time; raises ValueError if that would leave no time."""
@@ -185,7 +216,8 @@ class TimerService:
                 ends_at=None if timer.paused else self._clock() + left,
             )
             self._put(changed)
-            return changed
+        self._persist(changed)
+        return changed
 
     def tick(self) -> list[Timer]:
         """Fire every timer that has ended (the thread calls this; tests call it with a fake clock)."""
@@ -199,6 +231,8 @@ class TimerService:
                     del self._timers[timer_id]
                     due.append(timer)
         for timer in due:
+            if self._store is not None and timer.uid and not self._store.take(timer.uid):
+                continue  # another worker rang it (or it was cancelled there)
             try:
                 self._on_ring(timer)
             except Exception:  # a failing announcement must not stop the other timers
@@ -214,7 +248,74 @@ class TimerService:
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=2)
 
+    def sync(self) -> None:
+        """Bring the table in line with the store: add timers set elsewhere (or before a restart), apply changes made
+        elsewhere (pause, add time), and drop timers cancelled or rung elsewhere. A no-op without a store."""
+        if self._store is None:
+            return
+        read_at = self._clock()
+        try:
+            records = dict(self._store.items())
+        except Exception:  # the store is down: keep ringing what is known here
+            _log.warning("timer sync failed", exc_info=True)
+            return
+        with self._cond:
+            self._synced = self._clock()
+            by_uid = {t.uid: t for t in self._timers.values() if t.uid}
+            for uid, timer in by_uid.items():
+                if uid not in records and timer.created_at <= read_at:  # not one started since the read
+                    self._timers.pop(timer.id, None)
+            for uid, record in records.items():
+                known = by_uid.get(uid)
+                restored = self._from_record(uid, record, known)
+                if restored is not None and (known is None or _moved(known, restored)):
+                    self._put(restored)
+
     # ------------------------------------------------------------------ internals
+
+    def _persist(self, timer: Timer) -> None:
+        if self._store is None or not timer.uid:
+            return
+        ends_wall = None if timer.ends_at is None else self._wall() + (timer.ends_at - self._clock())
+        self._store.put(
+            timer.uid,
+            {
+                "conversation_id": timer.conversation_id,
+                "duration_s": timer.duration_s,
+                "name": timer.name,
+                "area": timer.area,
+                "command": timer.command,
+                "ends_at_wall": ends_wall,
+                "remaining_s": timer.remaining_s if timer.ends_at is None else None,
+            },
+        )
+
+    def _from_record(self, uid: str, record: dict[str, Any], known: Timer | None) -> Timer | None:
+        try:
+            conversation_id = str(record["conversation_id"])
+            ends_wall = record.get("ends_at_wall")
+            ends_at = None if ends_wall is None else self._clock() + (float(ends_wall) - self._wall())
+            remaining = float(record.get("remaining_s") or 0.0) if ends_at is None else 0.0
+        except (KeyError, TypeError, ValueError):
+            _log.warning("ignoring a malformed timer record %s", uid)
+            return None
+        if known is not None:
+            return replace(known, ends_at=ends_at, remaining_s=remaining or known.remaining_s)
+        announce, submit = self._hooks(conversation_id) if self._hooks is not None else (None, None)
+        return Timer(
+            id=next(self._ids),
+            conversation_id=conversation_id,
+            duration_s=float(record.get("duration_s") or 0.0),
+            name=record.get("name"),
+            area=record.get("area"),
+            command=record.get("command"),
+            ends_at=ends_at,
+            remaining_s=remaining,
+            created_at=self._clock(),
+            announce=announce,
+            submit=submit,
+            uid=uid,
+        )
 
     def _put(self, timer: Timer) -> None:
         self._timers[timer.id] = timer
@@ -228,8 +329,22 @@ class TimerService:
                 if self._closed:
                     return
                 wait = (self._heap[0][0] - self._clock()) if self._heap else 60.0
+                if self._store is not None:
+                    wait = min(wait, self._synced + self._sync_s - self._clock())
                 if wait > 0:
                     self._cond.wait(timeout=min(wait, 60.0))
                 if self._closed:
                     return
+                due_sync = self._store is not None and self._clock() - self._synced >= self._sync_s
+            if due_sync:
+                self.sync()
             self.tick()
+
+
+def _moved(old: Timer, new: Timer) -> bool:
+    """True when a record changed a timer by more than clock noise (paused, resumed or given more time elsewhere)."""
+    if (old.ends_at is None) != (new.ends_at is None):
+        return True
+    if old.ends_at is not None and new.ends_at is not None:
+        return abs(old.ends_at - new.ends_at) > 0.5
+    return abs(old.remaining_s - new.remaining_s) > 0.5

@@ -3,18 +3,20 @@
 A finished timer is announced in its conversation through ``SkillContext.announce``; a timer with a command
 ('turn off the kitchen lights in 10 minutes') submits that command through ``SkillContext.submit`` when it rings,
 so it passes the same understanding and safety checks (confirmation of risky actions) as if the user said it then.
-Timers live in memory: a restart drops them (and says so in the skill's description).
+With a host (``Skill.attach``) timers are durable records in the store: a restart restores them, every worker on
+the same store sees them, and each rings exactly once; without one (unit tests) they live in memory.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from assistant.messages import ErrorCode, IntentMatch, SkillResult
-from skills.api import Skill, SkillContext, intent
+from skills.api import Skill, SkillContext, SkillHost, intent
 from skills.timer.service import Timer, TimerService, format_duration
 
 __all__ = ["TimerSkill", "duration_from_text", "name_from_text", "parse_duration"]
@@ -98,6 +100,15 @@ def name_from_text(text: str) -> str | None:
     return None if not name or name.lower() in _NOT_NAMES or _number(name) is not None else name
 
 
+def _hooks(host: SkillHost) -> Callable[[str], tuple[Callable[[str], None], Callable[[str], None]]]:
+    """A restored timer's announce/submit: the host's, bound to the timer's conversation."""
+
+    def hooks(conversation_id: str) -> tuple[Callable[[str], None], Callable[[str], None]]:
+        return functools.partial(host.announce, conversation_id), functools.partial(host.submit, conversation_id)
+
+    return hooks
+
+
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -133,7 +144,7 @@ class TimerSkill(Skill):
     id: ClassVar[str] = "timer"
     description: ClassVar[str] = (
         "Timers: set, pause, resume, add or remove time, cancel, ask what's left; "
-        "'turn off the lights in 10 minutes' runs the command when the timer ends (timers do not survive a restart)."
+        "'turn off the lights in 10 minutes' runs the command when the timer ends."
     )
     default_settings: ClassVar[dict[str, Any]] = {"max_timers": 50, "max_duration_hours": 24}
     timeout_s: ClassVar[float] = 2.0
@@ -141,6 +152,12 @@ class TimerSkill(Skill):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._service: TimerService | None = None
+        self._host: SkillHost | None = None
+
+    def attach(self, host: SkillHost) -> None:
+        """Keep timers in the host's store and start the scheduler now, so timers set before a restart ring."""
+        self._host = host
+        self.service().sync()
 
     # ------------------------------------------------------------------ plumbing
 
@@ -149,7 +166,13 @@ class TimerSkill(Skill):
         with self._lock:
             if self._service is None:
                 limit = int((settings or {}).get("max_timers", 50))
-                self._service = TimerService(self._ring, max_timers=limit)
+                host = self._host
+                self._service = TimerService(
+                    self._ring,
+                    max_timers=limit,
+                    store=host.store if host is not None else None,
+                    hooks=_hooks(host) if host is not None else None,
+                )
             return self._service
 
     def use_service(self, service: TimerService) -> None:

@@ -259,3 +259,99 @@ def test_a_delayed_unlock_still_asks_for_confirmation(real: Any) -> None:
         assert real.home.states()["lock.front_door"]["state"] == "locked"
     finally:
         unsubscribe()
+
+
+# ------------------------------------------------------------------ durable timers (a store shared by workers)
+
+
+class DictStore:
+    """An in-memory SkillStore (the real one is tested through the assistant below)."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, dict[str, Any]] = {}
+        self.lock = threading.Lock()
+
+    def put(self, key: str, record: Any) -> None:
+        with self.lock:
+            self.records[key] = dict(record)
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        return self.records.get(key)
+
+    def items(self) -> list[tuple[str, dict[str, Any]]]:
+        with self.lock:
+            return sorted(self.records.items())
+
+    def take(self, key: str) -> bool:
+        with self.lock:
+            return self.records.pop(key, None) is not None
+
+
+def _worker(store: DictStore, clock: Clock, rang: list[str], name: str) -> TimerService:
+    def hooks(cid: str) -> tuple[Any, Any]:
+        return (lambda text: rang.append(f"{name}:{cid}:{text}")), None
+
+    return TimerService(lambda t: rang.append(f"{name}:{t.conversation_id}"), clock=clock, thread=False,
+                        store=store, hooks=hooks, wall=clock)  # fmt: skip
+
+
+def test_a_durable_timer_rings_on_exactly_one_worker(clock: Clock) -> None:
+    store, rang = DictStore(), []
+    one, two = _worker(store, clock, rang, "one"), _worker(store, clock, rang, "two")
+    one.start("c1", 60, name="pasta")
+    two.sync()
+    assert [t.name for t in two.timers("c1")] == ["pasta"]
+    clock.t += 61
+    one.tick(), two.tick()
+    assert len(rang) == 1 and store.records == {}
+
+
+def test_a_durable_timer_survives_a_restart_and_keeps_its_time(clock: Clock) -> None:
+    store, rang = DictStore(), []
+    before = _worker(store, clock, rang, "old")
+    timer = before.start("c1", 600, name="tea")
+    clock.t += 100
+    before.pause(timer.id)
+    before.close()  # the process stops; the record stays
+    clock.t += 1000
+    after = _worker(store, clock, rang, "new")
+    after.sync()
+    restored = after.timers("c1")
+    assert len(restored) == 1 and restored[0].paused and abs(restored[0].left(clock()) - 500) < 1
+    after.resume(restored[0].id)
+    clock.t += 501
+    after.tick()
+    assert rang == ["new:c1"]
+
+
+def test_cancel_on_one_worker_removes_the_timer_everywhere(clock: Clock) -> None:
+    store, rang = DictStore(), []
+    one, two = _worker(store, clock, rang, "one"), _worker(store, clock, rang, "two")
+    timer = one.start("c1", 60)
+    two.sync()
+    one.cancel(timer.id)
+    two.sync()
+    assert two.timers("c1") == []
+    clock.t += 61
+    one.tick(), two.tick()
+    assert rang == []
+
+
+@pytest.mark.slow
+def test_timers_survive_an_assistant_restart(tmp_path: Any) -> None:
+    from assistant import Assistant
+
+    data = str(tmp_path / "data")
+    first = Assistant.create(data_dir=data)
+    try:
+        conv = first.db.conversations.create_conversation()
+        assert first.handle_text("set a pizza timer for 2 hours", conversation_id=conv).error is None
+    finally:
+        first.close()
+    second = Assistant.create(data_dir=data)
+    try:
+        status = second.handle_text("how much time is left on the pizza timer", conversation_id=conv)
+        assert status.intent is not None and status.intent.intent == "HassTimerStatus", status.reply
+        assert "left" in status.reply and "hour" in status.reply, status.reply
+    finally:
+        second.close()

@@ -21,6 +21,7 @@ TABLES = {
     "chunks",
     "pending_actions",
     "confirm_guard",
+    "skill_records",
     "alembic_version",
 }
 
