@@ -111,6 +111,20 @@ class AsrConfig(_Section):
     """Snap near-miss words of final transcripts to the home's names and the command words (confident snaps only)."""
     correction_min_similarity: float = 0.8
     """Spelling and sound similarity (0..1) a snap needs."""
+    grammar_rescoring: bool = True
+    """Final transcripts: decode an n-best list and prefer a hypothesis that is (nearly) a command of this home
+    (Home Assistant's sentence patterns over the home's names), written as that command; open speech is kept."""
+    nbest: int = Field(default=5, ge=1, le=10)
+    """Beam width and hypotheses for grammar rescoring."""
+    grammar_weight: float = 0.3
+    """Log-probability per grammar edit when comparing hypotheses."""
+    grammar_max_cost: float = 1.5
+    """A hypothesis further than this (word edits; similar-sounding words cost 0.5-1) from the grammar is open speech."""
+    grammar_max_cost_per_word: float = 0.25
+    """... and further than this per heard word."""
+    window_s: float = 10.0
+    """Encoder window: the clip's length + 1 s, at least this, at most Whisper's 30 s (30 = always the full window).
+    Shorter windows cut the encoder's time; a degenerate short-window decode is redone with 30 s."""
 
 
 class TtsConfig(_Section):

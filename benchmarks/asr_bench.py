@@ -27,6 +27,11 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "fast": {"temperature_fallback": False, "vad_min_s": 10.0},
     "beam2": {"beam_size": 2},
     "beam5": {"beam_size": 5},
+    "legacy": {"grammar_rescoring": False, "window_s": 30.0},
+    "norescore": {"grammar_rescoring": False},
+    "w30": {"window_s": 30.0},
+    "noprompt": {"bias_max_chars": 0},
+    "nbest3": {"nbest": 3},
 }
 """Named decoding settings for ``--variants`` (``AsrConfig`` changes)."""
 
@@ -60,6 +65,12 @@ def print_table(report: dict[str, Any]) -> None:
             f"{_pct((figures.get('human_commands_corrected') or {}).get('wer')):>10} "
             f"{_pct((figures.get('synthetic_commands_corrected') or {}).get('wer')):>10}"
         )
+    datasets = sorted({d for f in report["modes"].values() for d in f.get("by_dataset", {})})
+    if datasets:
+        print(f"{'WER by dataset':18} " + " ".join(f"{d[-22:]:>22}" for d in datasets) + f" {'grammar picks':>14}")
+        for mode, figures in report["modes"].items():
+            cells = [_pct((figures.get("by_dataset", {}).get(d) or {}).get("wer")) for d in datasets]
+            print(f"{mode:18} " + " ".join(f"{c:>22}" for c in cells) + f" {figures.get('grammar_choices', 0):>14}")
     for mode, figures in report["modes"].items():
         for item in figures["items"]:
             if item["errors"]:
@@ -86,11 +97,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache-dir", type=Path, default=None, help="where 'base' is joined (default: a temp dir)")
     parser.add_argument("--no-tts", action="store_true")
     parser.add_argument("--json", action="store_true", help="print the full report as JSON")
+    parser.add_argument(
+        "--crosscheck",
+        action="store_true",
+        help="evaluate the espeak-ng cross-check set (default home's commands + open speech; rendered once)",
+    )
     args = parser.parse_args(argv)
     cfg = AsrConfig(model=args.model, device=args.device, cpu_threads=args.threads)
     cache = args.cache_dir or Path.home() / ".cache" / "assistant-bench"
+    eval_dir = args.eval_dir
+    if args.crosscheck:
+        from assistant.asr.crosscheck import build
+
+        eval_dir = build(cache / "crosscheck")
     report = run(
-        args.eval_dir,
+        eval_dir,
         cfg=cfg,
         cache_dir=cache,
         bias_modes=[m for m in args.modes.split(",") if m],

@@ -9,7 +9,6 @@ out-of-vocabulary speech: reported separately (what was heard and at what confid
 from __future__ import annotations
 
 import json
-import re
 import statistics
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -17,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.asr.normalizer import whisper_normalize
+from assistant.asr.normalizer import normalize_text, whisper_normalize
 from assistant.audio import decode_audio
 from assistant.config import AsrConfig, TtsConfig
 from assistant.evaluation import read_jsonl
@@ -36,13 +35,6 @@ __all__ = [
 
 DEFAULT_EVAL_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "eval" / "speech"
 
-_UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18, "nineteen": 19,
-}  # fmt: skip
-_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
-
 
 @dataclass(frozen=True, slots=True)
 class EvalRow:
@@ -60,44 +52,6 @@ class EvalRow:
     """'human' or 'synthetic'."""
     duration_s: float
     """Stated duration."""
-
-
-def _numbers_to_digits(words: list[str]) -> list[str]:
-    out: list[str] = []
-    i = 0
-    while i < len(words):
-        word = words[i]
-        if word in _UNITS or word in _TENS:
-            value = _UNITS.get(word, _TENS.get(word, 0))
-            i += 1
-            if word in _TENS and i < len(words) and words[i] in _UNITS and 0 < _UNITS[words[i]] < 10:
-                value += _UNITS[words[i]]
-                i += 1
-            if i < len(words) and words[i] == "hundred":
-                value *= 100
-                i += 1
-                if i + 1 < len(words) and words[i] == "and" and (words[i + 1] in _UNITS or words[i + 1] in _TENS):
-                    i += 1
-                if i < len(words) and (words[i] in _UNITS or words[i] in _TENS):
-                    rest = _numbers_to_digits(words[i : i + 2])
-                    if rest and rest[0].isdigit():
-                        value += int(rest[0])
-                        i += 2 if len(rest) == 1 and len(words[i : i + 2]) == 2 else 1
-            out.append(str(value))
-            continue
-        out.append(word)
-        i += 1
-    return out
-
-
-def normalize_text(text: str) -> str:
-    """Lowercase, '%' → ' percent', punctuation stripped (apostrophes kept), number words → digits."""
-    lowered = text.lower().replace("’", "'").replace("%", " percent ")
-    lowered = re.sub(r"(?<=\d),(?=\d{3})", "", lowered)
-    lowered = re.sub(r"[-/]", " ", lowered)
-    lowered = re.sub(r"[^\w\s']", " ", lowered)
-    words = [w.strip("'") for w in lowered.split()]
-    return " ".join(_numbers_to_digits([w for w in words if w]))
 
 
 def word_errors(reference: str, hypothesis: str) -> tuple[int, int]:
@@ -135,7 +89,10 @@ def load_rows(eval_dir: Path) -> list[EvalRow]:
 
 
 def fixture_hotwords(eval_dir: Path) -> list[str]:
-    """Entity and area names (and aliases) of the commands' home fixture."""
+    """Entity and area names (and aliases) of the commands' home fixture (``hotwords.json`` when the folder has one)."""
+    listed = Path(eval_dir) / "hotwords.json"
+    if listed.is_file():
+        return [str(n) for n in json.loads(listed.read_text(encoding="utf-8"))]
     path = Path(eval_dir) / "speech_stp_en_commands" / "fixtures_en.json"
     if not path.is_file():
         return []
@@ -176,6 +133,11 @@ def _mode_figures(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "other_human": _summary([r for r in in_vocab if r["dataset"] != "speech_stp_en_commands"]),
         "human_commands_corrected": _summary([{**r, "errors": r["errors_corrected"]} for r in human]),
         "synthetic_commands_corrected": _summary([{**r, "errors": r["errors_corrected"]} for r in synthetic]),
+        "by_dataset": {
+            name: _summary([r for r in in_vocab if r["dataset"] == name])
+            for name in sorted({r["dataset"] for r in in_vocab})
+        },
+        "grammar_choices": sum(1 for r in results if r.get("choice") == "grammar"),
         "out_of_vocabulary": [
             {"id": r["id"], "hypothesis": r["hypothesis"], "confidence": r["confidence"], "error": r["error"]}
             for r in results
@@ -266,6 +228,7 @@ def run(
                     "reference": row.reference,
                     "hypothesis": text,
                     "corrected": corrected,
+                    "choice": getattr(getattr(recognizer, "last_choice", None), "source", None) if not error else None,
                     "error": error,
                     "confidence": conf,
                     "errors": errors,

@@ -16,7 +16,9 @@ import numpy.typing as npt
 from assistant.asr.biasing import bias_prompt
 from assistant.asr.confidence import confidence, weighted_mean
 from assistant.asr.correction import VocabularySnapper
+from assistant.asr.grammar import HomeGrammar
 from assistant.asr.models import DeviceChoice, ModelSource, resolve_model, select_device
+from assistant.asr.rescoring import Choice, Hypothesis, choose
 from assistant.asr.streaming import StreamingSession
 from assistant.audio import SAMPLE_RATE, decode_audio
 from assistant.config import AsrConfig
@@ -44,6 +46,8 @@ class Decoded:
     """Token-weighted mean no-speech probability."""
     speech_s: float
     """Seconds of audio left after VAD."""
+    choice: Choice | None = None
+    """What grammar rescoring picked (None when it did not run)."""
 
 
 class WhisperRecognizer:
@@ -69,6 +73,9 @@ class WhisperRecognizer:
         self._model: Any = None
         self._multilingual: bool | None = None
         self._snapper: tuple[tuple[tuple[str, ...], float], VocabularySnapper] | None = None
+        self._grammar: tuple[tuple[str, ...], HomeGrammar] | None = None
+        self.last_choice: Choice | None = None
+        """What grammar rescoring picked for the last final transcript (for traces and the benchmark)."""
         if offline:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
         if cfg.load == "start":
@@ -235,7 +242,128 @@ class WhisperRecognizer:
         best = max(allowed, key=lambda code: ranked.get(code, 0.0))
         return best if ranked.get(best, 0.0) > 0.0 else self._cfg.language
 
+    def grammar(self, hotwords: Sequence[str]) -> HomeGrammar | None:
+        """The home's command grammar over these names (cached while they stay the same); None without names."""
+        key = tuple(hotwords)
+        if not key:
+            return None
+        if self._grammar is None or self._grammar[0] != key:
+            self._grammar = (key, HomeGrammar(key, language="en"))
+        return self._grammar[1]
+
+    def _window_s(self, samples: FloatArray) -> int:
+        """Seconds of encoder window for this clip: its length + 1 s, at least ``window_s``, at most 30."""
+        seconds = len(samples) / SAMPLE_RATE + 1.0
+        return int(min(30.0, max(float(self._cfg.window_s), np.ceil(seconds))))
+
     def _decode(self, samples: FloatArray, *, language: str | None, hotwords: Sequence[str], partial: bool) -> Decoded:
+        if (
+            partial
+            or self._multilingual_other(language)
+            or (self._cfg.window_s >= 30 and not self._cfg.grammar_rescoring)
+        ):
+            if not partial:
+                self.last_choice = None
+            return self._decode_plain(samples, language=language, hotwords=hotwords, partial=partial)
+        grammar = self.grammar(hotwords) if self._cfg.grammar_rescoring else None  # built outside the model lock
+        decoded = self._decode_nbest(samples, hotwords=hotwords, grammar=grammar)
+        self.last_choice = decoded.choice
+        return decoded
+
+    def _multilingual_other(self, language: str | None) -> bool:
+        """True when a multilingual model is asked for (or may detect) a language other than English."""
+        self.warmup()
+        if not self._multilingual:
+            return False
+        if language:
+            return str(language).split("-")[0].lower() != "en"
+        return [lang for lang in self._cfg.allowed_languages if lang] != ["en"]
+
+    def _decode_nbest(self, samples: FloatArray, *, hotwords: Sequence[str], grammar: HomeGrammar | None) -> Decoded:
+        """VAD-trimmed English audio, one encoder pass over a short window, beam n-best, then the grammar's choice
+        (without a grammar: ``beam_size`` and the top hypothesis)."""
+        import ctranslate2
+        from faster_whisper.tokenizer import Tokenizer
+        from faster_whisper.vad import VadOptions, collect_chunks, get_speech_timestamps
+
+        cfg = self._cfg
+        prompt_text = bias_prompt(hotwords, cfg.bias_max_chars) if cfg.biasing else None
+        speech = samples
+        if cfg.vad and len(samples) >= cfg.vad_min_s * SAMPLE_RATE:
+            spans = get_speech_timestamps(samples, VadOptions())
+            if not spans:
+                return Decoded("", "en", float("-inf"), 1.0, 0.0)
+            chunks, _meta = collect_chunks(samples, spans)
+            speech = np.concatenate(chunks) if chunks else samples
+        with self._lock:
+            model = self._ensure_model()
+            tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language="en")
+            prompt: list[int] = []
+            if prompt_text:
+                prompt = [
+                    tokenizer.sot_prev,
+                    *tokenizer.encode(" " + prompt_text.strip())[-(model.max_length // 2 - 1) :],
+                ]
+            prompt += [*tokenizer.sot_sequence, tokenizer.no_timestamps]
+            features = model.feature_extractor(speech)
+            window = self._window_s(speech)
+            results = None
+            for frames in dict.fromkeys((window * 100, 3000)):
+                segment = features[:, :frames]
+                if segment.shape[1] < frames:
+                    segment = np.pad(segment, ((0, 0), (0, frames - segment.shape[1])))
+                encoded = model.model.encode(
+                    ctranslate2.StorageView.from_array(np.ascontiguousarray(segment[None], dtype=np.float32)),
+                    to_cpu=False,
+                )
+                beam = max(1, cfg.nbest if grammar is not None else cfg.beam_size)
+                max_tokens = int(min(model.max_length // 2, 12 * len(speech) / SAMPLE_RATE + 16))  # ~3 words/s
+                results = model.model.generate(
+                    encoded,
+                    [prompt],
+                    beam_size=beam,
+                    num_hypotheses=beam,
+                    return_scores=True,
+                    return_no_speech_prob=True,
+                    max_length=len(prompt) + max_tokens,
+                    suppress_blank=True,
+                    suppress_tokens=[-1],
+                )[0]
+                top_tokens = results.sequences_ids[0] if results.sequences_ids else []
+                top_text = tokenizer.decode(top_tokens)
+                too_many = len(top_text.split()) > 4.5 * len(speech) / SAMPLE_RATE + 2  # fast speech is ~3.5 words/s
+                if len(top_tokens) < max_tokens - 1 and not too_many and not _repetitive(top_text):
+                    break  # a sane short-window decode; else redo with Whisper's full 30 s window
+            assert results is not None
+            hypotheses = [
+                Hypothesis(text=tokenizer.decode(ids).strip(), logprob=float(score))
+                for ids, score in zip(results.sequences_ids, results.scores, strict=False)
+            ]
+            no_speech = float(results.no_speech_prob)
+        hypotheses = [h for h in hypotheses if h.text] or hypotheses
+        if grammar is None:
+            choice = Choice(text=hypotheses[0].text if hypotheses else "", source="open", index=0)
+        else:
+            choice = choose(
+                hypotheses,
+                grammar,
+                weight=cfg.grammar_weight,
+                max_cost=cfg.grammar_max_cost,
+                max_cost_per_word=cfg.grammar_max_cost_per_word,
+            )
+        picked = hypotheses[choice.index] if hypotheses else None
+        return Decoded(
+            text=choice.text,
+            language="en",
+            avg_logprob=picked.logprob if picked else float("-inf"),
+            no_speech_prob=no_speech,
+            speech_s=len(speech) / SAMPLE_RATE,
+            choice=choice,
+        )
+
+    def _decode_plain(
+        self, samples: FloatArray, *, language: str | None, hotwords: Sequence[str], partial: bool
+    ) -> Decoded:
         prompt = bias_prompt(hotwords, self._cfg.bias_max_chars) if self._cfg.biasing else None
         mode = self._cfg.bias_mode
         use_vad = self._cfg.vad and not partial and len(samples) >= self._cfg.vad_min_s * SAMPLE_RATE
@@ -253,6 +381,7 @@ class WhisperRecognizer:
                 initial_prompt=prompt if mode in ("prompt", "both") else None,
                 hotwords=prompt if mode in ("hotwords", "both") else None,
                 temperature=0.0 if partial else temperature,
+                chunk_length=self._window_s(samples),
             )
             segments = list(segments_iter)
         texts = [s.text.strip() for s in segments if s.text.strip()]
@@ -264,6 +393,22 @@ class WhisperRecognizer:
             no_speech_prob=weighted_mean([s.no_speech_prob for s in segments], weights) if segments else 1.0,
             speech_s=float(info.duration_after_vad),
         )
+
+
+def _repetitive(text: str) -> bool:
+    """A decoding loop: text that gzips too well (Whisper's compression-ratio test) or a run of 2+ words said
+    twice in a row ('turn off the light turn off the light'), the way a short window makes tiny.en repeat itself."""
+    import zlib
+
+    data = text.encode("utf-8")
+    if len(data) > 24 and len(data) / max(1, len(zlib.compress(data))) > 2.4:
+        return True
+    words = [w.strip(".,!?").lower() for w in text.split()]
+    for k in range(2, len(words) // 2 + 1):
+        for i in range(len(words) - 2 * k + 1):
+            if words[i : i + k] == words[i + k : i + 2 * k]:
+                return True
+    return False
 
 
 def _command_words() -> frozenset[str]:
