@@ -264,13 +264,17 @@ class Assistant:
         from assistant.nlu import create_understanding
 
         cfg = self.config
-        return create_understanding(
+        engine = create_understanding(
             cfg.nlu,
             home=self.home,
             intents=self.skills.intents(),
             embedder=_LazyEmbedder(self._embedder) if cfg.nlu.semantic else None,
             llm=_LazyLLM(self._llm) if (cfg.nlu.llm and cfg.llm.backend != "none") else None,
         )
+        dialogue = getattr(engine, "dialogue", None)
+        if cfg.store.url and dialogue is not None:  # several workers: follow-ups work on whichever gets the turn
+            dialogue.use_records(self.db.dialogue)
+        return engine
 
     @property
     def understanding(self) -> Any:

@@ -44,6 +44,7 @@ __all__ = ["main", "run"]
 
 Progress = Callable[[str], None]
 SENSITIVE = "unlock the front door"
+FOLLOW_UP = "turn it off"
 
 
 @dataclass(slots=True)
@@ -67,14 +68,25 @@ class _Client:
     """'yes' answers that ran the held unlock."""
     confirmations_asked: int = 0
     cross_worker_confirmations: int = 0
+    follow_ups: int = 0
+    """'turn it off' turns answered."""
+    follow_ups_right: int = 0
+    """...that acted on exactly what the previous command acted on (often on another worker)."""
 
 
 def _plan(commands: Sequence[str], turns: int) -> list[str]:
-    """The client's turns: unique commands with two 'unlock' + 'yes' pairs in between."""
-    texts = list(commands[: max(0, turns - 4)])
-    for at in (len(texts) // 4, (3 * len(texts)) // 4):
-        texts[at:at] = [SENSITIVE, "yes"]
-    return texts[:turns] if turns >= 4 else texts
+    """The client's turns: unique commands, each of two followed by 'turn it off', and two 'unlock' + 'yes' pairs."""
+    count = max(1, turns - 6)
+    follow_at = {0, max(0, count - 2)}
+    unlock_at = {i for i in (count // 3, (2 * count) // 3) if i not in follow_at}
+    texts: list[str] = []
+    for i, command in enumerate(commands[:count]):
+        texts.append(command)
+        if i in follow_at:
+            texts.append(FOLLOW_UP)
+        if i in unlock_at:
+            texts += [SENSITIVE, "yes"]
+    return texts
 
 
 def _post(url: str, body: dict[str, Any], timeout_s: float) -> dict[str, Any]:
@@ -159,6 +171,7 @@ def _phase(
         local = random.Random(rng.random() + client.number)
         barrier.wait()
         asked_on: str | None = None
+        last_acted: list[str] = []
         for text in texts:
             request_id = uuid.uuid4().hex
             body = {"text": text, "conversation_id": client.conversation_id, "request_id": request_id}
@@ -188,6 +201,12 @@ def _phase(
                     client.confirmations += 1
                     client.cross_worker_confirmations += int(asked_on is not None and asked_on != worker.url)
                 asked_on = None
+            acted = [str(a.get("entity_id")) for a in reply.get("actions") or []]
+            if text == FOLLOW_UP and last_acted:
+                client.follow_ups += 1
+                client.follow_ups_right += int(acted == last_acted)
+            if acted and text not in (FOLLOW_UP, "yes"):
+                last_acted = acted
             with lock:
                 done[0] += 1
             maybe_kill()
@@ -221,6 +240,10 @@ def _phase(
             "asked": sum(c.confirmations_asked for c in team),
             "confirmed": sum(c.confirmations for c in team),
             "confirmed_on_another_worker": sum(c.cross_worker_confirmations for c in team),
+        },
+        "follow_ups": {
+            "asked": sum(c.follow_ups for c in team),
+            "right_target": sum(c.follow_ups_right for c in team),
         },
         "audit": audit,
     }
@@ -339,7 +362,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{phase['workers']} worker(s): {phase['turns_answered']}/{phase['turns_planned']} turns, "
             f"{phase['throughput_turns_per_s']} turns/s, p50 {phase['latency_ms'].get('p50')} ms, "
             f"p95 {phase['p95_ms']} ms, killed {phase['killed']}, retried {phase['retried_requests']}, "
-            f"confirmations {phase['confirmations']}, audit ok={audit['ok']} lost={audit['lost']} "
+            f"confirmations {phase['confirmations']}, follow-ups {phase['follow_ups']}, audit ok={audit['ok']} "
+            f"lost={audit['lost']} "
             f"dup={audit['duplicated']} cross={audit['cross_wired']} order={audit['out_of_order']}"
         )
     print(f"throughput 1 vs N: {report.get('throughput_1_vs_n')}")

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Literal, Protocol
 
-from assistant.messages import Action, AssistantError, Candidate, ErrorCode, IntentMatch, StateChange, Tier
+from assistant.dialogue.codec import jsonable, match_from_dict, match_to_dict
+from assistant.messages import Action, AssistantError, ErrorCode, IntentMatch, StateChange
 from devices.api import Area, Entity, Floor, HomeApi, Resolution, RiskTier
 
 __all__ = [
@@ -456,10 +457,10 @@ def held_to_dict(held: HeldAction) -> dict[str, Any]:
         "approved": sorted([s, e] for s, e in held.approved),
         "deadline": held.deadline,
         "skill_id": held.skill_id,
-        "match": _match_to_dict(match) if match is not None else None,
+        "match": match_to_dict(match) if match is not None else None,
         "service": held.service,
         "entity_ids": list(held.entity_ids),
-        "data": _jsonable(held.data),
+        "data": jsonable(held.data),
         "attempts": held.attempts,
     }
 
@@ -480,65 +481,11 @@ def held_from_dict(data: Mapping[str, Any]) -> HeldAction:
         approved=frozenset((str(s), str(e)) for s, e in data.get("approved", [])),
         deadline=float(data["deadline"]),
         skill_id=data.get("skill_id"),
-        match=_match_from_dict(match) if match else None,
+        match=match_from_dict(match) if match else None,
         service=data.get("service"),
         entity_ids=tuple(data.get("entity_ids", ())),
         data=dict(data.get("data") or {}),
         attempts=int(data.get("attempts", 0)),
-    )
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, StrEnum):
-        return value.value
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, float | int | str | bool) or value is None:
-        return value
-    return str(value)
-
-
-def _candidate_to_dict(c: Candidate) -> dict[str, Any]:
-    return {"intent": c.intent, "targets": list(c.targets), "slots": _jsonable(c.slots), "score": c.score,
-            "description": c.description}  # fmt: skip
-
-
-def _match_to_dict(m: IntentMatch) -> dict[str, Any]:
-    return {
-        "intent": m.intent,
-        "slots": _jsonable(m.slots),
-        "targets": list(m.targets),
-        "tier": m.tier.value,
-        "confidence": m.confidence,
-        "alternatives": [_candidate_to_dict(c) for c in m.alternatives],
-        "skill_id": m.skill_id,
-        "text": m.text,
-        "clarification": m.clarification,
-    }
-
-
-def _match_from_dict(d: Mapping[str, Any]) -> IntentMatch:
-    return IntentMatch(
-        intent=str(d["intent"]),
-        slots=dict(d.get("slots") or {}),
-        targets=tuple(d.get("targets") or ()),
-        tier=Tier(d.get("tier", Tier.NONE.value)),
-        confidence=float(d.get("confidence", 0.0)),
-        alternatives=tuple(
-            Candidate(
-                c["intent"],
-                tuple(c.get("targets") or ()),
-                dict(c.get("slots") or {}),
-                float(c.get("score", 0)),
-                str(c.get("description", "")),
-            )
-            for c in d.get("alternatives") or ()
-        ),
-        skill_id=d.get("skill_id"),
-        text=str(d.get("text", "")),
-        clarification=d.get("clarification"),
     )
 
 

@@ -17,6 +17,7 @@ from assistant.dialogue.state import DENY, NEVERMIND, DialogueStore, parse_confi
 from assistant.engines import Embedder, LanguageModel
 from assistant.messages import AssistantError, Candidate, ErrorCode, IntentMatch, SkillResult, StateChange, Tier
 from assistant.nlu.catalog import DOMAIN_NOUNS, HomeIndex, build_index, registry_signature
+from assistant.nlu.learn.scorer import LearnedScorer, load_scorer
 from assistant.nlu.lexicon import ACTIONS, QUESTION, ROOM_WORDS, action_evidence, device_mentions, domain_mentions
 from assistant.nlu.normalize import normalize, parse_params, split_commands, words
 from assistant.nlu.polarity import opposite
@@ -59,7 +60,10 @@ class Understanding:
         self._home = home
         self._lock = threading.RLock()
         self._dialogue = DialogueStore()
-        self._ranker = SemanticRanker(embedder if cfg.semantic else None)
+        self._artefact = load_scorer()
+        scorer = self._artefact if getattr(cfg, "learned_scorer", False) else None
+        self._scorer: LearnedScorer | None = scorer
+        self._ranker = SemanticRanker(embedder if cfg.semantic else None, scorer)
         mode = str(getattr(cfg, "llm_mode", "score"))
         self._reranker = LlmReranker(llm, mode=mode) if (llm is not None and cfg.llm) else None
         self._templates: TemplateMatcher | None = None
@@ -93,6 +97,13 @@ class Understanding:
             skill_only = [(sid, s) for sid, s in specs if s.name not in DEVICE_INTENTS]
             self._ranker.set_skill_intents(skill_only)
             self._open = open_intents(skill_only)
+
+    def use_scorer(self, scorer: LearnedScorer | None) -> None:
+        """Score device candidates with this learned scorer (None: the hand weights), e.g. weights fitted without the
+        homes being evaluated."""
+        with self._lock:
+            self._scorer = scorer
+            self._ranker.set_scorer(scorer)
 
     def warmup(self) -> dict[str, float]:
         """Do the one-off work before the first request: compile templates, fill slot lists, embed the home's
@@ -133,6 +144,11 @@ class Understanding:
             self._ran[conversation_id] = match.intent  # for '@followup' evidence (a timer turn has no targets)
             while len(self._ran) > 1000:
                 self._ran.pop(next(iter(self._ran)))
+
+    @property
+    def dialogue(self) -> DialogueStore:
+        """The per-conversation dialogue state (the host may back it with the shared store)."""
+        return self._dialogue
 
     def last_trace(self, conversation_id: str) -> Trace | None:
         """The trace of the last recognition in a conversation."""
@@ -442,9 +458,9 @@ class Understanding:
         if not ranked:
             return IntentMatch(UNKNOWN, tier=Tier.NONE, text=norm)
         best = ranked[0]
-        confidence = calibrate(best.score)
+        confidence = self._p(best)
         tier = Tier.SEMANTIC
-        order: list[tuple[RankedCandidate, float]] = [(c, calibrate(c.score)) for c in ranked]
+        order: list[tuple[RankedCandidate, float]] = [(c, self._p(c)) for c in ranked]
         close = [c for c in ranked[:5] if not c.skill_intent and c.score >= best.score - self._cfg.llm_margin]
         if (
             confidence < self._cfg.semantic_threshold
@@ -457,11 +473,22 @@ class Understanding:
                 order = self._reranker.rerank(norm, close)
                 tier = Tier.LLM
                 best = order[0][0]
-                confidence = max(order[0][1], calibrate(best.score))
+                confidence = max(order[0][1], self._p(best))
             except Exception:  # the LLM is optional: keep the semantic decision
                 _log.warning("LLM re-ranking failed", exc_info=True)
             timings["llm"] = timings.get("llm", 0.0) + (time.perf_counter() - t1) * 1000
         return self._decide(best, order, confidence, tier, norm, index)
+
+    def _p(self, c: RankedCandidate) -> float:
+        """The calibrated probability that a candidate is the requested action (the learned scorer's isotonic map
+        for device candidates when it is in use; the logistic fit of the hand-weighted score otherwise)."""
+        if not c.skill_intent and self._scorer is not None:
+            return self._scorer.calibrate(c.score)
+        if not c.skill_intent and self._artefact is not None:
+            p = self._artefact.calibrate_rule(c.score)
+            if p is not None:
+                return p
+        return calibrate(c.score)
 
     def _damp_open(self, kind: str, ranked: list[RankedCandidate]) -> list[RankedCandidate]:
         """An open intent matched only by similarity, without its cue ('write ...', 'how ...'), is less likely."""
@@ -554,7 +581,7 @@ class Understanding:
     ) -> IntentMatch:
         slots = {target.slot: text.strip()} if target.slot else {}
         alternatives = tuple(
-            Candidate(c.intent, c.targets, dict(c.slots), round(calibrate(c.score), 4), c.description)
+            Candidate(c.intent, c.targets, dict(c.slots), round(self._p(c), 4), c.description)
             for c in ranked[:5]
             if c.intent != target.name
         )
@@ -584,7 +611,7 @@ class Understanding:
             self._cfg.llm_threshold if tier == Tier.LLM else min(self._cfg.llm_threshold, self._cfg.semantic_threshold)
         )
         if confidence < floor:
-            if best.skill_intent or best.score < 0.3:
+            if best.skill_intent or (best.score if self._scorer is None else confidence) < _SUGGEST_FLOOR:
                 # not understood: only guesses that are plausible at all are offered as 'did you mean'
                 plausible = tuple(c for c in alternatives if c.score >= _SUGGEST_FLOOR)
                 return IntentMatch(UNKNOWN, tier=Tier.NONE, confidence=confidence, alternatives=plausible, text=norm)
@@ -608,7 +635,18 @@ class Understanding:
                 owner = self._owner(best.intent)
                 slots = dict(best.slots)
                 _enrich(slots, best.targets, index)
-                order = [(best, calibrate(best.score)), *((c, p) for c, p in order if c is not best)]
+                order = [(best, self._p(best)), *((c, p) for c, p in order if c is not best)]
+        act = float(getattr(self._cfg, "act_threshold", 0.0))
+        if tier != Tier.TEMPLATE and best.intent in WRITE_INTENTS and not best.skill_intent and confidence < act:
+            # not sure enough to act: ask, offering the top two or three distinct actions (never a guess)
+            seen: set[tuple[str, tuple[str, ...]]] = set()
+            choices: list[Candidate] = []
+            for c, p in order:
+                if c.skill_intent or c.intent not in WRITE_INTENTS or (c.intent, c.targets) in seen:
+                    continue
+                seen.add((c.intent, c.targets))
+                choices.append(Candidate(c.intent, c.targets, dict(c.slots), round(p, 4), c.description))
+            return _ask(norm, choices, tier, confidence)
         rivals = [
             c
             for c, _p in order[1:4]

@@ -20,6 +20,7 @@ from assistant.store.models import (
     ActionModel,
     ChunkModel,
     ConversationModel,
+    ConversationStateModel,
     DocumentModel,
     TurnModel,
     UtcDateTime,
@@ -357,6 +358,9 @@ class ConversationRepository:
             deleted = session.execute(delete(ConversationModel).where(ConversationModel.id == conversation_id))
             if getattr(deleted, "rowcount", 0) == 0:
                 raise _not_found(conversation_id)
+            session.execute(
+                delete(ConversationStateModel).where(ConversationStateModel.conversation_id == conversation_id)
+            )
         self._sessions.checkpoint()
 
     def delete_all(self, *, owner: str | None = None) -> int:
@@ -364,6 +368,8 @@ class ConversationRepository:
         where = ConversationModel.owner == owner if owner is not None else sa_true()
         with self._sessions.write() as session:
             n = session.scalar(select(func.count()).select_from(ConversationModel).where(where)) or 0
+            gone = select(ConversationModel.id).where(where)
+            session.execute(delete(ConversationStateModel).where(ConversationStateModel.conversation_id.in_(gone)))
             session.execute(delete(ConversationModel).where(where))
         self._sessions.checkpoint()
         return int(n)

@@ -24,7 +24,7 @@ from assistant.messages import AssistantError, ErrorCode
 from assistant.store.conversations import ConversationRepository
 from assistant.store.errors import translate_errors
 from assistant.store.knowledge import KnowledgeRepository
-from assistant.store.pending import PendingRepository, SkillRecords
+from assistant.store.pending import ConversationStates, PendingRepository, SkillRecords
 from assistant.store.session import SessionFactory
 
 try:  # POSIX advisory locks serialize first open/migration between threads and processes
@@ -174,6 +174,8 @@ class Database:
         """Knowledge-base documents and chunks."""
         self.pending = PendingRepository(self._sessions)
         """Pending sensitive actions and the wrong-PIN back-off (shared by every worker)."""
+        self.dialogue = ConversationStates(self._sessions)
+        """Dialogue state per conversation (shared by every worker)."""
 
     def skill_records(self, skill_id: str) -> SkillRecords:
         """A skill's durable records (``skills.api.SkillStore``)."""

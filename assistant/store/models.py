@@ -28,6 +28,7 @@ __all__ = [
     "ChunkModel",
     "ConfirmGuardModel",
     "ConversationModel",
+    "ConversationStateModel",
     "DocumentModel",
     "PendingActionModel",
     "SkillRecordModel",
@@ -169,6 +170,18 @@ class SkillRecordModel(Base):
 
     skill_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ConversationStateModel(Base):
+    """What a conversation's dialogue remembers between turns (last action and targets, an open question), with a
+    version every save increments, so each worker sees another's newer state."""
+
+    __tablename__ = "conversation_state"
+
+    conversation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -8,10 +8,16 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
-from assistant.store.models import ConfirmGuardModel, PendingActionModel, SkillRecordModel, utcnow
+from assistant.store.models import (
+    ConfirmGuardModel,
+    ConversationStateModel,
+    PendingActionModel,
+    SkillRecordModel,
+    utcnow,
+)
 from assistant.store.session import SessionFactory
 
-__all__ = ["PendingRepository", "SkillRecords"]
+__all__ = ["ConversationStates", "PendingRepository", "SkillRecords"]
 
 
 class PendingRepository:
@@ -119,3 +125,49 @@ class SkillRecords:
         stmt = delete(SkillRecordModel).where(SkillRecordModel.skill_id == self._skill, SkillRecordModel.key == key)
         with self._sessions.write_connection() as conn:
             return bool(getattr(conn.execute(stmt), "rowcount", 0))
+
+
+class ConversationStates:
+    """Dialogue state per conversation (``assistant.dialogue.DialogueRecords``), versioned so every worker sees
+    another's newer state."""
+
+    def __init__(self, sessions: SessionFactory) -> None:
+        self._sessions = sessions
+
+    def version(self, conversation_id: str) -> int | None:
+        """The stored version, or None."""
+        with self._sessions.read_connection() as conn:
+            value = conn.execute(
+                select(ConversationStateModel.version).where(ConversationStateModel.conversation_id == conversation_id)
+            ).scalar()
+        return int(value) if value is not None else None
+
+    def load(self, conversation_id: str) -> tuple[int, dict[str, Any]] | None:
+        """(version, record), or None."""
+        with self._sessions.read_connection() as conn:
+            row = conn.execute(
+                select(ConversationStateModel.version, ConversationStateModel.data).where(
+                    ConversationStateModel.conversation_id == conversation_id
+                )
+            ).first()
+        return (int(row[0]), dict(row[1])) if row is not None else None
+
+    def save(self, conversation_id: str, data: Mapping[str, Any]) -> int:
+        """Write the record with the next version; returns it."""
+        with self._sessions.write() as session:
+            row = session.get(ConversationStateModel, conversation_id)
+            if row is None:
+                row = ConversationStateModel(conversation_id=conversation_id, version=1, data=dict(data))
+                session.add(row)
+            else:
+                row.version = int(row.version) + 1
+                row.data = dict(data)
+                row.updated_at = utcnow()
+            return int(row.version)
+
+    def delete(self, conversation_id: str) -> None:
+        """Forget a conversation's state."""
+        with self._sessions.write_connection() as conn:
+            conn.execute(
+                delete(ConversationStateModel).where(ConversationStateModel.conversation_id == conversation_id)
+            )

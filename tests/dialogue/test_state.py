@@ -36,3 +36,51 @@ def test_observe_keeps_acted_targets_and_confirmation_flag() -> None:
     assert state.last_targets == ("light.a",) and state.last_intent == "HassTurnOn"
     store.observe("c", match, SkillResult("Sure?", needs_confirmation=True))
     assert store.get("c").awaiting_confirmation
+
+
+class _Records:
+    """In-memory DialogueRecords shared by two 'workers'."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, tuple[int, dict[str, object]]] = {}
+
+    def version(self, conversation_id: str) -> int | None:
+        row = self.rows.get(conversation_id)
+        return row[0] if row else None
+
+    def load(self, conversation_id: str) -> tuple[int, dict[str, object]] | None:
+        return self.rows.get(conversation_id)
+
+    def save(self, conversation_id: str, data: object) -> int:
+        version = (self.version(conversation_id) or 0) + 1
+        self.rows[conversation_id] = (version, dict(data))  # type: ignore[call-overload]
+        return version
+
+    def delete(self, conversation_id: str) -> None:
+        self.rows.pop(conversation_id, None)
+
+
+def test_dialogue_state_moves_between_workers_through_the_records() -> None:
+    from assistant.dialogue.state import DialogueStore
+    from assistant.messages import Candidate, IntentMatch, SkillResult
+
+    records = _Records()
+    one, two = DialogueStore(records=records), DialogueStore(records=records)
+    match = IntentMatch("HassTurnOn", slots={"name": "kitchen light"}, targets=("light.kitchen",))
+    one.observe("c1", match, SkillResult("Turned on the kitchen light."))
+    seen = two.get("c1")
+    assert (seen.last_intent, seen.last_targets, seen.last_slots) == (
+        "HassTurnOn",
+        ("light.kitchen",),
+        {"name": "kitchen light"},
+    )
+    options = (
+        Candidate("HassTurnOn", ("light.a",), description="A"),
+        Candidate("HassTurnOn", ("light.b",), description="B"),
+    )
+    two.ask("c1", IntentMatch("HassTurnOn", clarification="Which one?"), options)
+    back = one.get("c1")
+    assert back.pending is not None and [o.targets for o in back.pending.options] == [("light.a",), ("light.b",)]
+    assert one.get("c1") is back  # unchanged since: the same object (the engine changes it in place within a turn)
+    one.forget("c1")
+    assert records.rows == {} and two.get("c1").last_intent is None

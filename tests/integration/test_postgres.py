@@ -44,6 +44,11 @@ def test_the_assistant_runs_on_postgresql(postgres: PostgresServer, tmp_path: Pa
         assert second.home.states()["cover.garage_door"]["state"] == "open"
         late = first.handle_text("yes", conversation_id=r.conversation_id, owner="alice")
         assert late.actions == () and first.home.states()["cover.garage_door"]["state"] == "closed"
+        # a follow-up on the other worker refers to what this one did
+        lit = first.handle_text("turn on the living room lamps", conversation_id=r.conversation_id, owner="alice")
+        assert lit.actions and lit.actions[0].success, lit.reply
+        off = second.handle_text("turn it off", conversation_id=r.conversation_id, owner="alice")
+        assert [x.entity_id for x in off.actions] == [lit.actions[0].entity_id], off.reply
     finally:
         first.close()
         second.close()

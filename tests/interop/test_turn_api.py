@@ -56,10 +56,13 @@ def test_two_workers_on_postgresql_with_one_killed_lose_nothing() -> None:
 
     if missing_reason():
         pytest.skip(missing_reason())
-    report = run(workers=2, db="postgresql", clients=3, turns=8, kill=True)
+    report = run(workers=2, db="postgresql", clients=3, turns=10, kill=True)
     for phase in report["phases"]:
         assert phase["audit"]["ok"], phase["audit"]
         assert phase["turns_answered"] == phase["turns_planned"]
     two = report["phases"][-1]
     assert two["killed"] is not None
     assert two["confirmations"]["confirmed"] >= two["confirmations"]["asked"] - 1  # one yes may die with the worker
+    for phase in report["phases"]:  # 'turn it off' acts on what the previous command did, on whichever worker
+        assert phase["follow_ups"]["asked"] >= 1
+        assert phase["follow_ups"]["right_target"] >= phase["follow_ups"]["asked"] - 1

@@ -22,6 +22,7 @@ TABLES = {
     "pending_actions",
     "confirm_guard",
     "skill_records",
+    "conversation_state",
     "alembic_version",
 }
 
