@@ -25,15 +25,13 @@ import gradio as gr
 
 from assistant.messages import AssistantError, ErrorCode, TurnResult
 from assistant.serialize import turn_to_dict
+from ui import dashboard as home_view
 from ui import identity, views
 from ui.live import AnnouncementInbox, ChangeCounter
 
-__all__ = ["CSS", "create_app", "theme"]
+__all__ = ["CSS", "DASHBOARD_JS", "HEAD", "create_app", "theme"]
 
 _log = logging.getLogger("assistant.ui")
-
-_N_BUTTONS = 6
-"""Action buttons per device (on/off, open/close/stop, lock/unlock, ...)."""
 
 _BROWSER_SECRET = "assistant-owner-token"
 """Gradio hands this key to the page, so it only obfuscates the stored token; a fixed one keeps the token readable
@@ -45,29 +43,107 @@ MONO_FONTS = ("ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"
 CSS = """
 .home-dashboard .areas { display: flex; flex-wrap: wrap; gap: 12px; }
 .home-dashboard .area-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 12px;
-  min-width: 240px; flex: 1 1 260px; overflow: hidden; }
-.home-dashboard h4 { margin: 0 0 6px 0; }
-.home-dashboard table { width: 100% !important; min-width: 0 !important; table-layout: fixed;
-  border-collapse: collapse; }
-.home-dashboard td:last-child { width: 40%; text-align: right; }
-.home-dashboard table, .home-dashboard tr, .home-dashboard td { border: none !important; }
-.home-dashboard td { padding: 3px 4px; vertical-align: top; background: transparent; }
-.home-dashboard tr + tr td { border-top: 1px solid var(--border-color-primary) !important; }
-.trace td { overflow-wrap: anywhere; }
-.home-dashboard .eid { font-size: 11px; opacity: .6; font-family: ui-monospace, monospace; }
-.home-dashboard .state { border-radius: 10px; padding: 1px 8px; font-size: 13px; display: inline-block;
-  overflow-wrap: anywhere; }
+  min-width: 260px; flex: 1 1 300px; overflow: hidden; }
+.home-dashboard h4 { margin: 0 0 4px 0; }
+.home-dashboard .entity { padding: 6px 2px; border-top: 1px solid var(--border-color-primary); }
+.home-dashboard h4 + .entity { border-top: none; }
+.home-dashboard .entity.changed { background: rgba(59, 130, 246, .12); border-radius: 6px; }
+.home-dashboard .head { display: flex; align-items: flex-start; justify-content: space-between; gap: 8px; }
+.home-dashboard .name { flex: 1 1 auto; min-width: 0; overflow-wrap: anywhere; line-height: 1.25; }
+.home-dashboard .eid { font-size: 11px; opacity: .6; font-family: ui-monospace, monospace; overflow-wrap: anywhere; }
+.home-dashboard .state, .home-dashboard .lead { flex: 0 1 auto; max-width: 58%; text-align: right; }
+.home-dashboard .state { border-radius: 10px; padding: 1px 8px; font-size: 13px; overflow-wrap: anywhere; }
 .home-dashboard .state.on { background: #fde68a; color: #713f12; }
 .home-dashboard .state.off { background: #e5e7eb; color: #374151; }
 .home-dashboard .state.alert { background: #fecaca; color: #7f1d1d; }
-.home-dashboard tr.changed td { background: rgba(59, 130, 246, .12); }
+.home-dashboard .state.value { background: #e0f2fe; color: #0c4a6e; }
+.home-dashboard .controls { display: flex; flex-wrap: wrap; align-items: center; gap: 6px 8px; margin-top: 4px; }
+.home-dashboard button.act { border: 1px solid var(--border-color-primary); border-radius: 6px; padding: 2px 10px;
+  font-size: 13px; background: var(--button-secondary-background-fill); color: var(--button-secondary-text-color);
+  cursor: pointer; }
+.home-dashboard button.act:hover { background: var(--button-secondary-background-fill-hover); }
+.home-dashboard button.act:disabled { opacity: .5; cursor: progress; }
+.home-dashboard .slider { display: flex; align-items: center; gap: 6px; flex: 1 1 200px; font-size: 13px; }
+.home-dashboard .slider .what { white-space: nowrap; }
+.home-dashboard .slider input { flex: 1 1 auto; min-width: 80px; }
+.home-dashboard .slider output { min-width: 52px; text-align: right; font-variant-numeric: tabular-nums; }
+#home-status { position: sticky; top: 0; z-index: 5; background: var(--background-fill-primary); }
+.trace td { overflow-wrap: anywhere; }
 .trace table.kv th { text-align: left; padding-right: 12px; vertical-align: top; white-space: nowrap; }
 .trace table.actions { border-collapse: collapse; }
 .trace table.actions td, .trace table.actions th { border: 1px solid var(--border-color-primary); padding: 2px 6px; }
 .trace .err { color: #b91c1c; font-weight: 600; }
 .latency svg text { fill: var(--body-text-color); }
+#chatbot .placeholder-content { justify-content: flex-start !important; padding: 36px 24px 16px !important; }
+#chatbot .placeholder { flex: 0 0 auto !important; height: auto !important; justify-content: flex-start !important;
+  margin: 0 !important; text-align: left; }
+#chatbot .placeholder-content .examples { margin: 8px 0 0 0 !important; padding: 0 !important; }
+#chatbot .options { justify-content: flex-start; margin: 0 0 8px 0; padding-left: var(--spacing-xl, 12px); }
+#chatbot button.option { border-style: solid; border-color: var(--color-accent); color: var(--color-accent);
+  background: var(--background-fill-primary); }
+#chatbot .examples { display: flex; flex-wrap: wrap; gap: 8px; }
+#chatbot button.example { flex: 1 1 200px; padding: 8px 12px; min-height: 0; }
+@media (max-width: 640px) {
+  #app-title { display: none; }
+  #chat-top { gap: 6px !important; }
+  #chat-top > #conv-select { flex: 1 1 55% !important; min-width: 0 !important; }
+  #chat-top > #new-conversation { flex: 0 0 auto !important; min-width: 0 !important; align-self: stretch; }
+  #chat-top > #room-select { flex: 1 1 100% !important; min-width: 0 !important; }
+  #chatbot { height: 44vh !important; max-height: 44vh !important; min-height: 260px !important; }
+  #chatbot > .wrapper > label { display: none; }
+  #chatbot .placeholder h3 { font-size: 1rem; margin: 0 0 4px 0; }
+  #chatbot .placeholder p { margin: 4px 0; font-size: 13px; }
+  #chatbot .placeholder h3 + p { display: none; }
+  #chatbot .placeholder-content { padding: 8px 10px !important; }
+  #chatbot .examples { gap: 5px; }
+  #chatbot button.example { flex: 0 1 auto; width: auto; padding: 3px 9px; font-size: 13px; border-radius: 14px; }
+  #chat-compose { flex-wrap: nowrap !important; gap: 6px !important; }
+  #chat-compose > #chat-input { min-width: 0 !important; }
+  #chat-compose > #chat-send { min-width: 64px !important; flex: 0 0 auto !important; }
+  #chat-compose span[data-testid="block-info"] { display: none; }
+}
 """
-"""Styles for the dashboard and trace HTML (passed to ``launch``)."""
+"""Styles for the dashboard, trace and chat (passed to ``launch``); narrow screens keep the message box and the
+microphone on the first screen."""
+
+HEAD = """<style>
+@media (max-width: 640px) { .gradio-container .main.app { padding: 8px 10px !important; } }
+</style>"""
+"""Page-level style (``launch(head=...)``): Gradio scopes ``CSS`` inside the app, so the page's own side padding, which
+a phone needs back, is set here."""
+
+DASHBOARD_JS = """
+if (!element.dataset.wired) {
+  element.dataset.wired = "1";
+  const rowOf = (el) => el.closest("[data-entity]");
+  element.addEventListener("click", (ev) => {
+    const button = ev.target.closest("button[data-service]");
+    if (!button || !element.contains(button)) return;
+    const row = rowOf(button);
+    if (!row) return;
+    button.disabled = true;
+    trigger("select", {index: 0, value: {entity: row.dataset.entity, service: button.dataset.service}});
+  });
+  element.addEventListener("input", (ev) => {
+    const slider = ev.target.closest("input[type=range][data-kind]");
+    const row = slider && rowOf(slider);
+    if (!row) return;
+    const unit = slider.dataset.unit || "";
+    const text = unit === "%" || unit === "" ? slider.value + unit : slider.value + " " + unit;
+    row.querySelectorAll('.live[data-kind="' + slider.dataset.kind + '"]').forEach((n) => { n.textContent = text; });
+  });
+  element.addEventListener("change", (ev) => {
+    const slider = ev.target.closest("input[type=range][data-kind]");
+    const row = slider && rowOf(slider);
+    if (!row) return;
+    trigger("select", {index: 1, value: {entity: row.dataset.entity, kind: slider.dataset.kind,
+                                          value: Number(slider.value)}});
+  });
+}
+"""
+"""The dashboard's only script (ours, never built from data): a row's button or slider release sends
+``{entity, service}`` or ``{entity, kind, value}`` as a select event, which the server checks
+(``dashboard.row_request``); a moving slider updates the row's shown value at once."""
 
 
 def theme() -> gr.themes.Base:
@@ -158,9 +234,42 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
             return None
         return pending
 
+    topics: dict[tuple[str, str], str | None] = {}
+
+    def doc_topic(doc: Any) -> str | None:
+        """A section heading of a document (its first one below the title), remembered per document version."""
+        key = (str(_get(doc, "id")), str(_get(doc, "updated_at")))
+        if key not in topics:
+            topics[key] = None
+            chunks = getattr(getattr(assistant, "db", None), "knowledge", None)
+            try:
+                for chunk in chunks.iter_chunks(key[0]) if chunks is not None else ():
+                    section = str((chunk.meta or {}).get("section") or "")
+                    if " > " in section:
+                        topics[key] = section.rsplit(" > ", 1)[-1].strip() or None
+                        break
+            except Exception:  # a topic is a nicety; the example falls back to the title alone
+                _log.debug("no topic for document %s", key[0], exc_info=True)
+        return topics[key]
+
     # ------------------------------------------------------------------ shared formatters (engine reads)
     def dashboard() -> str:
-        return views.dashboard_html(home.entities(), home.areas(), home.floors(), highlight=live.recently_changed())
+        return home_view.dashboard_html(home.entities(), home.areas(), home.floors(), highlight=live.recently_changed())
+
+    def welcome_examples() -> list[Any]:
+        """The empty chat's examples, built from the live home, the skills and the first document."""
+        try:
+            docs = list(assistant.kb.documents())
+        except Exception:  # the knowledge base is optional for the welcome
+            docs = []
+        examples = views.welcome_examples(
+            home.entities(),
+            home.areas(),
+            documents=docs[:1],
+            topic=doc_topic(docs[0]) if docs else None,
+            timers=any("timer" in str(sid) for sid in getattr(assistant.skills, "skills", {}) or {}),
+        )
+        return [{"text": e} for e in examples]
 
     def conversations_update(who: str | None, selected: str | None = None) -> Any:
         summaries = repo.list_conversations(owner=who) if who else []
@@ -184,7 +293,7 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
     # ------------------------------------------------------------------ chat callbacks
     def finish_turn(result: TurnResult, history: list[dict[str, Any]], who: str, speak: bool) -> dict[Any, Any]:
         """The widgets after a turn: reply, trace, the Yes/No row from the engine's pending state, lists."""
-        history[-1] = {"role": "assistant", "content": views.format_reply(result)}
+        history[-1] = views.assistant_message(result)
         audio = uploads.write(result.audio, ".wav") if (speak and result.audio) else None
         updates: dict[Any, Any] = {
             chatbot: history,
@@ -260,6 +369,22 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
             return
         yield from run_turn("text", message, history, cid, area, speak, who)
 
+    def send_choice(
+        history: list[dict[str, Any]], cid: str, area: str, speak: bool, who: str, evt: gr.SelectData
+    ) -> Iterator[Any]:
+        """A clarification's choice button: its ordinal answer ('the second one') as the next turn."""
+        value = evt.value
+        choice = str(value.get("value") or value.get("label") or "") if isinstance(value, dict) else str(value or "")
+        yield from send_text(choice, history, cid, area, speak, who)
+
+    def send_example(
+        history: list[dict[str, Any]], cid: str, area: str, speak: bool, who: str, evt: gr.SelectData
+    ) -> Iterator[Any]:
+        """A welcome example: sent as typed."""
+        value = evt.value
+        example = str(value.get("text") or "") if isinstance(value, dict) else str(value or "")
+        yield from send_text(example, history, cid, area, speak, who)
+
     def send_audio(
         audio_path: str | None, history: list[dict[str, Any]], cid: str, area: str, speak: bool, who: str
     ) -> Iterator[Any]:
@@ -305,7 +430,7 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
 
     def new_conversation() -> dict[Any, Any]:
         return {
-            chatbot: [],
+            chatbot: gr.update(value=[], examples=welcome_examples()),
             conversation: "",
             **confirm_updates(None),
             conv_select: gr.update(value=None),
@@ -342,7 +467,7 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
         updates: dict[Any, Any] = {}
         if cid and who and inbox.pending(cid):
             last = history[-1] if history else None
-            streaming = isinstance(last, dict) and str(last.get("content", "")).startswith("…")
+            streaming = last is not None and views.message_text(last).startswith("…")
             if not streaming:  # a reply is streaming into the chat: add the announcement after it
                 said = [{"role": "assistant", "content": f"⏰ {views.md_escape(t)}"} for t in inbox.take(cid)]
                 updates[chatbot] = [*(history or []), *said]
@@ -378,31 +503,6 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
             return gr.skip(), gr.skip(), polling
         return gr.update(value=text, visible=bool(text)), text, polling
 
-    def select_entity(entity_id: str | None) -> tuple[Any, ...]:
-        entity = home.entity(entity_id) if entity_id else None
-        if entity is None:
-            hidden = gr.update(visible=False)
-            return ("", *([hidden] * _N_BUTTONS), hidden, hidden, hidden, hidden, hidden)
-        plan = views.plan_controls(entity)
-        buttons = [
-            gr.update(value=plan.buttons[i][0], visible=True) if i < len(plan.buttons) else gr.update(visible=False)
-            for i in range(_N_BUTTONS)
-        ]
-
-        def slider(value: float | None, **extra: Any) -> Any:
-            return gr.update(value=value, visible=True, **extra) if value is not None else gr.update(visible=False)
-
-        lo, hi = plan.temperature_range
-        return (
-            views.entity_heading(entity),
-            *buttons,
-            slider(plan.brightness),
-            slider(plan.position),
-            slider(plan.temperature, minimum=lo, maximum=hi),
-            slider(plan.volume),
-            slider(plan.fan_speed),
-        )
-
     def control_updates(outcome: Any) -> dict[Any, Any]:
         """The Home tab after a control: what was done, or the Confirm row (with a PIN box when asked)."""
         pending = _get(outcome, "pending")
@@ -410,7 +510,7 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
             {"id": str(_get(pending, "id")), "expires_at": _get(pending, "expires_at")} if pending is not None else None
         )
         return {
-            control_msg: views.control_outcome_markdown(outcome),
+            control_msg: views.control_outcome_markdown(outcome, home.entity),
             dash: dashboard(),
             control_confirm: gr.update(visible=pending is not None),
             control_pin: gr.update(visible=bool(_get(pending, "needs_pin")), value=""),
@@ -436,27 +536,16 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
             return control_failed(exc)
         return control_updates(outcome)
 
-    def press(index: int) -> Callable[[str | None, str], Any]:
-        def handler(entity_id: str | None, who: str) -> Any:
-            entity = home.entity(entity_id) if entity_id else None
-            if entity is None:
-                return gr.skip()
-            plan = views.plan_controls(entity)
-            if index >= len(plan.buttons):
-                return gr.skip()
-            return request_service(who, entity_id, plan.buttons[index][1], {})
-
-        return handler
-
-    def set_value(kind: str) -> Callable[[str | None, float, str], Any]:
-        def handler(entity_id: str | None, value: float, who: str) -> Any:
-            entity = home.entity(entity_id) if entity_id else None
-            if entity is None or value is None:
-                return gr.skip()
-            service, data = views.slider_service(views.plan_controls(entity), kind, value)
-            return request_service(who, entity_id, service, data)
-
-        return handler
+    def row_action(who: str, evt: gr.SelectData) -> Any:
+        """A button or slider on a device's row: checked against what that row offers, then run as a control."""
+        payload = evt.value if isinstance(evt.value, dict) else {}
+        entity_id = str(payload.get("entity") or "")
+        entity = home.entity(entity_id) if entity_id else None
+        request = home_view.row_request(entity, payload)
+        if request is None:
+            return {dash: dashboard()}  # redraw (re-enables the pressed button); nothing is run
+        service, data = request
+        return request_service(who, entity_id, service, data)
 
     def confirm_held(held: dict[str, Any] | None, pin: str | None, who: str) -> Any:
         if not (held and who):
@@ -472,7 +561,7 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
             return control_failed(exc)
         if _get(outcome, "error_code") in _RETRY_CODES:  # still held: the PIN may be tried again
             return {
-                control_msg: views.control_outcome_markdown(outcome),
+                control_msg: views.control_outcome_markdown(outcome, home.entity),
                 control_pin: gr.update(value=""),
             }
         return control_updates(outcome)
@@ -502,26 +591,30 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
         return views.documents_rows(docs), gr.update(choices=[(d.name, d.id) for d in docs], value=None)
 
     def kb_ingest(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+        """Ingest the chosen files as one batch: every good file goes in, and each file gets its own line."""
         if not files:
             return ("Choose one or more files first.", *kb_refresh(), None)
-        lines = []
-        for i, path in enumerate(files):
-            name = Path(path).name
 
-            def report(fraction: float, message: str, i: int = i, name: str = name) -> None:
-                progress((i + max(0.0, min(1.0, fraction))) / len(files), desc=f"{name}: {message}")
+        def report(fraction: float, message: str) -> None:
+            progress(max(0.0, min(1.0, fraction)), desc=message)
 
-            shown = views.md_escape(name)
+        uploads_in = [(Path(path).name, Path(path)) for path in files]
+        batch = getattr(assistant.kb, "ingest_uploads", None)
+        if callable(batch):
             try:
-                rep = assistant.kb.ingest_file(Path(path), name=name, progress=report)
-            except AssistantError as exc:
-                lines.append(f"✘ {shown}: {views.format_error(exc.code.value, exc.message)}")
-                continue
-            if rep.error_code:
-                lines.append(f"✘ {shown}: {views.format_error(rep.error_code, rep.message)}")
-            else:
-                lines.append(f"✔ {shown}: {rep.status}, {rep.chunks} chunks in {rep.seconds:.1f} s")
-        return ("\n\n".join(lines), *kb_refresh(), None)
+                reports = list(batch(uploads_in, report).reports)
+            except Exception as exc:  # the batch itself failed (not one file): say so, keep the page
+                return (_error_message(exc), *kb_refresh(), None)
+        else:  # an engine without the batch API: one file at a time
+            reports = []
+            for name, path in uploads_in:
+                try:
+                    reports.append(assistant.kb.ingest_file(path, name=name, progress=report))
+                except AssistantError as exc:
+                    reports.append(
+                        {"name": name, "status": "failed", "error_code": exc.code.value, "message": exc.message}
+                    )
+        return (views.ingest_markdown(reports), *kb_refresh(), None)
 
     def kb_delete(document_id: str | None) -> tuple[Any, ...]:
         if not document_id:
@@ -593,18 +686,18 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
         dash_seen = gr.State(-1)
         pending_control = gr.State(None)
         status_shown = gr.State(None)
-        gr.Markdown("## Home assistant")
+        gr.Markdown("## Home assistant", elem_id="app-title")
         status_md = gr.Markdown(elem_id="model-status", visible=False, latex_delimiters=[])
         status_timer = gr.Timer(poll_s)
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
-                with gr.Row():
+                with gr.Row(elem_id="chat-top"):
                     conv_select = gr.Dropdown(
                         label="Conversation", choices=[], value=None, scale=3, elem_id="conv-select"
                     )
-                    new_btn = gr.Button("New conversation", scale=1, elem_id="new-conversation")
+                    new_btn = gr.Button("New chat", scale=1, elem_id="new-conversation")
                     area = gr.Dropdown(
-                        label="Room (speaker's area)",
+                        label="Room (where you are)",
                         choices=views.area_choices(home.areas(), home.floors()),
                         value="",
                         scale=2,
@@ -618,6 +711,8 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
                     sanitize_html=True,
                     allow_tags=False,
                     latex_delimiters=[],
+                    placeholder=views.welcome_markdown(),
+                    examples=welcome_examples(),
                 )
                 chat_timer = gr.Timer(poll_s)
                 with gr.Row(visible=False, elem_id="confirm-row") as confirm_row:
@@ -633,16 +728,16 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
                     )
                     yes_btn = gr.Button("Yes", variant="primary", elem_id="confirm-yes", scale=0)
                     no_btn = gr.Button("No", variant="stop", elem_id="confirm-no", scale=0)
-                with gr.Row():
+                with gr.Row(elem_id="chat-compose"):
                     text = gr.Textbox(
                         label="Message",
-                        placeholder="e.g. turn on the kitchen light",
+                        placeholder="Type a message…",
                         scale=5,
                         elem_id="chat-input",
                         max_length=assistant.config.pipeline.max_text_chars,
                     )
                     send_btn = gr.Button("Send", variant="primary", scale=1, elem_id="chat-send")
-                with gr.Row():
+                with gr.Row(elem_id="chat-voice"):
                     mic = gr.Audio(
                         sources=["microphone", "upload"],
                         type="filepath",
@@ -655,40 +750,21 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
                             label="Spoken reply", autoplay=True, interactive=False, visible=False, elem_id="reply-audio"
                         )
             with gr.Tab("Home", id="home"):
-                dash = gr.HTML(dashboard(), elem_id="dashboard")
-                with gr.Row():
-                    entity = gr.Dropdown(
-                        label="Device",
-                        choices=views.entity_choices(home.entities(), home.areas()),
-                        value=None,
-                        elem_id="device-select",
-                    )
-                    entity_state = gr.Markdown(elem_id="device-state", latex_delimiters=[])
-                with gr.Row():
-                    buttons = [
-                        gr.Button(visible=False, elem_id=f"device-action-{i}", min_width=90) for i in range(_N_BUTTONS)
-                    ]
-                with gr.Row():
-                    brightness = gr.Slider(
-                        0, 100, step=1, label="Brightness %", visible=False, elem_id="ctl-brightness"
-                    )
-                    position = gr.Slider(0, 100, step=1, label="Position %", visible=False, elem_id="ctl-position")
-                    temperature = gr.Slider(7, 35, step=0.5, label="Target °", visible=False, elem_id="ctl-temperature")
-                    volume = gr.Slider(0, 100, step=1, label="Volume %", visible=False, elem_id="ctl-volume")
-                    fan = gr.Slider(0, 100, step=1, label="Fan speed %", visible=False, elem_id="ctl-fan")
-                control_msg = gr.Markdown(elem_id="control-result", latex_delimiters=[])
-                with gr.Row(visible=False, elem_id="control-confirm") as control_confirm:
-                    control_pin = gr.Textbox(
-                        label="PIN",
-                        type="password",
-                        visible=False,
-                        max_lines=1,
-                        elem_id="control-pin",
-                        scale=0,
-                        min_width=120,
-                    )
-                    confirm_ctl = gr.Button("Confirm", variant="primary", elem_id="control-confirm-yes")
-                    cancel_ctl = gr.Button("Cancel", elem_id="control-confirm-no")
+                with gr.Column(elem_id="home-status"):
+                    control_msg = gr.Markdown(elem_id="control-result", latex_delimiters=[])
+                    with gr.Row(visible=False, elem_id="control-confirm") as control_confirm:
+                        control_pin = gr.Textbox(
+                            label="PIN",
+                            type="password",
+                            visible=False,
+                            max_lines=1,
+                            elem_id="control-pin",
+                            scale=0,
+                            min_width=120,
+                        )
+                        confirm_ctl = gr.Button("Confirm", variant="primary", elem_id="control-confirm-yes")
+                        cancel_ctl = gr.Button("Cancel", elem_id="control-confirm-no")
+                dash = gr.HTML(dashboard(), elem_id="dashboard", js_on_load=DASHBOARD_JS)
                 timer = gr.Timer(poll_s)
             with gr.Tab("Trace", id="trace"):
                 turn_select = gr.Dropdown(label="Turn", choices=[], value=None, elem_id="turn-select")
@@ -770,6 +846,8 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
         send_btn.click(send_text, [text, *chat_inputs], chat_outputs, **_private())
         mic.stop_recording(send_audio, [mic, *chat_inputs], chat_outputs, **_private())
         mic.upload(send_audio, [mic, *chat_inputs], chat_outputs, **_private())
+        chatbot.option_select(send_choice, chat_inputs, chat_outputs, **_private())
+        chatbot.example_select(send_example, chat_inputs, chat_outputs, **_private())
         yes_btn.click(answer(True), [*chat_inputs, shown_pending, confirm_pin], chat_outputs, **_private())
         no_btn.click(answer(False), [*chat_inputs, shown_pending, confirm_pin], chat_outputs, **_private())
         new_btn.click(new_conversation, None, chat_outputs, **_private())
@@ -791,24 +869,9 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
         status_timer.tick(
             status_tick, status_shown, [status_md, status_shown, status_timer], **_private(show_progress="hidden")
         )
-        controls_out = [entity_state, *buttons, brightness, position, temperature, volume, fan]
-        entity.change(select_entity, entity, controls_out, **_private())
         ctl_out = [control_msg, dash, control_confirm, control_pin, pending_control]
-        for i, btn in enumerate(buttons):
-            btn.click(press(i), [entity, owner], ctl_out, **_private()).then(
-                select_entity, entity, controls_out, **_private()
-            )
-        for kind, slider in (
-            ("brightness", brightness),
-            ("position", position),
-            ("temperature", temperature),
-            ("volume", volume),
-            ("fan", fan),
-        ):
-            slider.release(set_value(kind), [entity, slider, owner], ctl_out, **_private())
-        confirm_ctl.click(confirm_held, [pending_control, control_pin, owner], ctl_out, **_private()).then(
-            select_entity, entity, controls_out, **_private()
-        )
+        dash.select(row_action, owner, ctl_out, **_private())
+        confirm_ctl.click(confirm_held, [pending_control, control_pin, owner], ctl_out, **_private())
         cancel_ctl.click(
             cancel_held,
             [pending_control, owner],
@@ -828,23 +891,32 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
         h_delete.click(history_delete, [h_conv, owner], [h_msg, h_conv, conv_select], **_private())
         h_delete_all.click(history_delete_all, [h_sure, owner], [h_msg, h_conv, conv_select, h_sure], **_private())
 
-        def on_load(token: Any, request: gr.Request) -> tuple[Any, ...]:
-            """Who this session is (signed-in user, else the browser's kept token), then the owner's lists."""
+        def on_load(token: Any, request: gr.Request) -> dict[Any, Any]:
+            """Who this session is (signed-in user, else the browser's kept token), then the owner's lists, and the
+            owner's most recent conversation reopened in the chat (a reload keeps the chat)."""
             who, keep = identity.owner_for(username=getattr(request, "username", None), token=token)
-            convs = conversations_update(who)
+            summaries = repo.list_conversations(limit=1, owner=who)
+            latest = str(summaries[0].id) if summaries else None
             status = views.models_status_markdown(models_status())
-            return (
-                who,
-                keep,
-                convs,
-                convs,
-                *kb_refresh(),
-                settings_text(),
-                dashboard(),
-                live.version,
-                gr.update(value=status, visible=bool(status)),
-                status,
-            )
+            kb_rows, kb_choices = kb_refresh()
+            updates: dict[Any, Any] = {
+                owner: who,
+                owner_token: keep,
+                h_conv: conversations_update(who),
+                kb_table: kb_rows,
+                kb_doc: kb_choices,
+                settings_md: settings_text(),
+                dash: dashboard(),
+                dash_seen: live.version,
+                status_md: gr.update(value=status, visible=bool(status)),
+                status_shown: status,
+                conv_select: conversations_update(who, latest),
+            }
+            restored = open_conversation(latest, who) if latest else None
+            if isinstance(restored, dict):
+                updates.update(restored)
+            updates[chatbot] = gr.update(value=updates.get(chatbot, []), examples=welcome_examples())
+            return updates
 
         app.load(
             on_load,
@@ -861,6 +933,14 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
                 dash_seen,
                 status_md,
                 status_shown,
+                chatbot,
+                conversation,
+                confirm_row,
+                confirm_md,
+                confirm_pin,
+                shown_pending,
+                trace,
+                turn_select,
             ],
             **_private(),
         )

@@ -216,11 +216,11 @@ def serve(
     os.environ.setdefault("GRADIO_RUN_HISTORY", "False")
     plan = launch_options(assistant.config, host=host, port=port)
     _check_port_free(host, port)
-    from ui.app import CSS, create_app, theme
+    from ui.app import CSS, HEAD, create_app, theme
 
     app = create_app(assistant)
     app.queue(default_concurrency_limit=4)
-    app.launch(prevent_thread_lock=True, theme=theme(), css=CSS, **plan)
+    app.launch(prevent_thread_lock=True, theme=theme(), css=CSS, head=HEAD, **plan)
     _mount_apis(app, assistant, plan)
     shown = f"[{host}]" if ":" in host else host
     print(f"Assistant UI ready on http://{shown}:{port} (OpenAI-compatible API on /v1)", flush=True)

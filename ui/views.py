@@ -12,41 +12,44 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ui.dashboard import state_text
+
 __all__ = [
+    "ORDINALS",
+    "ROOM_HINT",
     "STAGE_ORDER",
     "ActionRow",
-    "ControlPlan",
     "TraceView",
     "area_choices",
+    "assistant_message",
     "chat_history_from_turns",
     "citations_markdown",
+    "clarification_options",
     "confirm_prompt",
     "control_outcome_markdown",
     "conversation_choices",
-    "dashboard_html",
     "documents_rows",
-    "entity_choices",
-    "entity_heading",
-    "entity_state_text",
     "format_error",
     "format_reply",
     "history_rows",
+    "ingest_markdown",
     "latency_svg",
     "md_escape",
+    "message_text",
     "models_status_markdown",
     "passages_markdown",
-    "plan_controls",
     "sentiment_rows",
     "settings_markdown",
     "skills_markdown",
-    "slider_service",
     "trace_html",
     "turn_choices",
     "user_message",
+    "welcome_examples",
+    "welcome_markdown",
 ]
 
 STAGE_ORDER: tuple[str, ...] = ("asr", "sentiment", "nlu", "dialogue", "skill", "reply", "tts")
@@ -153,25 +156,76 @@ def citations_markdown(citations: Sequence[Any]) -> str:
     return "\n".join(lines)
 
 
+_QUIET_ERRORS = frozenset({"nlu-ambiguous", "nlu-no-match"})
+"""Codes whose reply says it all (a question back, a polite 'I didn't understand'): no error tag under it."""
+
+ORDINALS: tuple[str, ...] = ("first", "second", "third", "fourth")
+"""How a clarification choice is answered ('the second one'); the engine resolves the ordinal against its question."""
+
+
+def clarification_options(result: Any) -> list[dict[str, str]]:
+    """Choice buttons for a clarification ('Which light do you mean?'): up to four, each labelled with its
+    candidate ('Turn on the Kitchen Light') and answering with its ordinal ('the first one').
+
+    Empty unless the turn is a clarification (``nlu-ambiguous``) with at least two described candidates. Works on a
+    live ``TurnResult`` and on a stored turn alike.
+    """
+    error = _get(result, "error") or _get(result, "error_code")
+    if str(_value(error or "")) != "nlu-ambiguous":
+        return []
+    intent = _get(result, "intent")
+    alternatives = _get(intent, "alternatives") if intent is not None and not isinstance(intent, str) else None
+    if alternatives is None:
+        alternatives = _get(result, "alternatives")
+    labels = [" ".join(str(_get(c, "description") or "").split()).rstrip(".") for c in alternatives or ()]
+    labels = [label for label in labels if label][: len(ORDINALS)]
+    if len(labels) < 2:
+        return []
+    return [{"label": label, "value": f"the {ORDINALS[i]} one"} for i, label in enumerate(labels)]
+
+
+def _reply_body(reply: Any, citations: Sequence[Any], error: Any, *, choices: bool) -> str:
+    parts = [md_escape(reply or "")]
+    cites = citations_markdown(citations)
+    if cites:
+        parts.append(cites)
+    code = str(_value(error)) if error else ""
+    if choices:
+        parts.append("*Choose one below, or say which.*")
+    elif code and code not in _QUIET_ERRORS:
+        parts.append(format_error(code))
+    return "\n\n".join(p for p in parts if p)
+
+
+def assistant_message(result: Any) -> dict[str, Any]:
+    """The assistant's chat message for a turn, with clarification choices as buttons (``options``)."""
+    options = clarification_options(result)
+    message: dict[str, Any] = {"role": "assistant", "content": format_reply(result)}
+    if options:
+        message["options"] = options
+    return message
+
+
 def format_reply(result: Any) -> str:
-    """The assistant's chat message for a turn: reply, sources, error notice and the heard transcript."""
+    """The assistant's chat message text for a turn: the heard transcript, reply, sources and an error notice.
+
+    A clarification reads as a question and a 'didn't understand' as the polite reply alone: neither gets an error
+    tag (the trace keeps the code).
+    """
     parts: list[str] = []
     transcript = _get(result, "transcript")
     if transcript is not None and _get(transcript, "text"):
         conf = _get(transcript, "confidence")
         conf_txt = f" (ASR confidence {float(conf):.2f})" if isinstance(conf, int | float) else ""
         parts.append(f"*Heard:* “{md_escape(_get(transcript, 'text'))}”{conf_txt}")
-    parts.append(md_escape(_get(result, "reply") or ""))
-    cites = citations_markdown(_get(result, "citations") or ())
-    if cites:
-        parts.append(cites)
-    error = _get(result, "error")
-    if error:
-        parts.append(format_error(str(error)))
+    choices = bool(clarification_options(result))
+    parts.append(
+        _reply_body(_get(result, "reply"), _get(result, "citations") or (), _get(result, "error"), choices=choices)
+    )
     return "\n\n".join(p for p in parts if p)
 
 
-def user_message(text: Any, *, voice: bool = False) -> dict[str, str]:
+def user_message(text: Any, *, voice: bool = False) -> dict[str, Any]:
     """The chat bubble of what the user said (typed or heard), shown literally."""
     shown = md_escape(text)
     return {"role": "user", "content": f"(voice) {shown}" if voice else shown}
@@ -184,18 +238,110 @@ def confirm_prompt(pending: Any, *, button: str = "Yes") -> str:
     return f"**Waiting for your confirmation:** {question}{pin}"
 
 
-def chat_history_from_turns(turns: Iterable[Any]) -> list[dict[str, str]]:
-    """Chatbot messages (Gradio 'messages' format) for stored turns."""
-    messages: list[dict[str, str]] = []
-    for t in turns:
+def chat_history_from_turns(turns: Iterable[Any]) -> list[dict[str, Any]]:
+    """Chatbot messages (Gradio 'messages' format) for stored turns; the last one keeps its clarification choices."""
+    turns = list(turns)
+    messages: list[dict[str, Any]] = []
+    for i, t in enumerate(turns):
         user = _get(t, "user_text") or _get(t, "transcript") or ""
         messages.append(user_message(user, voice=_get(t, "input_kind") == "audio"))
-        reply = md_escape(_get(t, "reply") or "")
-        cites = citations_markdown(_get(t, "citations") or ())
-        err = _get(t, "error_code")
-        body = "\n\n".join(p for p in (reply, cites, format_error(err) if err else "") if p)
-        messages.append({"role": "assistant", "content": body})
+        options = clarification_options(t) if i == len(turns) - 1 else []
+        body = _reply_body(_get(t, "reply"), _get(t, "citations") or (), _get(t, "error_code"), choices=bool(options))
+        message: dict[str, Any] = {"role": "assistant", "content": body}
+        if options:
+            message["options"] = options
+        messages.append(message)
     return messages
+
+
+def message_text(message: Any) -> str:
+    """The text of a chat message as the Chatbot hands it back (a string, or a list of typed parts)."""
+    content = _get(message, "content", "")
+    if isinstance(content, list | tuple):
+        return "".join(str(_get(p, "text", "") or "") if isinstance(p, Mapping) else str(p) for p in content)
+    return "" if content is None else str(content)
+
+
+ROOM_HINT = "**Room:** tells me where you are, so “turn on the light” means the light in this room."
+"""The one line that explains the Room selector."""
+
+
+def welcome_markdown() -> str:
+    """The empty chat's welcome: what the assistant does, how to start, and what the Room selector is for."""
+    return (
+        "### Hi! I run your home.\n\n"
+        "Ask me to switch, open or lock things, answer from your documents, or set a timer: type below, press the "
+        "microphone, or try one of these.\n\n" + ROOM_HINT
+    )
+
+
+def _article(name: str) -> str:
+    """'the Kitchen Light'; a name that already starts with 'the' keeps its own."""
+    return name if name.casefold().startswith("the ") else f"the {name}"
+
+
+def _lower_title(title: str) -> str:
+    """'House manual' → 'house manual' (an acronym such as 'HVAC guide' keeps its case)."""
+    first = title.split(" ", 1)[0]
+    return title if len(first) > 1 and first[:2].isupper() else title[:1].lower() + title[1:]
+
+
+def welcome_examples(
+    entities: Iterable[Any],
+    areas: Iterable[Any] = (),
+    *,
+    documents: Sequence[Any] = (),
+    topic: str | None = None,
+    timers: bool = True,
+    limit: int = 6,
+) -> list[str]:
+    """Example requests built from the live home: its first light, lock, temperature sensor, cover and climate,
+    a timer (when a timer skill is installed) and a question about a shipped document (with one of its sections as
+    ``topic``). At most ``limit``, each naming things this home really has."""
+    ents = list(entities)
+    area_names = {_get(a, "id"): str(_get(a, "name")) for a in areas}
+
+    def first(domain: str, device_class: str | None = None) -> Any | None:
+        for e in ents:
+            if str(_get(e, "entity_id", "")).split(".", 1)[0] != domain:
+                continue
+            if str(_get(e, "state", "")) in ("unavailable", "unknown") and domain != "lock":
+                continue
+            cls = str(_get(e, "device_class") or (_get(e, "attributes") or {}).get("device_class") or "")
+            if device_class is None or cls.rsplit(".", 1)[-1].lower() == device_class:
+                return e
+        return None
+
+    def name(e: Any) -> str:
+        return " ".join(str(_get(e, "name") or "").split())
+
+    out: list[str] = []
+    light = first("light") or first("switch")
+    if light is not None:
+        verb = "Turn off" if str(_get(light, "state")) == "on" else "Turn on"
+        out.append(f"{verb} {_article(name(light))}")
+    lock = first("lock")
+    if lock is not None:
+        out.append(f"Is {_article(name(lock))} locked?")
+    if timers:
+        out.append("Set a timer for 5 minutes")
+    doc = documents[0] if documents else None
+    if doc is not None:
+        title = " ".join(str(_get(doc, "title") or _get(doc, "name") or "").split())
+        about = " ".join((topic or "").split())
+        if title and about:
+            out.append(f"What does {_article(_lower_title(title))} say about {about}?")
+        elif title:
+            out.append(f"What is in {_article(_lower_title(title))}?")
+    sensor = first("sensor", "temperature")
+    area = area_names.get(_get(sensor, "area_id")) if sensor is not None else None
+    if area:
+        out.append(f"What's the temperature in {_article(area)}?")
+    cover = first("cover")
+    if cover is not None:
+        verb = "Close" if str(_get(cover, "state")) in ("open", "opening") else "Open"
+        out.append(f"{verb} {_article(name(cover))}")
+    return [e for e in out if e.strip()][:limit]
 
 
 def conversation_choices(summaries: Iterable[Any]) -> list[tuple[str, str]]:
@@ -236,52 +382,22 @@ def _short(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-# ---------------------------------------------------------------------------------------------- dashboard
+# ---------------------------------------------------------------------------------------------- home tab
 
 
-def entity_state_text(entity: Any) -> str:
-    """State plus the attributes people look at (brightness %, position, temperatures, volume)."""
-    state = str(_get(entity, "state", ""))
-    attrs: Mapping[str, Any] = _get(entity, "attributes") or {}
-    bits: list[str] = []
-    unit = attrs.get("unit_of_measurement")
-    if unit and state not in ("unknown", "unavailable"):
-        state = f"{state} {unit}"
-    bright = attrs.get("brightness")
-    if isinstance(bright, int | float) and state == "on":
-        bits.append(f"{round(float(bright) / 255 * 100)}%")
-    pos = attrs.get("current_position")
-    if isinstance(pos, int | float):
-        bits.append(f"position {int(pos)}%")
-    target = attrs.get("temperature")
-    current = attrs.get("current_temperature")
-    if isinstance(current, int | float):
-        bits.append(f"now {current}°")
-    if isinstance(target, int | float):
-        bits.append(f"target {target}°")
-    vol = attrs.get("volume_level")
-    if isinstance(vol, int | float):
-        bits.append(f"volume {round(float(vol) * 100)}%")
-    pct = attrs.get("percentage")
-    if isinstance(pct, int | float) and _domain(entity) == "fan":
-        bits.append(f"speed {int(pct)}%")
-    return f"{state} · {', '.join(bits)}" if bits else state
-
-
-def entity_heading(entity: Any) -> str:
-    """The Home tab's line about the chosen device: name, entity id and state (all escaped)."""
-    name, eid = _get(entity, "name"), _get(entity, "entity_id")
-    return f"**{md_escape(name)}** ({_md_code(eid)}): {md_escape(entity_state_text(entity))}"
-
-
-def control_outcome_markdown(outcome: Any) -> str:
+def control_outcome_markdown(outcome: Any, entity: Callable[[str], Any] | None = None) -> str:
     """What a Home-tab control did (``ControlOutcome``): the confirmed actions, the question it waits for, or why
-    it was refused."""
+    it was refused. With ``entity`` (id → the entity now), a done action reads 'Kitchen Light: On · 40%'."""
     status = str(_value(_get(outcome, "status", "")))
     pending = _get(outcome, "pending")
     lines: list[str] = []
     for a in _get(outcome, "actions") or ():
-        target = f"{md_escape(_get(a, 'service'))} → {md_escape(_get(a, 'entity_id'))}"
+        eid, service = str(_get(a, "entity_id") or ""), str(_get(a, "service") or "")
+        now = entity(eid) if entity is not None and eid else None
+        if _get(a, "success") and now is not None:
+            lines.append(f"✔ {md_escape(_get(now, 'name') or eid)}: {md_escape(state_text(now))} ({_md_code(service)})")
+            continue
+        target = f"{md_escape(service)} → {md_escape(eid)}"
         if _get(a, "success"):
             new = _get(_get(a, "new_state") or {}, "state")
             lines.append(f"✔ {target}" + (f": {md_escape(new)}" if new is not None else ""))
@@ -296,209 +412,6 @@ def control_outcome_markdown(outcome: Any) -> str:
     if pending is not None:
         lines.append(f"⚠ {confirm_prompt(pending, button='Confirm')}")
     return "\n\n".join(lines) or "Nothing was done."
-
-
-def _domain(entity: Any) -> str:
-    return str(_get(entity, "entity_id", "")).split(".", 1)[0]
-
-
-_ON_STATES = frozenset({"on", "open", "opening", "unlocked", "playing", "heat", "cool", "heat_cool", "auto", "home"})
-_ALERT_STATES = frozenset({"unavailable", "unknown", "jammed", "problem", "triggered"})
-
-
-def _state_class(state: str) -> str:
-    if state in _ALERT_STATES:
-        return "alert"
-    return "on" if state in _ON_STATES else "off"
-
-
-def dashboard_html(
-    entities: Iterable[Any], areas: Iterable[Any], floors: Iterable[Any], *, highlight: Iterable[str] = ()
-) -> str:
-    """Devices grouped by floor, then area, with live state; ``highlight`` marks recently changed entities."""
-    floors = list(floors)
-    areas = list(areas)
-    marked = set(highlight)
-    area_by_id = {_get(a, "id"): a for a in areas}
-    by_area: dict[str | None, list[Any]] = {}
-    for e in entities:
-        aid = _get(e, "area_id")
-        by_area.setdefault(aid if aid in area_by_id else None, []).append(e)
-
-    def floor_key(f: Any) -> tuple[int, str]:
-        level = _get(f, "level")
-        return (level if isinstance(level, int) else 999, str(_get(f, "name")))
-
-    groups: list[tuple[str, list[Any]]] = []
-    for f in sorted(floors, key=floor_key):
-        groups.append((str(_get(f, "name")), [a for a in areas if _get(a, "floor_id") == _get(f, "id")]))
-    floor_ids = {_get(f, "id") for f in floors}
-    no_floor = [a for a in areas if _get(a, "floor_id") not in floor_ids]
-    if no_floor:
-        groups.append(("Other areas" if floors else "Areas", no_floor))
-
-    parts = ['<div class="home-dashboard">']
-    for floor_name, floor_areas in groups:
-        cards = [_area_card(str(_get(a, "name")), by_area.get(_get(a, "id"), []), marked) for a in floor_areas]
-        cards = [c for c in cards if c]
-        if not cards:
-            continue
-        parts.append(f'<section class="floor"><h3>{_esc(floor_name)}</h3><div class="areas">{"".join(cards)}</div>')
-        parts.append("</section>")
-    unassigned = by_area.get(None, [])
-    if unassigned:
-        card = _area_card("No area", unassigned, marked)
-        parts.append(f'<section class="floor"><h3>Unassigned</h3><div class="areas">{card}</div></section>')
-    if len(parts) == 1:
-        parts.append("<p>No devices in this home.</p>")
-    parts.append("</div>")
-    return "".join(parts)
-
-
-def _area_card(name: str, entities: list[Any], marked: set[str]) -> str:
-    if not entities:
-        return ""
-    rows = []
-    for e in sorted(entities, key=lambda e: (_domain(e), str(_get(e, "name")).casefold())):
-        eid = str(_get(e, "entity_id"))
-        state = str(_get(e, "state", ""))
-        cls = "entity changed" if eid in marked else "entity"
-        rows.append(
-            f'<tr class="{cls}" data-entity="{_esc(eid)}"><td class="name">{_esc(_get(e, "name"))}'
-            f'<div class="eid">{_esc(eid)}</div></td>'
-            f'<td><span class="state {_state_class(state)}" data-state="{_esc(state)}">'
-            f"{_esc(entity_state_text(e))}</span></td></tr>"
-        )
-    return f'<div class="area-card"><h4>{_esc(name)}</h4><table>{"".join(rows)}</table></div>'
-
-
-def entity_choices(entities: Iterable[Any], areas: Iterable[Any] = ()) -> list[tuple[str, str]]:
-    """(label, entity id) pairs of controllable entities: 'Kitchen · Kitchen Light'."""
-    names = {_get(a, "id"): _get(a, "name") for a in areas}
-    out: list[tuple[str, str]] = []
-    for e in entities:
-        if not _get(e, "services"):
-            continue
-        area = names.get(_get(e, "area_id"))
-        label = f"{area} · {_get(e, 'name')}" if area else str(_get(e, "name"))
-        out.append((label, str(_get(e, "entity_id"))))
-    return sorted(out, key=lambda p: p[0].casefold())
-
-
-@dataclass(frozen=True, slots=True)
-class ControlPlan:
-    """Which dashboard controls an entity gets, with their current values and the services they call."""
-
-    entity_id: str
-    """The entity."""
-    buttons: tuple[tuple[str, str], ...] = ()
-    """(label, 'domain.service') for parameterless actions (on/off, open/close, lock/unlock, toggle ...)."""
-    brightness: float | None = None
-    """Current brightness % when the light supports brightness."""
-    position: float | None = None
-    """Current position % for covers and valves that can be positioned."""
-    position_service: str = ""
-    """'cover.set_cover_position' or 'valve.set_valve_position'."""
-    temperature: float | None = None
-    """Target temperature for climate entities."""
-    temperature_range: tuple[float, float] = (7.0, 35.0)
-    """min/max target temperature."""
-    volume: float | None = None
-    """Volume % for media players."""
-    fan_speed: float | None = None
-    """Fan percentage."""
-
-
-_BUTTON_LABELS: dict[str, str] = {
-    "turn_on": "Turn on",
-    "turn_off": "Turn off",
-    "toggle": "Toggle",
-    "open_cover": "Open",
-    "close_cover": "Close",
-    "stop_cover": "Stop",
-    "open_valve": "Open",
-    "close_valve": "Close",
-    "lock": "Lock",
-    "unlock": "Unlock",
-    "open": "Open latch",
-    "media_play_pause": "Play/Pause",
-    "media_next_track": "Next",
-    "start": "Start",
-    "return_to_base": "Dock",
-    "alarm_arm_away": "Arm away",
-    "alarm_arm_home": "Arm home",
-    "alarm_disarm": "Disarm",
-    "press": "Press",
-}
-
-
-def plan_controls(entity: Any) -> ControlPlan:
-    """The controls for one entity, from its supported services and current attributes."""
-    eid = str(_get(entity, "entity_id"))
-    domain = _domain(entity)
-    services = {str(s) for s in (_get(entity, "services") or ())}
-    attrs: Mapping[str, Any] = _get(entity, "attributes") or {}
-    buttons = tuple(
-        (label, f"{domain}.{svc}") for svc, label in _BUTTON_LABELS.items() if f"{domain}.{svc}" in services
-    )
-    brightness = position = temperature = volume = fan = None
-    position_service = ""
-    t_range = (7.0, 35.0)
-    if domain == "light" and "light.turn_on" in services and _light_dims(attrs):
-        raw = attrs.get("brightness")
-        on = str(_get(entity, "state")) == "on"
-        brightness = round(float(raw) / 255 * 100) if isinstance(raw, int | float) and on else (100.0 if on else 0.0)
-    for svc in ("cover.set_cover_position", "valve.set_valve_position"):
-        if svc in services:
-            pos = attrs.get("current_position")
-            position = float(pos) if isinstance(pos, int | float) else 0.0
-            position_service = svc
-    if "climate.set_temperature" in services:
-        target = attrs.get("temperature")
-        temperature = float(target) if isinstance(target, int | float) else 20.0
-        lo, hi = attrs.get("min_temp"), attrs.get("max_temp")
-        if isinstance(lo, int | float) and isinstance(hi, int | float) and lo < hi:
-            t_range = (float(lo), float(hi))
-    if "media_player.volume_set" in services:
-        vol = attrs.get("volume_level")
-        volume = round(float(vol) * 100) if isinstance(vol, int | float) else 0.0
-    if "fan.set_percentage" in services:
-        pct = attrs.get("percentage")
-        fan = float(pct) if isinstance(pct, int | float) else 0.0
-    return ControlPlan(
-        entity_id=eid,
-        buttons=buttons,
-        brightness=brightness,
-        position=position,
-        position_service=position_service,
-        temperature=temperature,
-        temperature_range=t_range,
-        volume=volume,
-        fan_speed=fan,
-    )
-
-
-def slider_service(plan: ControlPlan, kind: str, value: float) -> tuple[str, dict[str, Any]]:
-    """The service call for a slider: brightness, position, temperature, volume (0..100 %) or fan speed."""
-    if kind == "brightness":
-        return "light.turn_on", {"brightness_pct": round(value)}
-    if kind == "position":
-        return plan.position_service, {"position": round(value)}
-    if kind == "temperature":
-        return "climate.set_temperature", {"temperature": float(value)}
-    if kind == "volume":
-        return "media_player.volume_set", {"volume_level": round(float(value) / 100, 2)}
-    if kind == "fan":
-        return "fan.set_percentage", {"percentage": round(value)}
-    raise ValueError(f"unknown control {kind!r}")
-
-
-def _light_dims(attrs: Mapping[str, Any]) -> bool:
-    modes = attrs.get("supported_color_modes")
-    if modes is None:
-        return True
-    modes_set = {str(m).lower() for m in (modes if isinstance(modes, list | tuple | set | frozenset) else [modes])}
-    return bool(modes_set - {"onoff", "unknown"})
 
 
 # ---------------------------------------------------------------------------------------------- trace
@@ -766,6 +679,39 @@ def _human_size(n: Any) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{size:.1f} GB"
+
+
+def ingest_markdown(reports: Sequence[Any]) -> str:
+    """What a (batch) upload did, one line per file in the order given: ingested or unchanged with its chunks, or
+    failed with a plain sentence and its error code; a summary line first when there were several files."""
+    if not reports:
+        return "Nothing was uploaded."
+    lines: list[str] = []
+    ok = 0
+    for r in reports:
+        name = md_escape(_get(r, "name") or "")
+        status = str(_get(r, "status") or "")
+        code = _get(r, "error_code")
+        if status == "failed" or code:
+            message = str(_get(r, "message") or "") or "This file could not be added."
+            lines.append(f"- ✘ **{name}**: {format_error(str(code or 'kb-failed'), message).removeprefix('⚠ ')}")
+            continue
+        ok += 1
+        chunks = int(_get(r, "chunks", 0) or 0)
+        stored = _get(r, "document_name") or ""
+        as_name = f" as {md_escape(stored)}" if stored and stored != _get(r, "name") else ""
+        if status == "unchanged":
+            lines.append(f"- ✔ **{name}**: already in the knowledge base, unchanged{as_name}")
+        else:
+            lines.append(f"- ✔ **{name}**: added{as_name}, {chunks} passage{'s' if chunks != 1 else ''}")
+    failed = len(reports) - ok
+    seconds = max((float(_get(r, "seconds", 0.0) or 0.0) for r in reports), default=0.0)
+    took = f" in {seconds:.1f} s" if seconds else ""
+    if failed:
+        summary = f"**{ok} of {len(reports)} files added{took}; {failed} could not be added.**"
+    else:
+        summary = f"**{ok} file{'s' if ok != 1 else ''} added{took}.**"
+    return "\n".join([summary, "", *lines])
 
 
 def passages_markdown(passages: Sequence[Any]) -> str:

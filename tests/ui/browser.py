@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -116,15 +117,23 @@ class ChatPage:
         audio.locator("input[type=file]").set_input_files(str(wav))
         return self.wait_reply(before)
 
-    def dashboard_state(self, entity_id: str) -> str:
+    def device_row(self, entity_id: str) -> Locator:
+        """A device's row on the Home tab (its name, state badge, buttons and sliders)."""
         self.tab("Home")
-        return str(self.page.locator(f'#dashboard tr[data-entity="{entity_id}"] .state').get_attribute("data-state"))
+        return self.page.locator(f'#dashboard [data-entity="{entity_id}"]')
+
+    def press_control(self, entity_id: str, label: str) -> None:
+        """Press a button on a device's row ('Turn off', 'Unlock', 'Activate' ...)."""
+        exact = re.compile(rf"^\s*{re.escape(label)}\s*$")
+        button = self.device_row(entity_id).locator("button[data-service]", has_text=exact)
+        button.wait_for(timeout=self.timeout)
+        button.click()
+
+    def dashboard_state(self, entity_id: str) -> str:
+        return str(self.device_row(entity_id).locator(".state").get_attribute("data-state"))
 
     def wait_dashboard_state(self, entity_id: str, state: str) -> None:
-        self.tab("Home")
-        self.page.locator(f'#dashboard tr[data-entity="{entity_id}"] .state[data-state="{state}"]').wait_for(
-            timeout=self.timeout
-        )
+        self.device_row(entity_id).locator(f'.state[data-state="{state}"]').wait_for(timeout=self.timeout)
 
     def screenshot(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -56,6 +56,14 @@ class FakeHome:
                     services=frozenset({"light.turn_on", "light.turn_off", "light.toggle"}),
                 ),
                 Entity(
+                    "light.hall_lamp",
+                    "Hall Lamp",
+                    "off",
+                    {"supported_color_modes": ["onoff"]},
+                    area_id="hall",
+                    services=frozenset({"light.turn_on", "light.turn_off", "light.toggle"}),
+                ),
+                Entity(
                     "lock.front_door",
                     "Front Door",
                     "locked",
@@ -79,6 +87,9 @@ class FakeHome:
                     services=frozenset({"climate.set_temperature"}),
                 ),
                 Entity("sensor.outside", "Outside <Temp>", "12", {"unit_of_measurement": "°C"}),
+                Entity("binary_sensor.hall_door", "Hall Door", "on", area_id="hall", device_class="door"),
+                Entity("weather.home", "Forecast", "partlycloudy", {"temperature": 13, "temperature_unit": "°C"}),
+                Entity("scene.evening", "Evening", "unknown", area_id="hall", services=frozenset({"scene.turn_on"})),
             ]
         }
         self._subs: list[Callable[[StateChange], None]] = []
@@ -112,6 +123,7 @@ class FakeHome:
             new_state = {
                 "light.turn_on": "on",
                 "light.turn_off": "off",
+                "scene.turn_on": "2026-01-01T00:00:00+00:00",
                 "lock.unlock": "unlocked",
                 "lock.lock": "locked",
                 "cover.open_cover": "open",
@@ -193,8 +205,12 @@ class FakeSkills:
     errors: list[Any] = field(default_factory=list)
 
 
+_ORDINALS = {"the first one": 0, "the second one": 1}
+
+
 class FakeAssistant:
-    """Turns: 'turn on/off the kitchen light', 'unlock the front door' (asks to confirm), 'yes'/'no', anything else.
+    """Turns: 'turn on/off the kitchen light', 'turn on the light' (asks which: kitchen light or hall lamp, answered
+    'the first one'/'the second one'), 'unlock the front door' (asks to confirm), 'yes'/'no', anything else.
 
     Conversations belong to the ``owner`` that started them; another owner's is refused (conversation-forbidden).
     A pending unlock has an id, expires after ``ttl_s`` and needs ``pin`` when one is set.
@@ -222,6 +238,7 @@ class FakeAssistant:
         self._listeners: list[Callable[[PipelineEvent], None]] = []
         self._pending: dict[str, PendingConfirmation] = {}
         self._controls: dict[str | None, tuple[PendingConfirmation, str, str, dict[str, Any]]] = {}
+        self._questions: dict[str, tuple[str, ...]] = {}
         self.pin = pin
         self.ttl_s = ttl_s
         self._lock = threading.Lock()
@@ -301,6 +318,24 @@ class FakeAssistant:
                     Candidate("HassTurnOff", ("light.kitchen",), score=0.1, description="Turn off Kitchen Light"),
                 ),
             )
+        elif low == "turn on the light":
+            options = ("light.kitchen", "light.hall_lamp")
+            self._questions[cid] = options
+            reply, error = "Which do you mean: turn on the Kitchen Light or turn on the Hall Lamp?", "nlu-ambiguous"
+            intent = IntentMatch(
+                "HassTurnOn",
+                tier=Tier.TEMPLATE,
+                confidence=0.5,
+                alternatives=tuple(
+                    Candidate("HassTurnOn", (eid,), score=0.5, description=f"Turn on the {name}.")
+                    for eid, name in zip(options, ("Kitchen Light", "Hall Lamp"), strict=True)
+                ),
+            )
+        elif low in _ORDINALS and cid in self._questions:
+            chosen = self._questions.pop(cid)[_ORDINALS[low]]
+            actions = tuple(self.home.call_service("light.turn_on", [chosen]))
+            reply = f"Turned on the {self.home._entities[chosen].name}."
+            intent = IntentMatch("HassTurnOn", targets=(chosen,), tier=Tier.DIALOGUE, confidence=1.0)
         elif "unlock" in low:
             self._pending[cid] = self._hold(cid)
             reply, needs = "Do you want me to unlock the Front Door?", True

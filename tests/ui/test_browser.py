@@ -89,14 +89,10 @@ def test_a_timer_announces_itself_in_the_chat(ui: ChatPage) -> None:
 
 
 def test_dashboard_control_changes_the_device(ui: ChatPage) -> None:
-    ui.tab("Home")
-    page = ui.page
-    page.locator("#device-select input").fill("Kitchen · Kitchen Light")
-    page.get_by_role("option", name="Kitchen · Kitchen Light", exact=True).click()
-    page.locator("#device-action-0").wait_for()
-    page.get_by_role("button", name="Turn off", exact=True).click()
+    ui.wait_dashboard_state("light.kitchen", "on")
+    ui.press_control("light.kitchen", "Turn off")  # the control sits on the device's own row
     ui.wait_dashboard_state("light.kitchen", "off")
-    assert "light.turn_off" in page.locator("#control-result").inner_text()
+    assert "light.turn_off" in ui.page.locator("#control-result").inner_text()
 
 
 def test_voice_command_shows_transcript_and_action(ui: ChatPage, command_wav: Path) -> None:
@@ -149,6 +145,7 @@ def test_uploaded_document_gives_a_cited_answer(ui: ChatPage, tmp_path: Path) ->
     ui.screenshot(SCREENSHOTS / "knowledge.png")
     ui.tab("Chat")
     page.locator("#new-conversation").click()
+    page.wait_for_function("() => !document.querySelector('#chatbot .message')")  # cleared before counting replies
     reply = ui.send("what does the house manual say about the aquarium filter sponge")
     assert "Cited passages:" in reply and "aquarium-care.md" in reply, reply
     assert "12 days" in reply, reply

@@ -373,10 +373,7 @@ def test_stale_yes_button_disappears_and_does_nothing(alice_ctx: Any, alice: Cha
 def test_home_tab_unlock_needs_the_pin(alice: ChatPage) -> None:
     ui = alice
     page = ui.page
-    ui.tab("Home")
-    page.locator("#device-select input").fill("Hallway · Front Door")
-    page.get_by_role("option", name="Hallway · Front Door", exact=True).click()
-    page.get_by_role("button", name="Unlock", exact=True).click()
+    ui.press_control(LOCK, "Unlock")
     page.locator("#control-confirm").wait_for(state="visible", timeout=ui.timeout)
     pin_box = page.locator("#control-pin input")
     pin_box.wait_for(state="visible")
@@ -399,7 +396,7 @@ def test_home_tab_unlock_needs_the_pin(alice: ChatPage) -> None:
     assert "lock.unlock" in page.locator("#control-result").inner_text()
     assert PIN not in _all_text(page)
 
-    page.get_by_role("button", name="Lock", exact=True).click()  # locking is not sensitive
+    ui.press_control(LOCK, "Lock")  # locking is not sensitive
     ui.wait_dashboard_state(LOCK, "locked")
 
     # the chat asks for the PIN beside Yes too, and never shows it
@@ -408,8 +405,7 @@ def test_home_tab_unlock_needs_the_pin(alice: ChatPage) -> None:
     reply = _press(ui, "#confirm-yes", pin=PIN)
     assert PIN not in ui.page.locator("#chatbot").inner_text(), reply
     ui.wait_dashboard_state(LOCK, "unlocked")
-    ui.tab("Home")
-    page.get_by_role("button", name="Lock", exact=True).click()
+    ui.press_control(LOCK, "Lock")
     ui.wait_dashboard_state(LOCK, "locked")
 
 

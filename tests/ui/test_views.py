@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,12 +40,105 @@ def test_format_reply_shows_error_code_and_sources() -> None:
     r = _result(
         reply="The filter is cleaned monthly.",
         citations=(Passage("manual.md", "1", "…", 0.71, title="Dishwasher manual", chunk_index=3),),
-        error="nlu-no-match",
+        error="device-unavailable",
     )
     text = views.format_reply(r)
     assert text.startswith("The filter is cleaned monthly.")
     assert "Dishwasher manual (manual.md), passage 3 — score 0.71" in text
-    assert "`nlu-no-match`" in text
+    assert "`device-unavailable`" in text
+
+
+def test_not_understood_and_clarifications_carry_no_error_tag() -> None:
+    sorry = views.format_reply(_result(reply="Sorry, I didn't understand that.", error="nlu-no-match"))
+    assert sorry == "Sorry, I didn't understand that."
+    which = views.format_reply(_result(reply="Which room do you mean for the lights?", error="nlu-ambiguous"))
+    assert which == "Which room do you mean for the lights?"
+
+
+def _clarification(n: int = 5) -> TurnResult:
+    names = ["Kitchen Light", "Hall Lamp", "Bedroom Light", "Office Light", "Garage Light"][:n]
+    alternatives = tuple(
+        Candidate("HassTurnOn", (f"light.{i}",), score=0.5, description=f"Turn on the {name}.")
+        for i, name in enumerate(names)
+    )
+    return _result(
+        reply="Which do you mean: ...?",
+        error="nlu-ambiguous",
+        intent=IntentMatch("HassTurnOn", tier=Tier.TEMPLATE, alternatives=alternatives),
+    )
+
+
+def test_clarification_choices_answer_with_their_ordinal() -> None:
+    options = views.clarification_options(_clarification())
+    assert options == [
+        {"label": "Turn on the Kitchen Light", "value": "the first one"},
+        {"label": "Turn on the Hall Lamp", "value": "the second one"},
+        {"label": "Turn on the Bedroom Light", "value": "the third one"},
+        {"label": "Turn on the Office Light", "value": "the fourth one"},
+    ]  # at most four
+    message = views.assistant_message(_clarification(2))
+    assert message["options"][1]["value"] == "the second one"
+    assert "Choose one below" in message["content"] and "nlu-ambiguous" not in message["content"]
+    assert views.clarification_options(_clarification(1)) == []  # one candidate is no choice
+    assert "options" not in views.assistant_message(_result())  # an ordinary reply has none
+    no_match = _result(error="nlu-no-match", intent=_clarification().intent)
+    assert views.clarification_options(no_match) == []
+
+
+def test_a_restored_chat_keeps_the_open_question_on_its_last_turn() -> None:
+    now = datetime(2025, 1, 2, 3, 4, tzinfo=UTC)
+    alts = [{"intent": "HassTurnOn", "description": "Turn on the Fan."}, {"description": "Turn on the Desk Fan."}]
+    asked = StoredTurn("t1", "c", 1, now, "turn on the fan", "text", "Which one?", False, alternatives=alts)
+    asked = replace(asked, error_code="nlu-ambiguous")
+    answered = StoredTurn("t2", "c", 2, now, "the first one", "text", "Turned on the Fan.", True)
+    still_open = views.chat_history_from_turns([asked])
+    assert [o["value"] for o in still_open[-1]["options"]] == ["the first one", "the second one"]
+    assert "error" not in still_open[-1]["content"]
+    assert all("options" not in m for m in views.chat_history_from_turns([asked, answered]))
+
+
+def test_message_text_reads_both_chatbot_shapes() -> None:
+    assert views.message_text({"role": "assistant", "content": "…"}) == "…"
+    assert views.message_text({"content": [{"type": "text", "text": "… still"}]}) == "… still"
+    assert views.message_text({"content": None}) == ""
+
+
+def test_welcome_examples_come_from_the_home() -> None:
+    home = FakeHome()
+    doc = {"title": "House manual", "name": "house-manual.md"}
+    examples = views.welcome_examples(home.entities(), home.areas(), documents=[doc], topic="Wi-Fi and internet")
+    assert examples[:4] == [
+        "Turn on the Kitchen Light",
+        "Is the Front Door locked?",
+        "Set a timer for 5 minutes",
+        "What does the house manual say about Wi-Fi and internet?",
+    ]
+    assert "Open the Bedroom Blinds" in examples and len(examples) <= 6
+    home.call_service("light.turn_on", ["light.kitchen"])
+    bare = views.welcome_examples(home.entities(), timers=False)
+    assert bare[0] == "Turn off the Kitchen Light" and not any("timer" in e or "manual" in e for e in bare)
+    assert views.welcome_examples([]) == ["Set a timer for 5 minutes"]
+    assert "Room:" in views.welcome_markdown() and "this room" in views.ROOM_HINT
+
+
+def test_ingest_markdown_reports_every_file() -> None:
+    from assistant.rag.kb import IngestReport
+
+    reports = [
+        IngestReport("first.md", "ingested", "d1", "First", 2, seconds=1.25),
+        IngestReport("bad.pdf", "failed", error_code="kb-corrupt-document", message="bad.pdf is not a readable PDF."),
+        IngestReport("third.md", "unchanged", "d3", "Third", 1),
+        IngestReport("<img src=x>.md", "ingested", "d4", "x", 1, document_name="x (uploaded).md"),
+    ]
+    text = views.ingest_markdown(reports)
+    lines = text.splitlines()
+    assert lines[0] == "**3 of 4 files added in 1.2 s; 1 could not be added.**"
+    assert lines[2] == "- ✔ **first.md**: added, 2 passages"
+    assert lines[3] == "- ✘ **bad.pdf**: bad.pdf is not a readable PDF. (error: `kb-corrupt-document`)"
+    assert lines[4] == "- ✔ **third.md**: already in the knowledge base, unchanged"
+    assert "\\<img src=x\\>.md**: added as x (uploaded).md" in lines[5]
+    assert views.ingest_markdown([reports[0]]).startswith("**1 file added in 1.2 s.**")
+    assert views.ingest_markdown([]) == "Nothing was uploaded."
 
 
 def test_format_reply_shows_transcript_for_voice() -> None:
@@ -56,56 +150,6 @@ def test_format_error_uses_given_message() -> None:
     assert views.format_error("kb-too-large", "File over 20 MB.") == "⚠ File over 20 MB. (error: `kb-too-large`)"
     assert views.format_error(None) == ""
     assert views.format_error("weird-code") == "⚠ error: `weird-code`"
-
-
-def test_dashboard_groups_by_floor_then_area_and_escapes() -> None:
-    home = FakeHome()
-    out = views.dashboard_html(home.entities(), home.areas(), home.floors(), highlight={"light.kitchen"})
-    ground, first = out.index("Ground floor"), out.index("First floor")
-    assert ground < out.index("Kitchen Light") < first < out.index("Bedroom Blinds")
-    assert "Outside &lt;Temp&gt;" in out and "<Temp>" not in out
-    assert "Unassigned" in out
-    assert '<tr class="entity changed" data-entity="light.kitchen">' in out
-    assert "12 °C" in out
-    assert "<script" not in out
-
-
-def test_entity_state_text_shows_useful_attributes() -> None:
-    home = FakeHome()
-    home.call_service("light.turn_on", ["light.kitchen"], {"brightness_pct": 40})
-    assert views.entity_state_text(home.entity("light.kitchen")) == "on · 40%"
-    assert views.entity_state_text(home.entity("climate.hall")) == "heat · now 19.5°, target 20°"
-
-
-def test_plan_controls_per_domain() -> None:
-    home = FakeHome()
-    light = views.plan_controls(home.entity("light.kitchen"))
-    assert ("Turn on", "light.turn_on") in light.buttons and light.brightness == 0.0
-    assert light.position is None and light.temperature is None
-    lock = views.plan_controls(home.entity("lock.front_door"))
-    assert [s for _, s in lock.buttons] == ["lock.lock", "lock.unlock"]
-    cover = views.plan_controls(home.entity("cover.bedroom_blinds"))
-    assert cover.position == 0.0 and cover.position_service == "cover.set_cover_position"
-    climate = views.plan_controls(home.entity("climate.hall"))
-    assert climate.temperature == 20.0 and climate.temperature_range == (10.0, 30.0)
-    assert views.plan_controls(home.entity("sensor.outside")).buttons == ()
-
-
-def test_slider_service_maps_controls_to_services() -> None:
-    plan = views.plan_controls(FakeHome().entity("cover.bedroom_blinds"))
-    assert views.slider_service(plan, "position", 55.4) == ("cover.set_cover_position", {"position": 55})
-    assert views.slider_service(plan, "brightness", 30) == ("light.turn_on", {"brightness_pct": 30})
-    assert views.slider_service(plan, "volume", 35) == ("media_player.volume_set", {"volume_level": 0.35})
-    assert views.slider_service(plan, "temperature", 21.5) == ("climate.set_temperature", {"temperature": 21.5})
-    with pytest.raises(ValueError):
-        views.slider_service(plan, "colour", 1)
-
-
-def test_entity_choices_skip_read_only_and_label_with_area() -> None:
-    home = FakeHome()
-    choices = dict(views.entity_choices(home.entities(), home.areas()))
-    assert choices["Kitchen · Kitchen Light"] == "light.kitchen"
-    assert "sensor.outside" not in choices.values()
 
 
 def test_latency_svg_orders_stages_and_scales_bars() -> None:
@@ -285,10 +329,15 @@ def test_replies_citations_and_history_escape_untrusted_text() -> None:
 
 
 def test_device_names_errors_and_skills_are_escaped() -> None:
+    from assistant.dialogue.confirm import ControlOutcome
+
     home = FakeHome()
-    heading = views.entity_heading(home.entity("sensor.outside"))
-    assert heading.startswith("**Outside \\<Temp\\>** (`sensor.outside`)")
-    assert "<Temp>" not in _render(heading)
+    outcome = ControlOutcome(
+        "done", (Action("sensor.outside", "homeassistant.update_entity", {}, success=True, new_state={"state": "12"}),)
+    )
+    line = views.control_outcome_markdown(outcome, home.entity)
+    assert line == "✔ Outside \\<Temp\\>: 12 °C (`homeassistant.update_entity`)"
+    assert "<Temp>" not in _render(line)
     err = views.format_error("kb-bad", "File <img src=x> is bad")
     assert "<img" not in _render(err) and "`kb-bad`" in err
 
@@ -305,6 +354,8 @@ def test_confirm_prompt_and_control_outcomes() -> None:
         "done", (Action("light.kitchen", "light.turn_off", {}, success=True, new_state={"state": "off"}),)
     )
     assert views.control_outcome_markdown(done) == "✔ light.turn\\_off → light.kitchen: off"
+    named = views.control_outcome_markdown(done, FakeHome().entity)
+    assert named == "✔ Kitchen Light: Off (`light.turn_off`)"
     refused = views.control_outcome_markdown(
         ControlOutcome("refused", error_code="confirm-wrong-pin", message="That PIN is not right.")
     )
