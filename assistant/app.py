@@ -457,6 +457,17 @@ class Assistant:
         )
         return self.pipeline.run(turn, speak=speak)
 
+    def open_question(self, conversation_id: str, *, owner: str | None = None) -> tuple[str, ...] | None:
+        """The choices of the clarification question still open in a conversation (None when none is open, it
+        was answered or timed out, or the conversation is another owner's)."""
+        if not self.pipeline.owns(conversation_id, owner):
+            return None
+        dialogue = getattr(self.understanding, "dialogue", None)
+        pending = dialogue.get(conversation_id).pending if dialogue is not None else None
+        if pending is None:
+            return None
+        return tuple(c.description for c in pending.options)
+
     def request_control(
         self, entity_id: str, service: str, data: dict[str, Any] | None = None, *, owner: str | None
     ) -> ControlOutcome:

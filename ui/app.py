@@ -445,8 +445,11 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
             return {conv_select: gr.update(value=None)}
         turns = repo.turns(cid)
         last = views.TraceView.from_stored(turns[-1]) if turns else None
+        history = views.chat_history_from_turns(turns)
+        if history and history[-1].get("options") and not assistant.open_question(cid, owner=who):
+            history[-1] = {k: v for k, v in history[-1].items() if k != "options"}  # answered or timed out
         return {
-            chatbot: views.chat_history_from_turns(turns),
+            chatbot: history,
             conversation: cid,
             **confirm_updates(live_pending(cid, who)),
             trace: views.trace_html(last),

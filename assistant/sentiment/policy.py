@@ -149,17 +149,19 @@ class ResponsePolicy:
         reasons: tuple[str, ...],
     ) -> PolicyOutcome:
         cfg = self._cfg
-        parts = [cfg.apology]
+        parts = [] if reply.lstrip().lower().startswith("sorry") else [cfg.apology]  # never two apologies
         if reply:
             parts.append(reply)
         options = self._options(matches)
         confirming = result is not None and result.needs_confirmation
-        if failed and options and not confirming:
+        offered = "did you mean" in reply.lower()  # the reply already offers its own suggestions
+        clarifying = bool(failed and options and not confirming and not offered)
+        if clarifying:
             parts.append(cfg.clarify_template.format(options=options))
         offer_ui = failed or "repeated request" in reasons
         if offer_ui and not confirming:
             parts.append(cfg.ui_hint)
-        rule = "frustration-clarify" if failed and options and not confirming else "frustration-repair"
+        rule = "frustration-clarify" if clarifying else "frustration-repair"
         return PolicyOutcome(" ".join(p.strip() for p in parts if p.strip()), rule, True, offer_ui, reasons)
 
     def _options(self, matches: Sequence[IntentMatch]) -> str:

@@ -116,7 +116,8 @@ def test_repeated_failures_trigger_repair() -> None:
     recent = [RecentTurn("blorp the flux", "Unknown", False, ErrorCode.NLU_NO_MATCH)]
     out = _policy().apply(text="zap the thing", sentiment=NEUTRAL, matches=[UNKNOWN], result=NO_MATCH, recent=recent)
     assert out.frustrated and "2 failed turns" in out.reasons
-    assert out.reply.startswith("Sorry about that.") and NO_MATCH.text in out.reply
+    assert out.reply.startswith(NO_MATCH.text) and out.reply.count("Sorry") == 1  # its own apology, not two
+    assert out.offer_ui and "device controls" in out.reply
 
 
 def test_single_failure_is_not_frustration() -> None:
