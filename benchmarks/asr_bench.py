@@ -3,6 +3,10 @@
 Usage: ``python -m benchmarks.asr_bench [--eval-dir DIR] [--model tiny.en] [--modes none,prompt,hotwords]
 [--variants fast,beam2] [--json]``. Variants are decoding settings run interleaved with the configured ones (A/B).
 The work is done by ``assistant.asr.evaluate.run`` (also what ``assistant eval asr`` calls).
+
+``--end-state`` runs only the spoken-command end-state evaluation (``assistant.asr.endstate``: every Speech-to-Phrase
+clip through a real assistant on the set's fixture home, scored on intent and the home's end state, per speaker
+source); ``assistant eval asr`` runs it after the WER figures and reports it as the ``end_state`` block.
 """
 
 from __future__ import annotations
@@ -36,9 +40,24 @@ VARIANTS: dict[str, dict[str, Any]] = {
 """Named decoding settings for ``--variants`` (``AsrConfig`` changes)."""
 
 
-def run(data_dir: Path = DEFAULT_EVAL_DIR, **kwargs: Any) -> dict[str, Any]:
-    """Evaluate on the eval speech folder ``data_dir`` (see ``assistant.asr.evaluate.run``)."""
-    return _run(data_dir, **kwargs)
+def run(
+    data_dir: Path = DEFAULT_EVAL_DIR, *, end_state: bool = True, quick: bool = False, **kwargs: Any
+) -> dict[str, Any]:
+    """Evaluate on the eval speech folder ``data_dir`` (see ``assistant.asr.evaluate.run``), then, with
+    ``end_state``, play the spoken commands through the whole assistant (``assistant.asr.endstate.run``; ``quick``:
+    the human clips only) and add its figures as ``end_state``."""
+    report = _run(data_dir, **kwargs)
+    if end_state:
+        from assistant.asr.endstate import run as run_end_state
+
+        cfg = kwargs.get("cfg")
+        report["end_state"] = run_end_state(
+            data_dir,
+            asr=cfg if isinstance(cfg, AsrConfig) else None,
+            sources=("human", "oov") if quick else (),
+            progress=kwargs.get("progress"),
+        )
+    return report
 
 
 def _pct(value: float | None) -> str:
@@ -98,11 +117,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-tts", action="store_true")
     parser.add_argument("--json", action="store_true", help="print the full report as JSON")
     parser.add_argument(
+        "--end-state",
+        action="store_true",
+        help="only the spoken-command end state: each Speech-to-Phrase clip through the whole assistant",
+    )
+    parser.add_argument("--area", default=None, help="--end-state: the satellite's area (default: the first one)")
+    parser.add_argument(
         "--crosscheck",
         action="store_true",
         help="evaluate the espeak-ng cross-check set (default home's commands + open speech; rendered once)",
     )
     args = parser.parse_args(argv)
+    if args.end_state:
+        return _end_state_main(args)
     cfg = AsrConfig(model=args.model, device=args.device, cpu_threads=args.threads)
     cache = args.cache_dir or Path.home() / ".cache" / "assistant-bench"
     eval_dir = args.eval_dir
@@ -118,11 +145,34 @@ def main(argv: list[str] | None = None) -> int:
         datasets=[d for d in args.datasets.split(",") if d],
         tts=not args.no_tts,
         variants={name: VARIANTS[name] for name in args.variants.split(",") if name},
+        end_state=False,  # --end-state runs it alone
     )
     if args.json:
         print(json.dumps(report, indent=2))
     else:
         print_table(report)
+    return 0
+
+
+def _end_state_main(args: argparse.Namespace) -> int:
+    """``--end-state``: the configured assistant (its ASR settings, with --model/--device/--threads applied)."""
+    from assistant.asr.endstate import print_report
+    from assistant.asr.endstate import run as run_end_state
+    from assistant.config import load_config
+
+    changes: dict[str, Any] = {"model": args.model, "device": args.device}
+    if args.threads:
+        changes["cpu_threads"] = args.threads
+    report = run_end_state(
+        args.eval_dir,
+        asr=load_config().asr.model_copy(update=changes),
+        area=args.area,
+        progress=lambda m: print(m, file=sys.stderr),
+    )
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print_report(report)
     return 0
 
 
