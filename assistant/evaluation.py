@@ -381,10 +381,15 @@ def _asr_headline(result: Mapping[str, Any]) -> dict[str, Any]:
     }
     for mode, figures in modes.items():
         biased = mode != "none"
-        out[f"WER human commands, biasing={mode}"] = _row(_get(figures, "human_commands.wer"), 0.05 if biased else None)
+        out[f"WER human commands, biasing={mode}"] = _row(_get(figures, "human_commands.wer"), 0.08 if biased else None)
         out[f"WER synthetic commands, biasing={mode}"] = _row(_get(figures, "synthetic_commands.wer"))
-        out[f"RTF 2–5 s clips, biasing={mode}"] = _row(figures.get("rtf_2_5s"), 0.1)
+        out[f"RTF 2–5 s clips, biasing={mode}"] = _row(figures.get("rtf_2_5s"), 0.15)
         out[f"p50 latency 2–5 s clips (ms), biasing={mode}"] = _row(figures.get("p50_latency_2_5s_ms"))
+    for source in ("human", "synthetic"):  # spoken commands through the whole pipeline: intent and the home's state
+        sources = f"end_state.sources.{source}"
+        out[f"spoken {source} commands: end-state pass"] = _row(_get(result, f"{sources}.end_state_pass_rate"))
+        out[f"spoken {source} commands: intent accuracy"] = _row(_get(result, f"{sources}.intent_accuracy"))
+        out[f"spoken {source} commands: wrong actions"] = _row(_get(result, f"{sources}.wrong_action_rate"), 0.0)
     return out
 
 
@@ -418,6 +423,20 @@ def _intents_headline(result: Mapping[str, Any]) -> dict[str, Any]:
         "HA dev end-state agreement": _row(_get(result, "ha_dev.end_state_agreement")),
         "SLURP iot intent accuracy": _row(_get(result, "slurp_iot.intent_accuracy")),
         "own request set pass rate": _row(_get(result, "requests.pass_rate")),
+        "device_actions DEV end-state pass": _row(
+            _get(result, "device_actions.pass_rate"), 0.97, higher_is_better=True
+        ),
+        "device_actions DEV wrong actions": _row(_get(result, "device_actions.wrong_rate"), 0.005),
+        "device_actions DEV asked / declined": _row(
+            f"{_get(result, 'device_actions.asked_rate')} / {_get(result, 'device_actions.declined_rate')}"
+        ),
+        "device_actions DEV, learned scorer: pass / wrong": _row(
+            f"{_get(result, 'device_actions_learned.pass_rate')} / {_get(result, 'device_actions_learned.wrong_rate')}"
+        ),
+        "device_actions held-out homes, learned scorer: pass / wrong": _row(
+            f"{_get(result, 'device_actions_learned_held_out_homes.pass_rate')}"
+            f" / {_get(result, 'device_actions_learned_held_out_homes.wrong_rate')}"
+        ),
         "template tier p50 (ms)": _row(tier_p50("template"), 20.0),
         "semantic tier p50 (ms)": _row(tier_p50("semantic")),
         "LLM tier p50 (ms)": _row(tier_p50("llm"), 1500.0),
