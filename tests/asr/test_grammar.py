@@ -106,3 +106,13 @@ def test_rescoring_off_and_full_window_still_transcribe(
         assert word_errors("turn on the kitchen light", transcript.text)[0] <= 1, transcript.text
     finally:
         recognizer.update_config(grammar_rescoring=before.grammar_rescoring, window_s=before.window_s)
+
+
+def test_an_in_grammar_transcript_is_more_confident() -> None:
+    from assistant.asr.rescoring import Choice
+    from assistant.asr.whisper import _with_grammar
+
+    assert _with_grammar(0.3, Choice("activate Mood Lighting", "grammar", 0, cost=0.0)) == 0.65
+    assert _with_grammar(0.3, Choice("activate Mood Lighting", "grammar", 1, cost=1.2)) == 0.3  # repaired: no boost
+    assert _with_grammar(0.3, Choice("what is a haiku", "open", 0)) == 0.3
+    assert _with_grammar(0.3, None) == 0.3
