@@ -241,6 +241,12 @@ class NluConfig(_Section):
     llm_mode: Literal["score", "pick"] = "score"
     """Tier 3: 'score' ranks the valid candidates by calibrated likelihood (small local models); 'pick' asks the
     model for the index of one candidate and validates it (stronger, e.g. OpenAI-compatible, models)."""
+    act_threshold: float = Field(default=0.7, ge=0.0, le=1.0)
+    """A device action found by ranking (not by an exact template) runs only when its calibrated confidence reaches
+    this; below it the assistant asks, offering the top two or three choices."""
+    learned_scorer: bool = False
+    """Score candidates with the learned scorer (assistant/nlu/scorer.json) instead of the hand weights. Off by
+    default: better on held-out generated requests, not yet on indirect phrasings outside Home Assistant's templates."""
 
 
 class HomeConfig(_Section):

@@ -240,6 +240,14 @@ def run(
     if da_folder is not None:
         report["device_actions"] = device_actions(da_folder, nlu_cfg, embedder=embedder, llm=model, limit=limit,
                                                   progress=say)  # fmt: skip
+        # the learned scorer (off by default): on DEV, and each home scored by weights fitted without it
+        learned = nlu_cfg.model_copy(update={"learned_scorer": True})
+        held = device_actions(da_folder, learned, embedder=embedder, llm=model, limit=limit, progress=say,
+                              held_out=True)  # fmt: skip
+        if held:
+            report["device_actions_learned"] = device_actions(da_folder, learned, embedder=embedder, llm=model,
+                                                              limit=limit, progress=say)  # fmt: skip
+            report["device_actions_learned_held_out_homes"] = held
     report["tier_names"] = [t.value for t in Tier]
     return report
 
@@ -270,21 +278,33 @@ def device_actions(
     llm: LanguageModel | None,
     limit: int | None = None,
     progress: Callable[[str], None] | None = None,
+    held_out: bool = False,
 ) -> dict[str, Any]:
     """device_actions/: end-state pass rate, wrong-action rate and asked/declined shares, per action type and home.
 
-    Every installed skill's intents compete, as in the assistant. ``limit`` takes an even sample across homes.
+    Every installed skill's intents compete, as in the assistant. ``limit`` takes an even sample across homes. With
+    ``held_out``, each home is scored by the learned scorer's weights fitted without that home (leave-homes-out;
+    ``{}`` when the scorer has no such folds).
     """
     from assistant.nlu.device_eval import engine_recognizer, load_tasks, run_tasks, summarize
+    from assistant.nlu.learn.scorer import load_scorer
+
+    scorer = load_scorer()
+    if held_out and (scorer is None or not scorer.folds or not getattr(nlu_cfg, "learned_scorer", False)):
+        return {}  # leave-homes-out only means something for weights fitted to homes
+
+    def make(home: Any, key: str) -> Understanding:
+        engine = create_understanding(nlu_cfg, home=home, intents=intents, embedder=embedder, llm=llm)
+        if held_out and scorer is not None:
+            engine.use_scorer(scorer.held_out(key.split("/", 1)[0]) or scorer)
+        return engine
 
     tasks = load_tasks(folder)
     if limit:
         step = max(1, len(tasks) // limit)
         tasks = tasks[::step][:limit]
     intents = _skill_intents()
-    recognize = engine_recognizer(
-        lambda home: create_understanding(nlu_cfg, home=home, intents=intents, embedder=embedder, llm=llm)
-    )
+    recognize = engine_recognizer(make)
     (progress or (lambda _m: None))(f"intents: {len(tasks)} device_actions tasks")
     return summarize(run_tasks(folder, recognize, tasks=tasks, progress=progress))
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import itertools
 import json
 import time
 from collections import Counter, defaultdict
@@ -79,14 +80,14 @@ class SwitchableHome:
         return getattr(self.inner, name)
 
 
-def engine_recognizer(make_engine: Callable[[Any], Any]) -> Recognizer:
-    """A Recognizer that keeps one engine per home key over a SwitchableHome."""
+def engine_recognizer(make_engine: Callable[[Any, str], Any]) -> Recognizer:
+    """A Recognizer that keeps one engine per home key over a SwitchableHome (``make_engine(home, key)``)."""
     engines: dict[str, tuple[Any, SwitchableHome]] = {}
 
     def recognize(home: Home, key: str, text: str, conversation_id: str) -> list[IntentMatch]:
         if key not in engines:
             proxy = SwitchableHome(home)
-            engines[key] = (make_engine(proxy), proxy)
+            engines[key] = (make_engine(proxy, key), proxy)
         engine, proxy = engines[key]
         proxy.inner = home
         return list(engine.recognize(text, conversation_id=conversation_id))
@@ -334,6 +335,9 @@ def summarize(outcomes: Sequence[TaskOutcome], *, misses: int = 25) -> dict[str,
     report: dict[str, Any] = _rates(outcomes)
     report["p50_ms"] = round(lat[len(lat) // 2], 2) if lat else 0.0
     report["p95_ms"] = round(lat[min(len(lat) - 1, int(len(lat) * 0.95))], 2) if lat else 0.0
+    acted = [o for o in outcomes if o.outcome in ("pass", "wrong")]
+    report["acted_share"] = round(len(acted) / max(1, len(outcomes)), 4)
+    report["reliability"] = reliability(acted)
     report["by_action"] = {a: _rates(v) for a, v in sorted(by_action.items())}
     home_pass = {h: _rates(v)["pass_rate"] for h, v in sorted(by_home.items())}
     report["by_home_pass"] = home_pass
@@ -347,6 +351,21 @@ def summarize(outcomes: Sequence[TaskOutcome], *, misses: int = 25) -> dict[str,
     other = [o for o in outcomes if o.outcome in ("asked", "declined")]
     report["miss_examples"] = [{"text": o.sentence, "outcome": o.outcome, "got": o.intent} for o in other[:misses]]
     return report
+
+
+RELIABILITY_EDGES = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 1.01)
+"""Confidence bins of the reliability table."""
+
+
+def reliability(acted: Sequence[TaskOutcome]) -> list[dict[str, Any]]:
+    """Confidence of the action taken (bins) → share of those actions that were right."""
+    out = []
+    for lo, hi in itertools.pairwise(RELIABILITY_EDGES):
+        sel = [o for o in acted if lo <= o.confidence < hi]
+        right = sum(o.outcome == "pass" for o in sel)
+        out.append({"bin": f"{lo:.2f}-{min(hi, 1.0):.2f}", "n": len(sel),
+                    "accuracy": round(right / len(sel), 4) if sel else None})  # fmt: skip
+    return out
 
 
 def home_folds(homes: Iterable[str], k: int) -> list[list[str]]:

@@ -56,6 +56,8 @@ _ALARM_MODE_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 """How people say the arming mode ('arm the alarm for the night')."""
 _LEVEL_KEYS = frozenset({"brightness", "volume", "fan_speed", "position"})
 """Actions whose bare number ('to 30') is a percentage."""
+_VALUE_SLOTS = frozenset({"brightness", "color", "temperature", "position", "volume_level", "percentage", "item"})
+"""Slots that carry a value said in the request (the learned scorer sees whether a candidate uses one)."""
 _COVER_STEP = 25
 """Points a relative cover or valve move changes the position by."""
 _PRESENCE = re.compile(r"\b(anyone|anybody|someone|somebody|nobody|no one|people|movement|motion|occupied)\b")
@@ -231,6 +233,10 @@ class SemanticRanker:
                 vectors = self._embedder.embed([index.describe(i) for i in ids])
             self._ids, self._vectors, self._sig = ids, vectors, index.signature
 
+    def set_scorer(self, scorer: LearnedScorer | None) -> None:
+        """Use another learned scorer (None: the hand weights)."""
+        self._scorer = scorer
+
     @property
     def scorer(self) -> LearnedScorer | None:
         """The learned scorer in use (None: hand weights)."""
@@ -357,6 +363,8 @@ class SemanticRanker:
             names = _generic_names(names, index)
         named_ids = [i for i, v in names.items() if v >= 0.99]
         said = request_polarity(text)
+        said_value = 1.0 if (params.percent, params.number, params.degrees, params.color) != (None,) * 4 else 0.0
+        said_value = max(said_value, 0.5 if params.relative else 0.0)
         per_domain: dict[str, list[str]] = {}
         for i, e in index.entities.items():
             per_domain.setdefault(e.domain, []).append(i)
@@ -410,7 +418,8 @@ class SemanticRanker:
                     continue
                 state_pen = _state_penalty(action, live)
                 score = 0.5 * ev + 0.5 * target - state_pen
-                feats = {**feats, "action": ev, "state_penalty": state_pen}
+                feats = {**feats, "action": ev, "state_penalty": state_pen, "said_value": said_value,
+                         "uses_value": 1.0 if _VALUE_SLOTS & set(slots) else 0.0}  # fmt: skip
                 group_scope = scope or (
                     {context.speaker_area} if context.speaker_area and _PLURAL.search(text) else set()
                 )
@@ -421,6 +430,7 @@ class SemanticRanker:
                 )
                 if self._scorer is not None:  # the learned scorer replaces the hand weights
                     feats["rule"] = score
+                    feats["embedder"] = 1.0 if self._embedder is not None else 0.0
                     score = self._scorer.score(feats, action.key, len(targets))
                 out.append(
                     RankedCandidate(

@@ -57,7 +57,10 @@ def test_slot_lists_follow_registry_changes(home: FakeHome, engine: Understandin
 )
 def test_semantic_tier_reworded(engine: Understanding, text: str, intent: str, target: str) -> None:
     m = one(engine, text)
-    assert m.intent == intent and target in m.targets, m
+    if m.clarification:  # below the calibrated act threshold: a question whose first choice is the right action
+        assert m.alternatives and (m.alternatives[0].intent, target in m.alternatives[0].targets) == (intent, True), m
+    else:
+        assert m.intent == intent and target in m.targets, m
     assert m.tier in (Tier.TEMPLATE, Tier.SEMANTIC)
     assert 0.0 < m.confidence <= 1.0
 

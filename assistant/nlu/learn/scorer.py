@@ -33,8 +33,13 @@ BASE_FEATURES: tuple[str, ...] = (
     "grounding",
     "residual",
     "state_penalty",
+    "rule",
+    "embedder",
+    "said_value",
+    "uses_value",
 )
-"""Numeric candidate features computed by the ranker (see ``SemanticRanker._target_features``)."""
+"""Numeric candidate features computed by the ranker (see ``SemanticRanker._target_features``), the hand-weighted
+score ('rule') and whether an embedder was there to compute the embedding feature."""
 
 ACTION_KEYS: tuple[str, ...] = (
     "on", "off", "toggle", "open", "close", "lock", "unlock", "arm", "disarm", "water", "brightness", "color",
@@ -42,6 +47,10 @@ ACTION_KEYS: tuple[str, ...] = (
     "fan_speed", "get_state", "get_temperature",
 )  # fmt: skip
 """One indicator per lexicon action (a learned prior per kind of action)."""
+
+
+_PAIRS = ("action*target", "name*embedding", "group", "value*used")
+"""The derived features, in ``feature_vector`` order after BASE_FEATURES."""
 
 
 def feature_vector(features: Mapping[str, float], action: str, n_targets: int) -> list[float]:
@@ -52,6 +61,7 @@ def feature_vector(features: Mapping[str, float], action: str, n_targets: int) -
         base[0] * base[1],  # verb and target agree
         base[2] * base[3],  # name and embedding agree
         1.0 if n_targets > 1 else 0.0,
+        float(features.get("said_value", 0.0)) * float(features.get("uses_value", 0.0)),  # a value said and used
     ]
     return base + extra + [1.0 if action == k else 0.0 for k in ACTION_KEYS]
 
@@ -70,9 +80,33 @@ class LearnedScorer:
     """... and the probability of being right at each."""
     meta: Mapping[str, Any]
     """How it was trained (seed, rows, held-out figures)."""
+    folds: tuple[tuple[tuple[str, ...], tuple[float, ...], float], ...] = ()
+    """For leave-homes-out evaluation: (homes left out, weights, bias) fitted without those homes' requests."""
+    rule_cal: tuple[tuple[float, ...], tuple[float, ...]] = ((), ())
+    """Isotonic calibration of the hand-weighted score (used when the learned weights are switched off)."""
+
+    def calibrate_rule(self, score: float) -> float | None:
+        """The probability that the best candidate is right, from its hand-weighted score (None: no table)."""
+        xs, ys = self.rule_cal
+        return float(np.interp(score, xs, ys)) if xs else None
+
+    def held_out(self, home: str) -> LearnedScorer | None:
+        """The same scorer fitted without ``home`` (one of the evaluation homes), or None when none was."""
+        for homes, coef, bias in self.folds:
+            if home in homes:
+                return LearnedScorer(coef, bias, self.cal_x, self.cal_y, {**self.meta, "held_out": list(homes)})
+        return None
+
+    @property
+    def actions(self) -> frozenset[str]:
+        """The kinds of action the weights were trained on (others keep the hand-weighted score)."""
+        return frozenset(self.meta.get("actions") or ACTION_KEYS)
 
     def score(self, features: Mapping[str, float], action: str, n_targets: int) -> float:
         """The probability-like score (0..1) that this candidate is the requested action."""
+        if action not in self.actions:  # never seen in training: the hand-weighted score, as a probability
+            rule = float(features.get("rule", 0.0))
+            return 1.0 / (1.0 + math.exp(-14.0 * (rule - 0.5)))
         z = self.intercept + float(np.dot(self.coef, feature_vector(features, action, n_targets)))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
@@ -88,8 +122,15 @@ class LearnedScorer:
             "coef": [round(c, 6) for c in self.coef],
             "intercept": round(self.intercept, 6),
             "calibration": {"x": [round(x, 5) for x in self.cal_x], "y": [round(y, 5) for y in self.cal_y]},
-            "features": [*BASE_FEATURES, "action*target", "name*embedding", "group", *(f"a:{k}" for k in ACTION_KEYS)],
+            "features": [*BASE_FEATURES, *_PAIRS, *(f"a:{k}" for k in ACTION_KEYS)],
             "meta": dict(self.meta),
+            "rule_calibration": {
+                "x": [round(x, 5) for x in self.rule_cal[0]],
+                "y": [round(y, 5) for y in self.rule_cal[1]],
+            },
+            "folds": [
+                {"homes": list(h), "coef": [round(c, 6) for c in w], "intercept": round(b, 6)} for h, w, b in self.folds
+            ],
         }
 
     @classmethod
@@ -102,6 +143,14 @@ class LearnedScorer:
             tuple(float(x) for x in cal.get("x", ())),
             tuple(float(y) for y in cal.get("y", ())),
             dict(data.get("meta") or {}),
+            tuple(
+                (tuple(f["homes"]), tuple(float(c) for c in f["coef"]), float(f["intercept"]))
+                for f in data.get("folds") or ()
+            ),
+            (
+                tuple(float(x) for x in (data.get("rule_calibration") or {}).get("x", ())),
+                tuple(float(y) for y in (data.get("rule_calibration") or {}).get("y", ())),
+            ),
         )
 
 
