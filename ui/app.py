@@ -691,6 +691,7 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
         status_shown = gr.State(None)
         gr.Markdown("## Home assistant", elem_id="app-title")
         status_md = gr.Markdown(elem_id="model-status", visible=False, latex_delimiters=[])
+        ready = gr.HTML("", elem_id="page-ready", visible=True, padding=False)  # set once the page's load finished
         status_timer = gr.Timer(poll_s)
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
@@ -919,6 +920,7 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
             if isinstance(restored, dict):
                 updates.update(restored)
             updates[chatbot] = gr.update(value=updates.get(chatbot, []), examples=welcome_examples())
+            updates[ready] = '<span data-ready="1"></span>'
             return updates
 
         app.load(
@@ -944,6 +946,7 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
                 shown_pending,
                 trace,
                 turn_select,
+                ready,
             ],
             **_private(),
         )

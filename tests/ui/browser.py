@@ -75,8 +75,17 @@ class ChatPage:
         self.timeout = timeout_ms
 
     def open(self, url: str) -> None:
+        """Open the page and wait until its load event has run (the owner's chat restored), so a later click is
+        never overridden by the restore."""
         self.page.goto(url)
         self.page.locator("#chat-input textarea").wait_for(timeout=self.timeout)
+        self.page.locator("#page-ready [data-ready]").wait_for(state="attached", timeout=self.timeout)
+
+    def reload(self) -> None:
+        """Reload the page and wait until its load event has run."""
+        self.page.reload()
+        self.page.locator("#chat-input textarea").wait_for(timeout=self.timeout)
+        self.page.locator("#page-ready [data-ready]").wait_for(state="attached", timeout=self.timeout)
 
     def tab(self, name: str) -> None:
         self.page.get_by_role("tab", name=name).click()

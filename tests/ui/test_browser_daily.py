@@ -171,8 +171,7 @@ def test_reload_restores_the_chat(ui: ChatPage) -> None:
     before = ui.page.locator("#chatbot").inner_text()
     asked = next(p for p in AMBIGUOUS if p in before)
     assert "the second one" in before
-    ui.page.reload()
-    ui.page.locator("#chat-input textarea").wait_for(timeout=ui.timeout)
+    ui.reload()
     ui.page.locator("#chatbot .message").first.wait_for(timeout=ui.timeout)
     after = ui.page.locator("#chatbot").inner_text()
     assert asked in after and "the second one" in after, after
@@ -186,8 +185,7 @@ def test_reload_restores_the_chat(ui: ChatPage) -> None:
 
 def test_reload_keeps_an_open_question_answerable(ui: ChatPage) -> None:
     _ask_until_choices(ui)
-    ui.page.reload()
-    ui.page.locator("#chat-input textarea").wait_for(timeout=ui.timeout)
+    ui.reload()
     options = ui.page.locator("#chatbot button.option")
     options.first.wait_for(timeout=ui.timeout)  # the restored question still has its buttons
     label = options.first.inner_text().strip()

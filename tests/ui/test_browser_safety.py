@@ -321,8 +321,7 @@ def test_another_browser_neither_lists_nor_answers_a_conversation(
     assert _lock_state(alice) == "locked"
 
     # A reloads: the browser keeps its owner, so the conversation and its pending unlock are still A's
-    alice.page.reload()
-    alice.page.locator("#chat-input textarea").wait_for(timeout=alice.timeout)
+    alice.reload()
     _open_latest_conversation(alice)
     _confirm_row(alice).wait_for(state="visible", timeout=alice.timeout)
     reply = _press(alice, "#confirm-no")
