@@ -578,10 +578,6 @@ class ConfirmationService:
             return None
         return held
 
-    def key_of(self, pending_id: str) -> str | None:
-        """The key holding a pending id, if it is still held."""
-        return self._store.find(pending_id)
-
     def drop(self, key: str) -> HeldAction | None:
         """Forget ``key``'s pending action (a new request was made); returns it."""
         if self._store.get(key) is None:  # the common case reads only
