@@ -303,13 +303,17 @@ class Pipeline:
                     conv.language = transcript.language
                 if transcript.confidence < self.options.min_asr_confidence:
                     return self._finish_error(
-                        rec, text, ErrorCode.ASR_LOW_CONFIDENCE, transcript=transcript, speak=speak
+                        rec, text, ErrorCode.ASR_LOW_CONFIDENCE, transcript=transcript, speak=speak, owner=turn.owner
                     )
             text = clean_text(text).strip()
             if not text:
-                return self._finish_error(rec, text, ErrorCode.INPUT_EMPTY, transcript=transcript, speak=speak)
+                return self._finish_error(
+                    rec, text, ErrorCode.INPUT_EMPTY, transcript=transcript, speak=speak, owner=turn.owner
+                )
             if len(text) > self.options.max_text_chars:
-                return self._finish_error(rec, text[:200], ErrorCode.INPUT_TOO_LONG, transcript=transcript, speak=speak)
+                return self._finish_error(
+                    rec, text[:200], ErrorCode.INPUT_TOO_LONG, transcript=transcript, speak=speak, owner=turn.owner
+                )
             return self._understand_and_act(rec, turn, text, conv, transcript, on_token=on_token, speak=speak)
         except AssistantError as exc:
             rec.emit(EventType.ERROR, data={"code": exc.code.value, "message": exc.message})
