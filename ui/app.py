@@ -27,6 +27,7 @@ from assistant.messages import AssistantError, ErrorCode, TurnResult
 from assistant.serialize import turn_to_dict
 from ui import dashboard as home_view
 from ui import identity, views
+from ui.handsfree import build_handsfree
 from ui.live import AnnouncementInbox, ChangeCounter
 
 __all__ = ["CSS", "DASHBOARD_JS", "HEAD", "create_app", "theme"]
@@ -753,6 +754,9 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
                         reply_audio = gr.Audio(
                             label="Spoken reply", autoplay=True, interactive=False, visible=False, elem_id="reply-audio"
                         )
+                hands_free = build_handsfree(  # "okay nabu", then the command: streamed, detected on the server
+                    assistant, owner_state=owner, conversation_state=conversation, area_component=area
+                )
             with gr.Tab("Home", id="home"):
                 with gr.Column(elem_id="home-status"):
                     control_msg = gr.Markdown(elem_id="control-result", latex_delimiters=[])
@@ -831,6 +835,11 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
 
         # -------------------------------------------------------------- wiring
         chat_inputs = [chatbot, conversation, area, speak, owner]
+
+        def show_handsfree_turn(result: TurnResult, history: list[dict[str, Any]], who: str) -> dict[Any, Any]:
+            heard = result.transcript.text if result.transcript else result.text
+            return finish_turn(result, [*(history or []), views.user_message(heard, voice=True), {}], who, False)
+
         chat_outputs = [
             chatbot,
             text,
@@ -851,6 +860,7 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
         mic.stop_recording(send_audio, [mic, *chat_inputs], chat_outputs, **_private())
         mic.upload(send_audio, [mic, *chat_inputs], chat_outputs, **_private())
         chatbot.option_select(send_choice, chat_inputs, chat_outputs, **_private())
+        hands_free.on_result(show_handsfree_turn, [chatbot, owner], chat_outputs)
         chatbot.example_select(send_example, chat_inputs, chat_outputs, **_private())
         yes_btn.click(answer(True), [*chat_inputs, shown_pending, confirm_pin], chat_outputs, **_private())
         no_btn.click(answer(False), [*chat_inputs, shown_pending, confirm_pin], chat_outputs, **_private())
