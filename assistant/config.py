@@ -119,7 +119,8 @@ class AsrConfig(_Section):
     grammar_weight: float = 0.3
     """Log-probability per grammar edit when comparing hypotheses."""
     grammar_max_cost: float = 1.5
-    """A hypothesis further than this (word edits; similar-sounding words cost 0.5-1) from the grammar is open speech."""
+    """A hypothesis further than this (word edits; similar-sounding words cost 0.5-1) from the grammar is open
+    speech."""
     grammar_max_cost_per_word: float = 0.25
     """... and further than this per heard word."""
     window_s: float = 10.0
@@ -314,6 +315,17 @@ class PipelineConfig(_Section):
     workers: int = 4
 
 
+class WakeWordConfig(_Section):
+    """The web UI's hands-free mode (the Wyoming server takes the same as command-line options)."""
+
+    engine: Literal["micro", "open"] = "micro"
+    """micro: microWakeWord (pymicro-wakeword); open: openWakeWord (pyopen-wakeword). Both offline."""
+    word: str = "okay_nabu"
+    """okay_nabu, hey_jarvis, alexa, hey_mycroft (the models the wheels ship)."""
+    sensitivity: float = Field(default=0.5, ge=0.0, le=1.0)
+    """0..1; 0.5 is the model's own cut-off, higher hears the word more readily (more false wakes)."""
+
+
 class UiConfig(_Section):
     """The Gradio web UI."""
 
@@ -356,6 +368,7 @@ class Config(BaseSettings):
     pipeline: PipelineConfig = PipelineConfig()
     ui: UiConfig = UiConfig()
     store: StoreConfig = StoreConfig()
+    wakeword: WakeWordConfig = WakeWordConfig()
 
     @classmethod
     def settings_customise_sources(

@@ -754,9 +754,11 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
                         reply_audio = gr.Audio(
                             label="Spoken reply", autoplay=True, interactive=False, visible=False, elem_id="reply-audio"
                         )
+                wake = assistant.config.wakeword
                 hands_free = build_handsfree(  # "okay nabu", then the command: streamed, detected on the server
-                    assistant, owner_state=owner, conversation_state=conversation, area_component=area
-                )
+                    assistant, owner_state=owner, conversation_state=conversation, area_component=area,
+                    word=wake.word, engine=wake.engine, sensitivity=wake.sensitivity,
+                )  # fmt: skip
             with gr.Tab("Home", id="home"):
                 with gr.Column(elem_id="home-status"):
                     control_msg = gr.Markdown(elem_id="control-result", latex_delimiters=[])
