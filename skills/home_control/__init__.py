@@ -183,9 +183,7 @@ class HomeControlSkill(Skill):
             except Exception as exc:  # adapter errors become failed actions, named in the reply
                 code = str(getattr(exc, "code", ErrorCode.DEVICE_UNAVAILABLE))
                 results = [Action(e.entity_id, service, data, success=False, error_code=code) for e in ents]
-            actions.extend(
-                replace(a, confirmed_by_user=ctx.confirmed) for a in results
-            )
+            actions.extend(replace(a, confirmed_by_user=ctx.confirmed) for a in results)
         names = {e.entity_id: e.name for ents in plan.values() for e in ents}
         text, ok = summarize(actions, names)
         if missing:
