@@ -4,7 +4,6 @@ no analytics."""
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import logging
 import os
 import socket
@@ -15,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from assistant.interop.access import configured_credentials, is_loopback
 from assistant.messages import AssistantError, ErrorCode
 
 __all__ = ["LoginThrottle", "is_loopback", "launch_options", "serve"]
@@ -117,17 +117,6 @@ class LoginThrottle:
             return max(0.0, entry.blocked_until - self._clock()) if entry else 0.0
 
 
-def is_loopback(host: str) -> bool:
-    """True for 127.0.0.0/8, ::1 and 'localhost'."""
-    name = host.strip().strip("[]").lower()
-    if name in ("localhost", "localhost.localdomain", "ip6-localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
-
-
 def launch_options(config: Any, *, host: str, port: int) -> dict[str, Any]:
     """Validate the bind address and auth, and build ``launch`` kwargs.
 
@@ -135,24 +124,8 @@ def launch_options(config: Any, *, host: str, port: int) -> dict[str, Any]:
     (empty or whitespace-only) username or password. ``auth`` is a ``LoginThrottle``.
     """
     ui = config.ui
-    username = ui.username or os.environ.get("ASSISTANT_UI__USERNAME") or None
-    password = ui.password or os.environ.get("ASSISTANT_UI__PASSWORD") or None
-    auth: LoginThrottle | None = None
-    if username or password:
-        if not (username and password):
-            raise AssistantError(
-                ErrorCode.CONFIG_INVALID,
-                "ui.username and ui.password must be set together (or ASSISTANT_UI__PASSWORD).",
-                details={"key": "ui.password" if username else "ui.username"},
-            )
-        for key, value in (("ui.username", username), ("ui.password", password)):
-            if not value.strip():
-                raise AssistantError(
-                    ErrorCode.CONFIG_INVALID,
-                    f"{key} must not be blank (only spaces); choose a real username and password.",
-                    details={"key": key},
-                )
-        auth = LoginThrottle(username, password)
+    credentials = configured_credentials(config)  # the one rule every HTTP front end shares
+    auth = LoginThrottle(credentials.username, credentials.password) if credentials is not None else None
     if not is_loopback(host) and auth is None:
         raise AssistantError(
             ErrorCode.CONFIG_INVALID,
