@@ -282,21 +282,14 @@ def openai_api(
 ) -> None:
     """Serve an OpenAI-compatible chat API (/v1/chat/completions, /v1/models) for Open WebUI and other clients."""
     from assistant.app import Assistant
-    from assistant.interop.access import check_http_bind, configured_credentials
+    from assistant.interop.access import LoginThrottle, check_http_bind, configured_credentials
     from assistant.interop.openai_api import serve_openai
 
     assistant = Assistant.create(config, home=home, defer_models=True)
     try:
         check_http_bind(assistant.config, host=host, port=port)  # refuse before listening
-        verify = None
         credentials = configured_credentials(assistant.config)
-        if credentials is not None:
-            try:  # share the web UI's login back-off when it is there
-                from ui.server import LoginThrottle  # type: ignore[attr-defined]
-
-                verify = LoginThrottle(credentials.username, credentials.password)
-            except ImportError:
-                verify = None
+        verify = LoginThrottle(credentials.username, credentials.password) if credentials is not None else None
         server = serve_openai(assistant, host, port, verify=verify, block=False)
         typer.echo(f"OpenAI-compatible API ready on {server.url}", err=True)
         assistant.start_loading()

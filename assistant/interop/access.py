@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import logging
 import os
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +24,7 @@ from assistant.messages import AssistantError, ErrorCode
 
 __all__ = [
     "Credentials",
+    "LoginThrottle",
     "WyomingAddress",
     "check_http_bind",
     "check_wyoming_uri",
@@ -29,7 +34,104 @@ __all__ = [
 ]
 
 Verify = Callable[[str, str], bool]
-"""(username, password) -> accepted; the UI's ``LoginThrottle`` has this shape."""
+"""(username, password) -> accepted; ``LoginThrottle`` has this shape."""
+
+_log = logging.getLogger("assistant.access")
+
+_GLOBAL = "\x00all"
+"""The counter every failed login adds to, whatever the username."""
+
+
+@dataclass(slots=True)
+class _Failures:
+    count: int = 0
+    blocked_until: float = 0.0
+    last: float = 0.0
+
+
+class LoginThrottle:
+    """Gradio's ``auth`` callable: checks one username and password, with exponential back-off after failures.
+
+    After ``free_failures`` wrong logins for a username (or ``global_free_failures`` for all usernames together),
+    every login for it (or every login) is refused without being checked for ``base_s`` seconds, doubling with each
+    further failure up to ``max_s``. A right login resets its username's counter; a counter idle for ``forget_s``
+    starts again from zero. Credentials are compared in constant time.
+    """
+
+    def __init__(
+        self,
+        username: str,
+        password: str,
+        *,
+        free_failures: int = 5,
+        global_free_failures: int = 20,
+        base_s: float = 1.0,
+        max_s: float = 60.0,
+        forget_s: float = 900.0,
+        max_tracked: int = 1024,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._username = username.encode()
+        self._password = password.encode()
+        self._free = {False: free_failures, True: global_free_failures}
+        self._base_s = base_s
+        self._max_s = max_s
+        self._forget_s = forget_s
+        self._max_tracked = max_tracked
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._failures: OrderedDict[str, _Failures] = OrderedDict()
+        self.refused = 0
+        """Logins refused unchecked because of the back-off (for tests and logs)."""
+
+    def __call__(self, username: str, password: str) -> bool:
+        """True only for the right credentials while neither the username nor the whole login is backed off."""
+        user_key = "user:" + (username or "").strip().casefold()[:256]
+        with self._lock:
+            now = self._clock()
+            for key in (user_key, _GLOBAL):
+                entry = self._failures.get(key)
+                if entry is not None and now < entry.blocked_until:
+                    self.refused += 1
+                    return False
+            user_ok = hmac.compare_digest((username or "").encode(), self._username)
+            password_ok = hmac.compare_digest((password or "").encode(), self._password)
+            if user_ok and password_ok:
+                self._failures.pop(user_key, None)
+                return True
+            for key in (user_key, _GLOBAL):
+                self._fail(key, now)
+            _log.warning("login failed (%s)", ErrorCode.AUTH_INVALID.value)
+            return False
+
+    def _fail(self, key: str, now: float) -> None:
+        entry = self._failures.pop(key, None) or _Failures()
+        if now - entry.last > self._forget_s:
+            entry = _Failures()
+        entry.count += 1
+        entry.last = now
+        over = entry.count - self._free[key == _GLOBAL]
+        if over >= 0:
+            wait = min(self._max_s, self._base_s * 2.0 ** min(over, 32))
+            entry.blocked_until = now + wait
+            _log.warning(
+                "logins %s refused for %.0f s after %d failures (%s)",
+                "of every user" if key == _GLOBAL else "of one username",
+                wait,
+                entry.count,
+                ErrorCode.AUTH_THROTTLED.value,
+            )
+        self._failures[key] = entry  # most recent last
+        while len(self._failures) > self._max_tracked:
+            oldest = next(k for k in self._failures if k != _GLOBAL)
+            del self._failures[oldest]
+
+    def backoff_s(self, username: str | None = None) -> float:
+        """Seconds left before a login for ``username`` (or any login, for None) is checked again."""
+        key = _GLOBAL if username is None else "user:" + username.strip().casefold()[:256]
+        with self._lock:
+            entry = self._failures.get(key)
+            return max(0.0, entry.blocked_until - self._clock()) if entry else 0.0
 
 
 def is_loopback(host: str) -> bool:
@@ -101,7 +203,7 @@ def check_http_bind(
 
 
 def constant_time_verify(credentials: Credentials) -> Verify:
-    """A ``Verify`` that compares both values in constant time (no throttling: pass the UI's throttle for that)."""
+    """A ``Verify`` that compares both values in constant time (no throttling: pass a ``LoginThrottle`` for that)."""
     user = credentials.username.encode()
     password = credentials.password.encode()
 

@@ -38,7 +38,14 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.interop.access import Credentials, Verify, check_http_bind, configured_credentials, constant_time_verify
+from assistant.interop.access import (
+    Credentials,
+    LoginThrottle,
+    Verify,
+    check_http_bind,
+    configured_credentials,
+    constant_time_verify,
+)
 from assistant.messages import AssistantError, ErrorCode, TurnResult
 
 __all__ = [
@@ -133,7 +140,7 @@ def http_auth_check(credentials: Credentials | None, *, verify: Verify | None = 
     """The web UI's rule for HTTP APIs.
 
     With credentials: HTTP Basic (username and password) or ``Authorization: Bearer PASSWORD``, checked by
-    ``verify`` (pass the UI's ``LoginThrottle`` to share its back-off; default: a constant-time comparison).
+    ``verify`` (pass a ``LoginThrottle`` to share its back-off; default: a constant-time comparison).
     Without: open (only ever served on loopback: ``check_http_bind`` and the UI's ``launch_options`` refuse more).
     """
     if credentials is None:
@@ -163,8 +170,14 @@ def http_auth_check(credentials: Credentials | None, *, verify: Verify | None = 
 
 
 def auth_check_from_config(config: Any, *, verify: Verify | None = None) -> AuthCheck:
-    """``http_auth_check`` with ``ui.username`` / ``ui.password`` (or their environment variables)."""
-    return http_auth_check(configured_credentials(config), verify=verify)
+    """``http_auth_check`` with ``ui.username`` / ``ui.password`` (or their environment variables).
+
+    Without ``verify`` the check is a ``LoginThrottle`` (constant-time, with the web UI's back-off after failures).
+    """
+    credentials = configured_credentials(config)
+    if verify is None and credentials is not None:
+        verify = LoginThrottle(credentials.username, credentials.password)
+    return http_auth_check(credentials, verify=verify)
 
 
 # ---------------------------------------------------------------------- conversations

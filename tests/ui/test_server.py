@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from assistant.config import load_config
+from assistant.interop.access import LoginThrottle
 from assistant.messages import AssistantError, ErrorCode
 from ui.identity import owner_for, valid_token
-from ui.server import LoginThrottle, is_loopback, launch_options
+from ui.server import is_loopback, launch_options
 
 
 @pytest.mark.parametrize(
