@@ -20,12 +20,12 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from assistant.messages import AssistantError, ErrorCode
 from assistant.store.conversations import ConversationRepository
 from assistant.store.errors import translate_errors
 from assistant.store.knowledge import KnowledgeRepository
-from assistant.store.pending import ConversationStates, PendingRepository, SkillRecords
+from assistant.store.pending import ConversationStates, LeaseRepository, PendingRepository, SkillRecords
 from assistant.store.session import SessionFactory
+from contracts.messages import AssistantError, ErrorCode
 
 try:  # POSIX advisory locks serialize first open/migration between threads and processes
     import fcntl
@@ -175,11 +175,13 @@ class Database:
         self.pending = PendingRepository(self._sessions)
         """Pending sensitive actions and the wrong-PIN back-off (shared by every worker)."""
         self.dialogue = ConversationStates(self._sessions)
-        """Dialogue state per conversation (shared by every worker)."""
+        """Dialogue state per conversation (shared by every worker, versioned)."""
+        self.leases = LeaseRepository(self._sessions)
+        """Leases of this worker on shared things (due timers, delayed commands)."""
 
     def skill_records(self, skill_id: str) -> SkillRecords:
         """A skill's durable records (``skills.api.SkillStore``)."""
-        return SkillRecords(self._sessions, skill_id)
+        return SkillRecords(self._sessions, skill_id, self.leases)
 
     def _create_engine(self) -> Engine:
         engine = create_engine(

@@ -30,6 +30,7 @@ __all__ = [
     "ConversationModel",
     "ConversationStateModel",
     "DocumentModel",
+    "LeaseModel",
     "PendingActionModel",
     "SkillRecordModel",
     "TurnModel",
@@ -183,6 +184,18 @@ class ConversationStateModel(Base):
     conversation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LeaseModel(Base):
+    """Who may act on a shared thing until when (a due timer, a delayed command): a worker claims a lease row
+    atomically, so exactly one of several workers fires each."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(300), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    lease_until: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -3,21 +3,35 @@ answer an action another worker held, and each action (or record) is taken exact
 
 from __future__ import annotations
 
+import time
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import exc as sa_exc
 
 from assistant.store.models import (
     ConfirmGuardModel,
     ConversationStateModel,
+    LeaseModel,
     PendingActionModel,
     SkillRecordModel,
     utcnow,
 )
 from assistant.store.session import SessionFactory
+from contracts.messages import AssistantError, ErrorCode
 
-__all__ = ["ConversationStates", "PendingRepository", "SkillRecords"]
+__all__ = ["ConversationStates", "LeaseRepository", "PendingRepository", "SkillRecords", "conversation_conflict"]
+
+
+def conversation_conflict(conversation_id: str, expected: int, found: int | None) -> AssistantError:
+    """The error of a save made from a stale version (another worker saved the conversation since it was loaded)."""
+    return AssistantError(
+        ErrorCode.CONVERSATION_CONFLICT,
+        "This conversation was continued somewhere else at the same time. Please say that again.",
+        details={"conversation_id": conversation_id, "expected_version": expected, "found_version": found},
+    )
 
 
 class PendingRepository:
@@ -88,12 +102,81 @@ class PendingRepository:
             session.merge(ConfirmGuardModel(id=1, failures=failures, lockouts=lockouts, locked_until=locked_until))
 
 
-class SkillRecords:
-    """One skill's durable JSON records (``skills.api.SkillStore``) in ``skill_records``."""
+class LeaseRepository:
+    """Rows of ``leases``: a named lease is held by one holder until a time; claiming is one atomic statement, so of
+    several workers racing for a due timer exactly one gets it."""
 
-    def __init__(self, sessions: SessionFactory, skill_id: str) -> None:
+    def __init__(self, sessions: SessionFactory, holder: str | None = None) -> None:
+        """``holder``: this worker's id (a fresh one by default)."""
+        self._sessions = sessions
+        self.holder = holder or uuid.uuid4().hex
+        """Who this repository claims as."""
+
+    def claim(self, name: str, ttl_s: float, *, now: float | None = None) -> bool:
+        """Take the lease ``name`` for ``ttl_s`` seconds; True only when this holder has it now (a new lease, an
+        expired one, or its own renewed). Atomic: an INSERT of a missing row, else one conditional UPDATE."""
+        now = time.time() if now is None else now
+        until = now + ttl_s
+        try:
+            with self._sessions.write_connection() as conn:
+                conn.execute(
+                    insert(LeaseModel).values(name=name, holder=self.holder, lease_until=until, updated_at=utcnow())
+                )
+            return True
+        except sa_exc.IntegrityError:
+            pass  # the row exists: take it only if it expired (or is ours)
+        except AssistantError as exc:
+            if not isinstance(exc.__cause__, sa_exc.IntegrityError):
+                raise
+        stmt = (
+            update(LeaseModel)
+            .where(
+                LeaseModel.name == name,
+                or_(LeaseModel.lease_until <= now, LeaseModel.holder == self.holder),
+            )
+            .values(holder=self.holder, lease_until=until, updated_at=utcnow())
+        )
+        with self._sessions.write_connection() as conn:
+            return bool(getattr(conn.execute(stmt), "rowcount", 0))
+
+    def release(self, name: str) -> None:
+        """Drop the lease if this holder has it."""
+        with self._sessions.write_connection() as conn:
+            conn.execute(delete(LeaseModel).where(LeaseModel.name == name, LeaseModel.holder == self.holder))
+
+    def holder_of(self, name: str, *, now: float | None = None) -> str | None:
+        """Who holds the lease now (None when free or expired)."""
+        now = time.time() if now is None else now
+        with self._sessions.read_connection() as conn:
+            return conn.execute(
+                select(LeaseModel.holder).where(LeaseModel.name == name, LeaseModel.lease_until > now)
+            ).scalar()
+
+    def forget(self, name: str) -> None:
+        """Drop the lease whoever holds it (its thing is gone)."""
+        with self._sessions.write_connection() as conn:
+            conn.execute(delete(LeaseModel).where(LeaseModel.name == name))
+
+
+class SkillRecords:
+    """One skill's durable JSON records (``skills.api.SkillStore``) in ``skill_records``, with a lease per record
+    (``claim``) so that exactly one worker acts on a due record."""
+
+    def __init__(self, sessions: SessionFactory, skill_id: str, leases: LeaseRepository | None = None) -> None:
         self._sessions = sessions
         self._skill = skill_id
+        self._leases = leases or LeaseRepository(sessions)
+
+    def _lease(self, key: str) -> str:
+        return f"skill:{self._skill}:{key}"
+
+    def claim(self, key: str, ttl_s: float = 60.0) -> bool:
+        """Lease a record for ``ttl_s`` seconds before acting on it; True for the one worker that got it and while
+        the record still exists. The worker acts, then ``take``s it; if it dies first, the lease expires and another
+        worker acts (a timer rings late rather than never)."""
+        if not self._leases.claim(self._lease(key), ttl_s):
+            return False
+        return self.get(key) is not None
 
     def put(self, key: str, record: Mapping[str, Any]) -> None:
         """Write a record (replacing one with the same key)."""
@@ -121,10 +204,12 @@ class SkillRecords:
         return [(str(k), dict(v)) for k, v in rows]
 
     def take(self, key: str) -> bool:
-        """Delete a record; True for the one caller that deleted it."""
+        """Delete a record (and its lease); True for the one caller that deleted it."""
         stmt = delete(SkillRecordModel).where(SkillRecordModel.skill_id == self._skill, SkillRecordModel.key == key)
         with self._sessions.write_connection() as conn:
-            return bool(getattr(conn.execute(stmt), "rowcount", 0))
+            taken = bool(getattr(conn.execute(stmt), "rowcount", 0))
+            conn.execute(delete(LeaseModel).where(LeaseModel.name == self._lease(key)))
+        return taken
 
 
 class ConversationStates:
@@ -152,8 +237,14 @@ class ConversationStates:
             ).first()
         return (int(row[0]), dict(row[1])) if row is not None else None
 
-    def save(self, conversation_id: str, data: Mapping[str, Any]) -> int:
-        """Write the record with the next version; returns it."""
+    def save(self, conversation_id: str, data: Mapping[str, Any], *, expected: int | None = None) -> int:
+        """Write the record with the next version; returns it.
+
+        With ``expected`` (the version it was loaded at, 0 for none) the write is a compare-and-set: a stale version
+        raises ``AssistantError(conversation-conflict)`` and writes nothing, so two workers never overwrite each
+        other's turn silently."""
+        if expected is not None:
+            return self._save_if(conversation_id, data, expected)
         with self._sessions.write() as session:
             row = session.get(ConversationStateModel, conversation_id)
             if row is None:
@@ -164,6 +255,32 @@ class ConversationStates:
                 row.data = dict(data)
                 row.updated_at = utcnow()
             return int(row.version)
+
+    def _save_if(self, conversation_id: str, data: Mapping[str, Any], expected: int) -> int:
+        values = {"version": expected + 1, "data": dict(data), "updated_at": utcnow()}
+        if expected <= 0:
+            try:
+                with self._sessions.write_connection() as conn:
+                    conn.execute(insert(ConversationStateModel).values(conversation_id=conversation_id, **values))
+                return 1
+            except sa_exc.IntegrityError:
+                pass
+            except AssistantError as exc:
+                if not isinstance(exc.__cause__, sa_exc.IntegrityError):
+                    raise
+            raise conversation_conflict(conversation_id, expected, self.version(conversation_id))
+        stmt = (
+            update(ConversationStateModel)
+            .where(
+                ConversationStateModel.conversation_id == conversation_id,
+                ConversationStateModel.version == expected,
+            )
+            .values(**values)
+        )
+        with self._sessions.write_connection() as conn:
+            if getattr(conn.execute(stmt), "rowcount", 0):
+                return expected + 1
+        raise conversation_conflict(conversation_id, expected, self.version(conversation_id))
 
     def delete(self, conversation_id: str) -> None:
         """Forget a conversation's state."""

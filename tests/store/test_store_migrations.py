@@ -23,6 +23,7 @@ TABLES = {
     "confirm_guard",
     "skill_records",
     "conversation_state",
+    "leases",
     "alembic_version",
 }
 
