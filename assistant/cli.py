@@ -14,7 +14,7 @@ import typer
 
 from assistant.messages import AssistantError, ErrorCode
 
-__all__ = ["app", "main"]
+__all__ = ["COMMANDS_GROUP", "EXIT_ERROR", "ConfigOpt", "HomeOpt", "JsonOpt", "app", "command_errors", "main"]
 
 app = typer.Typer(
     name="assistant",
@@ -72,45 +72,15 @@ def _errors(func: _F) -> _F:
     return wrapper  # type: ignore[return-value]
 
 
+command_errors = _errors
+"""The error handling every command shares, for command plugins (``ui.cli.serve``): ``AssistantError`` becomes
+``error [code]: message`` on stderr with exit status 2."""
+
+
 def _assistant(config: Path | None, home: Path | None = None) -> Any:
     from assistant.app import Assistant
 
     return Assistant.create(config, home=home)
-
-
-@app.command()
-@_errors
-def serve(
-    host: Annotated[str | None, typer.Option(help="Bind address (default from config: 127.0.0.1).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default from config: 7860).")] = None,
-    config: ConfigOpt = None,
-    home: HomeOpt = None,
-) -> None:
-    """Serve the web UI (binds to 127.0.0.1 unless configured; other addresses require auth)."""
-    import time
-
-    from assistant.app import Assistant
-
-    started = time.perf_counter()
-    # the UI listens first; models load in the background after that and requests wait for them
-    assistant = Assistant.create(config, home=home, defer_models=True)
-
-    def loaded(status: dict[str, Any]) -> None:
-        took = time.perf_counter() - started
-        typer.echo(f"Assistant models {status['state']} {took:.1f} s after start: {status['message']}")
-
-    def listening() -> None:
-        assistant.start_loading(on_ready=loaded)
-        assistant.watch_skills()
-
-    from ui.server import serve as serve_ui
-
-    serve_ui(
-        assistant,
-        host=host or assistant.config.ui.host,
-        port=port or assistant.config.ui.port,
-        on_listening=listening,
-    )
 
 
 @app.command()
@@ -372,6 +342,63 @@ def _mount_optional() -> None:
 
 
 _mount_optional()
+
+COMMANDS_GROUP = "assistant.commands"
+"""The entry-point group of command plugins: the entry name is the command name, the value a Typer command function
+(``serve = "ui.cli:serve"`` in pyproject.toml: the web UI's command lives outside the engine)."""
+
+
+def _broken_command(name: str, target: str, reason: str) -> Callable[..., None]:
+    def broken() -> None:
+        raise _fail(
+            ErrorCode.CONFIG_INVALID,
+            f"The command {name!r} ({target}) could not be loaded: {reason}. Reinstall the package "
+            "(pip install -e .) or remove the plugin that provides it.",
+        )
+
+    broken.__doc__ = f"(unavailable: {reason})"
+    return broken
+
+
+def _load_command_plugins(group: str = COMMANDS_GROUP) -> list[str]:
+    """Register every command of the entry-point ``group``; returns the names registered.
+
+    A plugin that fails to import (or is not a function) never breaks the other commands: its name is registered as a
+    command that prints ``error [config-invalid]: The command 'NAME' (module:attr) could not be loaded: ...`` with
+    status 2, no traceback. A plugin reusing an existing command's name is not registered (never a silent overwrite):
+    a warning on stderr says so.
+    """
+    from importlib.metadata import entry_points
+
+    taken = {info.name or getattr(info.callback, "__name__", "") for info in app.registered_commands}
+    taken |= {info.name or "" for info in app.registered_groups}
+    loaded: list[str] = []
+    for entry in sorted(entry_points(group=group), key=lambda e: (e.name, e.value)):
+        if entry.name in taken:
+            typer.echo(
+                f"warning: command plugin {entry.value} ignored: a command named {entry.name!r} already exists.",
+                err=True,
+            )
+            continue
+        broken: str | None = None
+        try:
+            command = entry.load()
+        except Exception as exc:  # an ImportError, or whatever the plugin raises at import
+            broken = f"{type(exc).__name__}: {exc}"
+        else:
+            if not callable(command):
+                broken = f"{entry.value} is not a function"
+        if broken is None:
+            app.command(name=entry.name)(command)
+        else:
+            settings = {"allow_extra_args": True, "ignore_unknown_options": True}
+            app.command(name=entry.name, context_settings=settings)(_broken_command(entry.name, entry.value, broken))
+        taken.add(entry.name)
+        loaded.append(entry.name)
+    return loaded
+
+
+_load_command_plugins()
 
 
 def main() -> None:
