@@ -2,7 +2,8 @@
 
 With a ``SkillStore`` (the host's durable records) every timer is also a record: a restart restores running timers,
 every worker on the same store sees every timer (a periodic sync), and a timer rings on exactly one worker — the one
-whose ``take`` removes its record.
+whose ``claim`` gets its lease row (then rings it and removes its record), or with a store without leases the one whose
+``take`` removes its record.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from skills.api import SkillStore
+from contracts.skills import SkillStore
 
 __all__ = ["Timer", "TimerService", "format_duration"]
 
@@ -99,15 +100,18 @@ class TimerService:
         hooks: Hooks | None = None,
         wall: Callable[[], float] = time.time,
         sync_s: float = 5.0,
+        lease_s: float = 60.0,
     ) -> None:
         """``store``: keep timers as durable records (restored by ``sync``, shared by workers); ``hooks`` give a
-        restored timer its announce/submit; ``wall`` is the shared clock of the records."""
+        restored timer its announce/submit; ``wall`` is the shared clock of the records; ``lease_s``: how long a
+        worker holds a due timer (a store with ``claim``) before another may ring it instead."""
         self._on_ring = on_ring
         self._clock = clock
         self._store = store
         self._hooks = hooks
         self._wall = wall
         self._sync_s = sync_s
+        self._lease_s = lease_s
         self._synced = -1e18
         self._max = max_timers
         self._timers: dict[int, Timer] = {}
@@ -231,12 +235,19 @@ class TimerService:
                     del self._timers[timer_id]
                     due.append(timer)
         for timer in due:
-            if self._store is not None and timer.uid and not self._store.take(timer.uid):
+            claim = getattr(self._store, "claim", None) if self._store is not None and timer.uid else None
+            if callable(claim):  # a lease row: exactly one worker rings it; one that dies first leaves it to another
+                if not claim(timer.uid, self._lease_s):
+                    continue  # another worker is ringing it (or rang it, or it was cancelled there)
+            elif self._store is not None and timer.uid and not self._store.take(timer.uid):
                 continue  # another worker rang it (or it was cancelled there)
             try:
                 self._on_ring(timer)
             except Exception:  # a failing announcement must not stop the other timers
                 _log.exception("announcing the end of timer %s failed", timer.id)
+            finally:
+                if callable(claim) and self._store is not None:
+                    self._store.take(timer.uid)
         return due
 
     def close(self) -> None:

@@ -4,6 +4,7 @@ turns silently, and each due timer (or delayed command) is fired by exactly one 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -119,4 +120,52 @@ def test_a_claimed_record_whose_worker_died_is_fired_after_the_lease(db: Databas
         threading.Event().wait(0.3)
         assert two.claim("t", 60.0) and two.take("t")
     finally:
+        other.close()
+
+
+def test_two_timer_services_on_one_store_ring_each_timer_and_delayed_command_once(db: Database, tmp_path: Path) -> None:
+    from skills.timer.service import Timer, TimerService
+
+    other = _second(db, tmp_path)
+    clock = [100.0]
+    wall = [5000.0]
+    rung: list[tuple[int, str | None]] = []
+    lock = threading.Lock()
+
+    def ring(n: int) -> Callable[[Timer], None]:
+        def on_ring(timer: Timer) -> None:
+            with lock:
+                rung.append((n, timer.command or timer.name))
+
+        return on_ring
+
+    services = [
+        TimerService(
+            ring(n), clock=lambda: clock[0], wall=lambda: wall[0], thread=False, store=d.skill_records("timer")
+        )
+        for n, d in enumerate((db, other))
+    ]
+    try:
+        for i in range(6):
+            services[i % 2].start("c", 10.0 + i, name=f"timer {i}")
+        services[0].start("c", 12.0, command="turn off the kitchen light")  # a delayed command
+        for s in services:
+            s.sync()  # both workers know every timer
+        assert all(len(s.timers("c")) == 7 for s in services)
+        clock[0] += 60.0
+        wall[0] += 60.0
+        barrier = threading.Barrier(2)
+
+        def tick(s: TimerService) -> None:
+            barrier.wait()
+            s.tick()
+
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(tick, services))
+        names = sorted(str(name) for _, name in rung)
+        assert names == sorted([f"timer {i}" for i in range(6)] + ["turn off the kitchen light"])
+        assert db.skill_records("timer").items() == []  # every record was taken by the worker that rang it
+    finally:
+        for s in services:
+            s.close()
         other.close()
