@@ -660,7 +660,7 @@ def test_vacuum_round_trips(appliance_home: tuple[Home, FakeAppliances]) -> None
     assert wait_for(lambda: ("appl/basic/cmd", "start") in devices.received)
 
 
-def test_climate_partly_reported_and_unsupported_templates(appliance_home: tuple[Home, FakeAppliances]) -> None:
+def test_climate_partly_reported_and_full_templates(appliance_home: tuple[Home, FakeAppliances]) -> None:
     home, devices = appliance_home
     assert wait_for(lambda: _entity(home, "climate.den").state == "off")
     # the mode is confirmed by the device; the target temperature, which it does not report, is assumed as HA does
@@ -669,11 +669,12 @@ def test_climate_partly_reported_and_unsupported_templates(appliance_home: tuple
     assert both.success and both.new_state is not None
     assert both.new_state["state"] == "cool" and both.new_state["attributes"]["temperature"] == 24.0
     assert devices.received[-2:] == [("appl/den/mode/set", "cool"), ("appl/den/target/set", "24.0")]
-    # a command template beyond {{ value }} is not guessed at: nothing is sent
-    sent = len(devices.received)
+    # full Home Assistant command templates are rendered ({% if %}...); the fan mode is not reported: assumed
     [fan] = home.call_service("climate.set_fan_mode", ["climate.den"], {"fan_mode": "low"})
-    assert fan.error_code == "device-unsupported"
-    assert len(devices.received) == sent
+    assert fan.success and fan.assumed, fan
+    assert wait_for(lambda: ("appl/den/fan/set", "low") in devices.received)
+    [auto] = home.call_service("climate.set_fan_mode", ["climate.den"], {"fan_mode": "auto"})
+    assert auto.success and wait_for(lambda: ("appl/den/fan/set", "0") in devices.received)
     # the mode is reported, so a silent device is not taken at its word
     devices.echo = False
     [silent] = home.call_service("climate.turn_off", ["climate.den"])

@@ -1,0 +1,230 @@
+"""Value and command templates, rendered as Home Assistant renders MQTT templates, in a Jinja sandbox.
+
+- Value templates (``value_template``, ``*_state_template``...) see ``value`` (the payload as text) and
+  ``value_json`` (the payload parsed as JSON; undefined when it is not JSON).
+- Command templates (``command_template``, ``*_command_template``) see ``value`` (what is being sent) and any
+  variables the component adds (a valve's ``position``...).
+- The filters and globals MQTT templates commonly use are Home Assistant's: ``int``, ``float``, ``round``,
+  ``is_defined``, ``iif``, ``bool``, ``tojson``/``to_json``, ``from_json``, ``min``, ``max``.
+- Rendering runs in ``ImmutableSandboxedEnvironment``: no access to Python internals (``''.__class__``...), no
+  mutation of values, bounded repetition. Undefined names are an error, not an empty string. Every failure is a
+  :class:`TemplateError` (logged here); it never escapes as a raw Jinja exception.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+import operator
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import StrictUndefined, Template, Undefined
+from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+__all__ = ["TemplateError", "render_command", "render_value"]
+
+_LOG = logging.getLogger(__name__)
+_MAX_OUTPUT = 65_536
+"""Longest rendered text accepted (characters)."""
+_MAX_REPEAT = 65_536
+"""Largest sequence a ``*`` may build, and the largest exponent ``**`` may use."""
+_SENTINEL: Any = object()
+
+
+class TemplateError(Exception):
+    """A template could not be rendered: bad syntax, an undefined name, a sandbox violation, a failing filter."""
+
+
+# ---- Home Assistant's filters and globals ---------------------------------------------------------------------
+
+
+def _fail(name: str, value: Any) -> Any:
+    raise ValueError(f"Template error: {name} got invalid input '{value}' and no default was specified")
+
+
+def _to_float(value: Any, default: Any = _SENTINEL) -> Any:
+    """HA's ``float``: the number, or ``default``; an error when neither."""
+    try:
+        return float(value)
+    except (ValueError, TypeError):
+        return _fail("float", value) if default is _SENTINEL else default
+
+
+def _to_int(value: Any, default: Any = _SENTINEL, base: int = 10) -> Any:
+    """HA's ``int``: whole numbers from numbers or numeric text (in ``base``), or ``default``."""
+    try:
+        if isinstance(value, str) and base != 10:
+            return int(value, base)
+        return int(float(value)) if isinstance(value, str) else int(value)
+    except (ValueError, TypeError, OverflowError):
+        return _fail("int", value) if default is _SENTINEL else default
+
+
+def _round(value: Any, precision: int = 0, method: str = "common", default: Any = _SENTINEL) -> Any:
+    """HA's ``round``: ``common``, ``ceil``, ``floor`` or ``half``; a whole number for precision 0."""
+    try:
+        number = float(value)
+    except (ValueError, TypeError):
+        return _fail("round", value) if default is _SENTINEL else default
+    scale = 10**precision
+    if method == "ceil":
+        number = math.ceil(number * scale) / scale
+    elif method == "floor":
+        number = math.floor(number * scale) / scale
+    elif method == "half":
+        number = round(number * 2) / 2
+    else:
+        number = round(number, precision)
+    return int(number) if precision == 0 else number
+
+
+def _is_defined(value: Any) -> Any:
+    """HA's ``is_defined``: the value, or an error when it is undefined."""
+    if isinstance(value, Undefined):
+        value._fail_with_undefined_error()
+    return value
+
+
+def _iif(value: Any, if_true: Any = True, if_false: Any = False, if_none: Any = _SENTINEL) -> Any:
+    """HA's immediate if: ``if_true``/``if_false`` by truth, ``if_none`` (when given) for None."""
+    if value is None and if_none is not _SENTINEL:
+        return if_none
+    return if_true if value else if_false
+
+
+def _to_bool(value: Any, default: Any = _SENTINEL) -> Any:
+    """HA's ``bool``: true/false from booleans, numbers and yes/no/on/off/true/false/enable/disable text."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return value != 0
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on", "enable"):
+        return True
+    if text in ("0", "false", "no", "off", "disable"):
+        return False
+    return _fail("bool", value) if default is _SENTINEL else default
+
+
+def _to_json(value: Any, ensure_ascii: bool = False, pretty_print: bool = False, sort_keys: bool = False) -> str:
+    """HA's ``to_json`` (plain JSON, not HTML-escaped like Jinja's own ``tojson``)."""
+    return json.dumps(value, ensure_ascii=ensure_ascii, indent=2 if pretty_print else None, sort_keys=sort_keys)
+
+
+def _from_json(value: Any, default: Any = _SENTINEL) -> Any:
+    """HA's ``from_json``."""
+    try:
+        return json.loads(value)
+    except (ValueError, TypeError):
+        return _fail("from_json", value) if default is _SENTINEL else default
+
+
+def _min(*args: Any) -> Any:
+    return min(args[0]) if len(args) == 1 else min(args)
+
+
+def _max(*args: Any) -> Any:
+    return max(args[0]) if len(args) == 1 else max(args)
+
+
+def _finalize(value: Any) -> Any:
+    """What ``{{ ... }}`` prints: JSON for mappings and lists (a JSON state topic passed through), else the value."""
+    if isinstance(value, Mapping | list):
+        return json.dumps(value)
+    return value
+
+
+class _Environment(ImmutableSandboxedEnvironment):
+    """The sandbox, with bounded ``*`` and ``**`` (a template must not exhaust memory)."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator_name: str, left: Any, right: Any) -> Any:
+        if operator_name == "**":
+            if isinstance(right, int | float) and abs(right) > _MAX_REPEAT:
+                raise SecurityError("exponent too large")
+            return operator.pow(left, right)
+        if operator_name == "*":
+            for seq, count in ((left, right), (right, left)):
+                if isinstance(seq, str | list | tuple) and isinstance(count, int) and len(seq) * count > _MAX_REPEAT:
+                    raise SecurityError("sequence too large")
+            return operator.mul(left, right)
+        return super().call_binop(context, operator_name, left, right)
+
+
+def _environment() -> ImmutableSandboxedEnvironment:
+    env = _Environment(undefined=StrictUndefined, finalize=_finalize, autoescape=False)
+    helpers = {
+        "float": _to_float,
+        "int": _to_int,
+        "round": _round,
+        "iif": _iif,
+        "bool": _to_bool,
+        "from_json": _from_json,
+        "min": _min,
+        "max": _max,
+    }
+    env.filters.update(helpers)
+    env.filters.update({"is_defined": _is_defined, "to_json": _to_json, "tojson": _to_json})
+    env.globals.update({k: v for k, v in helpers.items() if k != "from_json"})
+    return env
+
+
+_ENV = _environment()
+"""One sandbox for all templates (configured once here, never changed after)."""
+
+
+@lru_cache(maxsize=512)
+def _compile(source: str) -> Template:
+    """A compiled template (cached: the same few templates are rendered for every message)."""
+    return _ENV.from_string(source)
+
+
+def _render(source: str, context: Mapping[str, Any]) -> str:
+    try:
+        text = _compile(source).render(context)
+    except Exception as exc:  # syntax, undefined, sandbox, filter errors, ZeroDivisionError...: all one failure
+        raise TemplateError(f"{type(exc).__name__}: {exc}") from exc
+    if len(text) > _MAX_OUTPUT:
+        raise TemplateError("the rendered text is too long")
+    return text
+
+
+def render_value(template: Any, payload: str, *, entity_id: str = "") -> str | None:
+    """A received payload through a value template; the payload itself when there is no template.
+
+    None when the template cannot be rendered (a key missing from the JSON, a payload that is not JSON...):
+    the message is then ignored, as Home Assistant ignores it.
+    """
+    if not isinstance(template, str) or not template.strip():
+        return payload
+    context: dict[str, Any] = {"value": payload}
+    with contextlib.suppress(ValueError):
+        context["value_json"] = json.loads(payload)
+    try:
+        return _render(template, context)
+    except TemplateError as exc:
+        level = logging.DEBUG if isinstance(exc.__cause__, UndefinedError) else logging.WARNING  # HA: a missing key
+        _LOG.log(level, "%s: value template %r failed on %r: %s", entity_id or "MQTT", template, payload[:200], exc)
+        return None
+
+
+def render_command(
+    template: Any, value: Any, variables: Mapping[str, Any] | None = None, *, entity_id: str = ""
+) -> str:
+    """What to publish: ``value`` through the command template (``str(value)`` without one).
+
+    Raises :class:`TemplateError` (logged) when the template cannot be rendered.
+    """
+    if not isinstance(template, str) or not template.strip():
+        return str(value)
+    try:
+        return _render(template, {**(variables or {}), "value": value})
+    except TemplateError as exc:
+        _LOG.warning("%s: command template %r failed for %r: %s", entity_id or "MQTT", template, value, exc)
+        raise
