@@ -360,8 +360,8 @@ def _broken_command(name: str, target: str, reason: str) -> Callable[..., None]:
     return broken
 
 
-def _load_command_plugins(group: str = COMMANDS_GROUP) -> list[str]:
-    """Register every command of the entry-point ``group``; returns the names registered.
+def _load_command_plugins(group: str = COMMANDS_GROUP, *, target: typer.Typer = app) -> list[str]:
+    """Register every command of the entry-point ``group`` on ``target``; returns the names registered.
 
     A plugin that fails to import (or is not a function) never breaks the other commands: its name is registered as a
     command that prints ``error [config-invalid]: The command 'NAME' (module:attr) could not be loaded: ...`` with
@@ -370,8 +370,8 @@ def _load_command_plugins(group: str = COMMANDS_GROUP) -> list[str]:
     """
     from importlib.metadata import entry_points
 
-    taken = {info.name or getattr(info.callback, "__name__", "") for info in app.registered_commands}
-    taken |= {info.name or "" for info in app.registered_groups}
+    taken = {info.name or getattr(info.callback, "__name__", "") for info in target.registered_commands}
+    taken |= {info.name or "" for info in target.registered_groups}
     loaded: list[str] = []
     for entry in sorted(entry_points(group=group), key=lambda e: (e.name, e.value)):
         if entry.name in taken:
@@ -389,10 +389,10 @@ def _load_command_plugins(group: str = COMMANDS_GROUP) -> list[str]:
             if not callable(command):
                 broken = f"{entry.value} is not a function"
         if broken is None:
-            app.command(name=entry.name)(command)
+            target.command(name=entry.name)(command)
         else:
             settings = {"allow_extra_args": True, "ignore_unknown_options": True}
-            app.command(name=entry.name, context_settings=settings)(_broken_command(entry.name, entry.value, broken))
+            target.command(name=entry.name, context_settings=settings)(_broken_command(entry.name, entry.value, broken))
         taken.add(entry.name)
         loaded.append(entry.name)
     return loaded
