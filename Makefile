@@ -50,7 +50,7 @@ models: $(STAMP)
 	$(VENV)/bin/assistant prepare
 
 lint: setup
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/lint-imports
 
 typecheck: setup
 	$(VENV)/bin/mypy

@@ -27,10 +27,10 @@ from assistant.dialogue.confirm import (
     PendingConfirmation,
     StoredPendingStore,
 )
-from assistant.engines import AudioInput, Embedder, LanguageModel, SpeechRecognizer, SpeechSynthesizer
 from assistant.events import EventBus
-from assistant.messages import AssistantError, ErrorCode, EventType, PipelineEvent, StateChange, Turn, TurnResult
 from assistant.pipeline import Pipeline, PipelineOptions
+from contracts.engines import AudioInput, Embedder, LanguageModel, SpeechRecognizer, SpeechSynthesizer
+from contracts.messages import AssistantError, ErrorCode, EventType, PipelineEvent, StateChange, Turn, TurnResult
 
 __all__ = ["Assistant", "set_offline_environment"]
 
@@ -701,7 +701,7 @@ class _SkillDispatch:
         return self._a.skills.handle(match, ctx)
 
     def make_context(self, skill_id: str, **kwargs: Any) -> Any:
-        from skills.api import Permission, SkillContext
+        from contracts.skills import Permission, SkillContext
 
         a = self._a
         skill = a.skills.skills[skill_id]

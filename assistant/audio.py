@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from assistant.messages import AssistantError, ErrorCode
+from contracts.messages import AssistantError, ErrorCode
 
 __all__ = [
     "SAMPLE_RATE",

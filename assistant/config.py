@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
-from assistant.messages import AssistantError, ErrorCode
+from contracts.messages import AssistantError, ErrorCode
 
 __all__ = [
     "PROJECT_ROOT",

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from assistant.config import EmbeddingsConfig
-from assistant.messages import AssistantError, ErrorCode
+from contracts.messages import AssistantError, ErrorCode
 
 __all__ = [
     "EMBEDDED_MODEL_NAMES",

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from assistant.messages import EventType, PipelineEvent, Stage
+from contracts.messages import EventType, PipelineEvent, Stage
 
 __all__ = ["EventBus", "RunRecorder"]
 

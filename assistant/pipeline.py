@@ -28,9 +28,10 @@ from assistant.dialogue.confirm import (
     parse_answer,
     redact_digits,
 )
-from assistant.engines import AudioInput, SentimentAnalyzer, SpeechRecognizer, SpeechSynthesizer
 from assistant.events import EventBus, RunRecorder
-from assistant.messages import (
+from contracts.engines import AudioInput, SentimentAnalyzer, SpeechRecognizer, SpeechSynthesizer
+from contracts.home import Area, Entity, HomeApi
+from contracts.messages import (
     Action,
     AssistantError,
     ErrorCode,
@@ -46,7 +47,6 @@ from assistant.messages import (
     Turn,
     TurnResult,
 )
-from devices.api import Area, Entity, HomeApi
 
 __all__ = ["Pipeline", "PipelineOptions", "TurnStore", "UnderstandingEngine"]
 

@@ -7,7 +7,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any
 
-from assistant.messages import TurnResult
+from contracts.messages import TurnResult
 
 __all__ = ["to_jsonable", "turn_to_dict"]
 

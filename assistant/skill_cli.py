@@ -19,7 +19,7 @@ from typing import Any
 import typer
 
 from assistant.config import Config, load_config
-from skills.api import Skill
+from contracts.skills import Skill
 from skills.registry import FALLBACK_INTENT, SkillIntent, SkillRegistry, load_skill_classes
 
 __all__ = [
@@ -72,8 +72,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from assistant.messages import IntentMatch, SkillResult
-from skills.api import Permission, Skill, SkillContext, intent
+from contracts.messages import IntentMatch, SkillResult
+from contracts.skills import Permission, Skill, SkillContext, intent
 
 __all__ = ["{cls}"]
 
@@ -145,8 +145,8 @@ _TEST = '''"""Tests of the {title} skill, run through the assistant's own skill 
 
 from __future__ import annotations
 
-from assistant.messages import IntentMatch
-from skills.api import SkillContext
+from contracts.messages import IntentMatch
+from contracts.skills import SkillContext
 from skills.registry import SkillRegistry
 
 from {pkg} import {cls}

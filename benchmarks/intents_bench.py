@@ -25,17 +25,17 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from assistant.config import load_config  # noqa: E402
-from assistant.engines import Embedder, LanguageModel  # noqa: E402
 from assistant.evaluation import read_jsonl  # noqa: E402
-from assistant.messages import IntentMatch, Tier  # noqa: E402
 from assistant.nlu import Understanding, create_understanding  # noqa: E402
 from assistant.nlu.catalog import build_index  # noqa: E402
 from assistant.nlu.evaluate import check_case  # noqa: E402
 from assistant.nlu.resolve import resolve_targets  # noqa: E402
 from benchmarks.common import percentile  # noqa: E402
+from contracts.engines import Embedder, LanguageModel  # noqa: E402
+from contracts.home import HomeApi  # noqa: E402
+from contracts.intents import WRITE_INTENTS  # noqa: E402
+from contracts.messages import IntentMatch, Tier  # noqa: E402
 from devices import create_home  # noqa: E402
-from devices.api import HomeApi  # noqa: E402
-from skills.home_control.services import WRITE_INTENTS  # noqa: E402
 
 __all__ = ["SLURP_MAP", "run"]
 
@@ -101,7 +101,7 @@ def _end_state_agrees(folder: Path, row: Mapping[str, Any], match: IntentMatch) 
 
 
 def _execute(home: HomeApi, match: IntentMatch) -> None:
-    from skills.api import SkillContext
+    from contracts.skills import SkillContext
     from skills.home_control import HomeControlSkill
 
     skill = HomeControlSkill()

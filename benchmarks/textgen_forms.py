@@ -58,8 +58,8 @@ PROMPTS: tuple[str, ...] = (
 
 
 def _run(skill_settings: dict[str, Any], prompts: tuple[str, ...], llm: Any) -> dict[str, Any]:
-    from assistant.messages import IntentMatch
-    from skills.api import SkillContext
+    from contracts.messages import IntentMatch
+    from contracts.skills import SkillContext
     from skills.textgen import TextGenerationSkill
     from skills.textgen.forms import check, detect
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.messages import AssistantError, ErrorCode
+from contracts.messages import AssistantError, ErrorCode
 from devices.adapters.base import Adapter
 from devices.adapters.simulated import STATE_FILE, SimulatedAdapter
 from devices.home import Home

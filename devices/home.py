@@ -10,10 +10,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from assistant.messages import Action, AssistantError, ErrorCode, StateChange
+from contracts.features import derive_services
+from contracts.home import Area, Entity, Floor, Resolution, RiskTier
+from contracts.messages import Action, AssistantError, ErrorCode, StateChange
 from devices.adapters.base import Adapter, AdapterListener, CallResult, ServiceCall
-from devices.api import Area, Entity, Floor, Resolution, RiskTier
-from devices.features import derive_services
 from devices.loader import Device, HomeSpec, load_home_file
 from devices.registry import Registry
 from devices.risk import RiskPolicy

@@ -12,9 +12,9 @@ from typing import Any
 
 import yaml
 
-from assistant.messages import AssistantError, ErrorCode
-from devices.api import Area, Entity, Floor, RiskTier
-from devices.features import FEATURE_ENUMS, derive_services
+from contracts.features import FEATURE_ENUMS, derive_services
+from contracts.home import Area, Entity, Floor, RiskTier
+from contracts.messages import AssistantError, ErrorCode
 
 __all__ = [
     "DEFAULT_STATES",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from devices.api import Area, Entity, Floor, Resolution
+from contracts.home import Area, Entity, Floor, Resolution
 
 __all__ = ["Registry", "normalize_name"]
 

@@ -34,8 +34,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from assistant.messages import AssistantError, ErrorCode
-from devices.api import Entity, RiskTier
+from contracts.home import Entity, RiskTier
+from contracts.messages import AssistantError, ErrorCode
 
 __all__ = [
     "DEFAULT_RISK",

@@ -11,68 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from assistant.messages import AssistantError, ErrorCode
-from devices.api import Entity
-from devices.features import (
+from contracts.features import (
+    COLOR_NAMES,
     READ_ONLY_DOMAINS,
     ClimateEntityFeature,
     LightEntityFeature,
     light_supports,
 )
+from contracts.home import Entity
+from contracts.messages import AssistantError, ErrorCode
 
 __all__ = ["COLOR_NAMES", "concrete_service", "validate_call"]
-
-COLOR_NAMES: dict[str, tuple[int, int, int]] = {
-    "white": (255, 255, 255),
-    "warm white": (255, 214, 170),
-    "cool white": (212, 235, 255),
-    "black": (0, 0, 0),
-    "red": (255, 0, 0),
-    "dark red": (139, 0, 0),
-    "crimson": (220, 20, 60),
-    "green": (0, 128, 0),
-    "lime": (0, 255, 0),
-    "light green": (144, 238, 144),
-    "dark green": (0, 100, 0),
-    "blue": (0, 0, 255),
-    "light blue": (173, 216, 230),
-    "dark blue": (0, 0, 139),
-    "navy": (0, 0, 128),
-    "sky blue": (135, 206, 235),
-    "royal blue": (65, 105, 225),
-    "yellow": (255, 255, 0),
-    "gold": (255, 215, 0),
-    "orange": (255, 165, 0),
-    "dark orange": (255, 140, 0),
-    "purple": (128, 0, 128),
-    "violet": (238, 130, 238),
-    "magenta": (255, 0, 255),
-    "fuchsia": (255, 0, 255),
-    "pink": (255, 192, 203),
-    "hot pink": (255, 105, 180),
-    "brown": (165, 42, 42),
-    "cyan": (0, 255, 255),
-    "aqua": (0, 255, 255),
-    "turquoise": (64, 224, 208),
-    "teal": (0, 128, 128),
-    "indigo": (75, 0, 130),
-    "lavender": (230, 230, 250),
-    "salmon": (250, 128, 114),
-    "coral": (255, 127, 80),
-    "beige": (245, 245, 220),
-    "ivory": (255, 255, 240),
-    "silver": (192, 192, 192),
-    "gray": (128, 128, 128),
-    "grey": (128, 128, 128),
-    "olive": (128, 128, 0),
-    "maroon": (128, 0, 0),
-    "tan": (210, 180, 140),
-    "chocolate": (210, 105, 30),
-    "peach": (255, 218, 185),
-    "mint": (189, 252, 201),
-    "amber": (255, 191, 0),
-}
-"""CSS colour names (and a few common spoken ones) accepted as ``color_name``."""
 
 _TURN_ON = {
     "cover": "open_cover",

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from assistant.messages import AssistantError, ErrorCode
-from devices.features import light_color_modes
+from contracts.features import light_color_modes
+from contracts.messages import AssistantError, ErrorCode
 
 __all__ = ["Outcome", "apply_service"]
 

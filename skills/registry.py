@@ -26,8 +26,8 @@ from typing import Any
 
 import yaml
 
-from assistant.messages import AssistantError, ErrorCode, IntentMatch, SkillResult
-from skills.api import IntentSpec, Permission, Skill, SkillContext, SkillHost
+from contracts.messages import AssistantError, ErrorCode, IntentMatch, SkillResult
+from contracts.skills import IntentSpec, Permission, Skill, SkillContext, SkillHost
 
 __all__ = [
     "ENTRY_POINT_GROUP",

@@ -6,8 +6,8 @@ import random
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from assistant.messages import ErrorCode, IntentMatch, SkillResult
-from skills.api import Skill, SkillContext, intent
+from contracts.messages import ErrorCode, IntentMatch, SkillResult
+from contracts.skills import Skill, SkillContext, intent
 
 __all__ = ["SmallTalkSkill"]
 

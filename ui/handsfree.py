@@ -61,7 +61,7 @@ from assistant.interop.wakeword import (
     WakeWordDetector,
     create_wake_detector,
 )
-from assistant.messages import AssistantError, ErrorCode, TurnResult
+from contracts.messages import AssistantError, ErrorCode, TurnResult
 
 __all__ = [
     "HANDSFREE_CSS",

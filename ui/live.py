@@ -9,7 +9,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from assistant.messages import EventType, PipelineEvent
+from contracts.messages import EventType, PipelineEvent
 
 __all__ = ["AnnouncementInbox", "ChangeCounter"]
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from assistant.interop.access import LoginThrottle, configured_credentials, is_loopback
-from assistant.messages import AssistantError, ErrorCode
+from contracts.messages import AssistantError, ErrorCode
 
 __all__ = ["LoginThrottle", "is_loopback", "launch_options", "serve"]
 

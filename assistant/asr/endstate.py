@@ -53,7 +53,7 @@ from typing import Any
 from assistant.asr.normalizer import whisper_normalize
 from assistant.config import AsrConfig, Config, load_config
 from assistant.evaluation import read_jsonl
-from assistant.messages import AssistantError
+from contracts.messages import AssistantError
 
 __all__ = [
     "CONTEXT_AREA",
@@ -334,7 +334,7 @@ def expectation_for(home: Any, clip: Clip, area: str | None) -> Expectation:
         return Expectation("no-action", note="nothing to do: the intent, nothing changed")
     entities, note = _targets(home, intent, clip.slots, area)
     out = Expectation("device", note=note)
-    from devices.api import RiskTier
+    from contracts.home import RiskTier
 
     for entity in entities:
         service = _service(entity, intent)
@@ -363,7 +363,7 @@ def _hue_sat(rgb: Sequence[Any]) -> tuple[float, float]:
 
 
 def _color_ok(got: Any, name: str) -> bool:
-    from devices.services import COLOR_NAMES
+    from contracts.features import COLOR_NAMES
 
     want = COLOR_NAMES.get(name.casefold().strip())
     if want is None or not isinstance(got, list | tuple) or len(got) < 3:

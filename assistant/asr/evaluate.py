@@ -20,7 +20,7 @@ from assistant.asr.normalizer import normalize_text, whisper_normalize
 from assistant.audio import decode_audio
 from assistant.config import AsrConfig, TtsConfig
 from assistant.evaluation import read_jsonl
-from assistant.messages import AssistantError
+from contracts.messages import AssistantError
 
 __all__ = [
     "DEFAULT_EVAL_DIR",

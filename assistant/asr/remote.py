@@ -19,8 +19,8 @@ from assistant.asr.confidence import confidence, weighted_mean
 from assistant.asr.streaming import StreamingSession
 from assistant.audio import SAMPLE_RATE, probe_duration, read_audio, wav_bytes
 from assistant.config import AsrConfig
-from assistant.engines import AudioInput
-from assistant.messages import AssistantError, ErrorCode, Transcript
+from contracts.engines import AudioInput
+from contracts.messages import AssistantError, ErrorCode, Transcript
 
 __all__ = ["RemoteRecognizer", "encode_multipart", "transcriptions_url"]
 

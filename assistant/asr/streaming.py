@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from assistant.audio import SAMPLE_RATE, pcm_to_float32, resample
-from assistant.messages import AssistantError, ErrorCode, Transcript
+from contracts.messages import AssistantError, ErrorCode, Transcript
 
 __all__ = ["StreamingSession", "speech_spans"]
 

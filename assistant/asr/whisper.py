@@ -22,8 +22,8 @@ from assistant.asr.rescoring import Choice, Hypothesis, choose
 from assistant.asr.streaming import StreamingSession
 from assistant.audio import SAMPLE_RATE, decode_audio
 from assistant.config import AsrConfig
-from assistant.engines import AudioInput
-from assistant.messages import AssistantError, ErrorCode, Transcript
+from contracts.engines import AudioInput
+from contracts.messages import AssistantError, ErrorCode, Transcript
 
 __all__ = ["Decoded", "WhisperRecognizer"]
 

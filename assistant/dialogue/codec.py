@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from assistant.messages import Candidate, IntentMatch, Tier
+from contracts.messages import Candidate, IntentMatch, Tier
 
 __all__ = ["candidate_to_dict", "jsonable", "match_from_dict", "match_to_dict"]
 

@@ -26,8 +26,8 @@ from enum import StrEnum
 from typing import Any, Literal, Protocol
 
 from assistant.dialogue.codec import jsonable, match_from_dict, match_to_dict
-from assistant.messages import Action, AssistantError, ErrorCode, IntentMatch, StateChange
-from devices.api import Area, Entity, Floor, HomeApi, Resolution, RiskTier
+from contracts.home import Area, Entity, Floor, HomeApi, Resolution, RiskTier
+from contracts.messages import Action, AssistantError, ErrorCode, IntentMatch, StateChange
 
 __all__ = [
     "ANY_SERVICE",

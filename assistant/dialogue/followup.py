@@ -7,10 +7,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from assistant.dialogue.state import DialogueState, Pending
-from assistant.messages import Candidate, IntentMatch, Tier
 from assistant.nlu.catalog import HomeIndex, clean_name
-from devices.api import HomeApi
-from skills.home_control.services import READ_INTENTS, entity_supports
+from contracts.home import HomeApi
+from contracts.intents import READ_INTENTS, entity_supports
+from contracts.messages import Candidate, IntentMatch, Tier
 
 __all__ = ["answer_clarification", "follow_up", "is_follow_up"]
 

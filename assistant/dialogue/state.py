@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from assistant.dialogue.codec import candidate_to_dict, jsonable, match_from_dict, match_to_dict
 from assistant.dialogue.confirm import AnswerKind, parse_answer
-from assistant.messages import Candidate, IntentMatch, SkillResult
+from contracts.messages import Candidate, IntentMatch, SkillResult
 
 _log = logging.getLogger("assistant.dialogue")
 

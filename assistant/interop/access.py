@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
-from assistant.messages import AssistantError, ErrorCode
+from contracts.messages import AssistantError, ErrorCode
 
 __all__ = [
     "Credentials",

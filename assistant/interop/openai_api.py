@@ -46,7 +46,7 @@ from assistant.interop.access import (
     configured_credentials,
     constant_time_verify,
 )
-from assistant.messages import AssistantError, ErrorCode, TurnResult
+from contracts.messages import AssistantError, ErrorCode, TurnResult
 
 __all__ = [
     "API_OWNER",

@@ -26,7 +26,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.interop.openai_api import API_OWNER, AuthCheck, auth_check_from_config, create_openai_router
-from assistant.messages import AssistantError, ErrorCode
+from contracts.messages import AssistantError, ErrorCode
 
 __all__ = ["CONFIG_ENV", "create_turn_router", "create_worker_app", "serve_workers"]
 

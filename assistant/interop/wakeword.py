@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from assistant.audio import SAMPLE_RATE, decode_audio, wav_bytes
-from assistant.messages import AssistantError, ErrorCode, TurnResult
+from contracts.messages import AssistantError, ErrorCode, TurnResult
 
 __all__ = [
     "DEFAULT_ENGINE",

@@ -67,7 +67,7 @@ from assistant.interop.wakeword import (
     available_wake_words,
     create_wake_detector,
 )
-from assistant.messages import AssistantError, ErrorCode, TurnResult
+from contracts.messages import AssistantError, ErrorCode, TurnResult
 
 __all__ = ["AssistantEventHandler", "WyomingOptions", "WyomingServerThread", "WyomingService", "serve_wyoming"]
 

@@ -16,7 +16,7 @@ from assistant.embeddings import configure_torch_threads, hub_offline, resolve_d
 from assistant.llm.packing import PackedTrie, ancestor_lists, pack_sequences, split_for_packing
 from assistant.llm.prefix import PrefixEntry, PrefixStore, common_prefix
 from assistant.llm.text import ChatMessage, StopScanner, normalize_messages, plain_chat_prompt
-from assistant.messages import AssistantError, ErrorCode
+from contracts.messages import AssistantError, ErrorCode
 
 __all__ = ["TransformersLLM"]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from assistant.embeddings import hub_offline
-from assistant.messages import AssistantError, ErrorCode
+from contracts.messages import AssistantError, ErrorCode
 
 __all__ = [
     "EMBEDDED_LLMS",

@@ -11,7 +11,7 @@ from typing import Any
 
 from assistant.config import LlmConfig
 from assistant.llm.text import ChatMessage, normalize_messages
-from assistant.messages import AssistantError, ErrorCode
+from contracts.messages import AssistantError, ErrorCode
 
 __all__ = ["OpenAICompatibleLLM"]
 

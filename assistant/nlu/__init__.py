@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from assistant.config import NluConfig
-from assistant.engines import Embedder, LanguageModel
 from assistant.nlu.trace import Trace
-from devices.api import HomeApi
+from contracts.engines import Embedder, LanguageModel
+from contracts.home import HomeApi
 
 if TYPE_CHECKING:
     from assistant.nlu.engine import UNKNOWN, Understanding, calibrate

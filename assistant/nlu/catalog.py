@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from devices.api import Area, Entity, Floor, HomeApi
+from contracts.home import Area, Entity, Floor, HomeApi
 
 __all__ = ["DOMAIN_NOUNS", "HomeIndex", "build_index", "clean_name", "registry_signature"]
 

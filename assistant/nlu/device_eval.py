@@ -27,13 +27,13 @@ from typing import Any
 
 import yaml
 
-from assistant.messages import IntentMatch
+from contracts.intents import DEVICE_INTENTS
+from contracts.messages import IntentMatch
+from contracts.skills import SkillContext
 from devices.adapters.simulated import SimulatedAdapter
 from devices.home import Home
 from devices.loader import load_home_data
-from skills.api import SkillContext
 from skills.home_control import HomeControlSkill
-from skills.home_control.services import DEVICE_INTENTS
 
 __all__ = [
     "OUTCOMES",

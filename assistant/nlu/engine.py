@@ -14,8 +14,6 @@ from typing import Any
 from assistant.config import NluConfig
 from assistant.dialogue.followup import answer_clarification, follow_up, is_follow_up
 from assistant.dialogue.state import DENY, NEVERMIND, DialogueStore, parse_confirmation
-from assistant.engines import Embedder, LanguageModel
-from assistant.messages import AssistantError, Candidate, ErrorCode, IntentMatch, SkillResult, StateChange, Tier
 from assistant.nlu.catalog import DOMAIN_NOUNS, HomeIndex, build_index, registry_signature
 from assistant.nlu.learn.scorer import LearnedScorer, load_scorer
 from assistant.nlu.lexicon import ACTIONS, QUESTION, ROOM_WORDS, action_evidence, device_mentions, domain_mentions
@@ -27,15 +25,16 @@ from assistant.nlu.route import OpenIntent, OpenIntents, open_intents, request_k
 from assistant.nlu.semantic import Context, RankedCandidate, SemanticRanker
 from assistant.nlu.templates import TemplateHit, TemplateMatcher
 from assistant.nlu.trace import Trace
-from devices.api import HomeApi
-from skills.home_control.services import DEVICE_INTENTS, READ_INTENTS, WRITE_INTENTS
+from contracts.engines import Embedder, LanguageModel
+from contracts.home import HomeApi
+from contracts.intents import DEVICE_INTENTS, READ_INTENTS, WRITE_INTENTS
+from contracts.messages import AssistantError, Candidate, ErrorCode, IntentMatch, SkillResult, StateChange, Tier
 
-__all__ = ["HOME_CONTROL", "UNKNOWN", "Understanding", "calibrate"]
+__all__ = ["UNKNOWN", "Understanding", "calibrate"]
 
 _log = logging.getLogger(__name__)
 
 UNKNOWN = "Unknown"
-HOME_CONTROL = "home_control"
 
 
 def calibrate(score: float) -> float:
@@ -336,9 +335,7 @@ class Understanding:
     def _owner(self, intent: str | None) -> str | None:
         if intent is None:
             return None
-        if intent in self._owners:
-            return self._owners[intent]
-        return HOME_CONTROL if intent in DEVICE_INTENTS else None
+        return self._owners.get(intent)  # the registry says which skill declared it
 
     def _template(
         self,
@@ -454,7 +451,7 @@ class Understanding:
         if not ranked or ranked[0].score < 0.5:
             absent = _absent_device(norm, index)
             if absent is not None:
-                return absent
+                return replace(absent, skill_id=self._owner(absent.intent))
         if not ranked:
             return IntentMatch(UNKNOWN, tier=Tier.NONE, text=norm)
         best = ranked[0]
@@ -778,6 +775,6 @@ def _absent_device(norm: str, index: HomeIndex) -> IntentMatch | None:
             noun = DOMAIN_NOUNS.get(domain, domain)
             return IntentMatch(
                 action.intent, {"area": area, "domain": domain}, (), Tier.SEMANTIC, 0.9, text=norm,
-                skill_id=HOME_CONTROL, clarification=f"There is no {noun} in the {area}.",
+                clarification=f"There is no {noun} in the {area}.",
             )  # fmt: skip
     return None

@@ -7,12 +7,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.messages import IntentMatch, SkillResult
 from assistant.nlu.engine import Understanding
-from devices.api import HomeApi
-from skills.api import SkillContext
+from contracts.home import HomeApi
+from contracts.intents import DEVICE_INTENTS
+from contracts.messages import IntentMatch, SkillResult
+from contracts.skills import SkillContext
 from skills.home_control import HomeControlSkill
-from skills.home_control.services import DEVICE_INTENTS
 
 __all__ = ["CaseOutcome", "TurnLog", "check_case", "run_turns"]
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from devices.api import Entity
+from contracts.home import Entity
 
 __all__ = ["action_polarity", "opposite", "request_polarity"]
 
@@ -92,7 +92,7 @@ def _service_direction(service: str) -> int:
 def action_polarity(intent: str, entity: Entity | None, slots: Mapping[str, Any]) -> int:
     """The direction of an action on an entity as it is now: +1, -1, or 0 (no direction: next track, a colour, a
     level without a current value, a read)."""
-    from skills.home_control.services import service_call
+    from contracts.intents import service_call
 
     for key in _DELTAS:
         value = slots.get(key)

@@ -6,8 +6,8 @@ import math
 import re
 from collections.abc import Sequence
 
-from assistant.engines import LanguageModel
 from assistant.nlu.semantic import RankedCandidate
+from contracts.engines import LanguageModel
 
 __all__ = ["LlmReranker"]
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.nlu.catalog import DOMAIN_NOUNS, HomeIndex
-from skills.home_control.services import READ_INTENTS, entity_supports
+from contracts.intents import READ_INTENTS, entity_supports
 
 __all__ = ["WHOLE_HOME", "Resolved", "resolve_targets"]
 

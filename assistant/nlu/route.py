@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.nlu.lexicon import GENERATE, INFO_QUESTION
-from skills.api import IntentSpec
+from contracts.skills import IntentSpec
 
 __all__ = ["PROCEDURAL", "OpenIntent", "OpenIntents", "open_intents", "request_kind"]
 

@@ -13,7 +13,6 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz
 
-from assistant.engines import Embedder
 from assistant.nlu.catalog import HomeIndex, clean_name
 from assistant.nlu.learn.scorer import LearnedScorer
 from assistant.nlu.lexicon import (
@@ -32,9 +31,10 @@ from assistant.nlu.lexicon import (
 from assistant.nlu.normalize import Params, words
 from assistant.nlu.polarity import action_polarity, request_polarity
 from assistant.nlu.resolve import WHOLE_HOME
-from devices.api import Entity, HomeApi
-from skills.api import IntentSpec
-from skills.home_control.services import WRITE_INTENTS, entity_supports
+from contracts.engines import Embedder
+from contracts.home import Entity, HomeApi
+from contracts.intents import WRITE_INTENTS, entity_supports
+from contracts.skills import IntentSpec
 
 __all__ = ["Context", "RankedCandidate", "SemanticRanker", "normalize_example", "verbalise"]
 

@@ -14,7 +14,7 @@ from hassil.intents import SlotList, TextSlotList, TextSlotValue
 from hassil.recognize import recognize_best
 
 from assistant.nlu.catalog import HomeIndex
-from skills.api import IntentSpec
+from contracts.skills import IntentSpec
 
 __all__ = ["TemplateHit", "TemplateMatcher", "ha_intents_data"]
 

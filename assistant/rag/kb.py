@@ -16,13 +16,12 @@ import numpy as np
 import numpy.typing as npt
 
 from assistant.config import RagConfig
-from assistant.engines import Embedder, LanguageModel
-from assistant.messages import AssistantError, ErrorCode, Passage
-from assistant.rag.answer import DONT_KNOW, KbAnswer, extractive_answer, llm_answer
 from assistant.rag.chunking import TextChunk, split_document
 from assistant.rag.index import Hit, HybridIndex, IndexedChunk
 from assistant.rag.loaders import SUPPORTED_SUFFIXES, document_format, load_document
 from assistant.rag.repository import ChunkRow, DocumentInfo, KnowledgeStore
+from contracts.engines import Embedder
+from contracts.messages import AssistantError, ErrorCode, Passage
 
 __all__ = ["BatchIngestReport", "DocumentOrigin", "IngestReport", "KnowledgeBase", "Progress", "document_origin"]
 
@@ -526,18 +525,6 @@ class KnowledgeBase:
             for c in (h.chunk,)
         ]
 
-    def answer(
-        self,
-        question: str,
-        *,
-        llm: LanguageModel | None = None,
-        k: int | None = None,
-        emit: Callable[[str], None] | None = None,
-    ) -> KbAnswer:
-        """A cited answer (extractive, or by ``llm`` when given), or 'I don't know' below ``min_score``."""
-        passages = [p for p in self.search(question, k=k or self.cfg.top_k) if p.score >= self.cfg.min_score]
-        if not passages:
-            return KbAnswer(DONT_KNOW, (), abstained=True, mode="none")
-        if llm is not None:
-            return llm_answer(question, passages[:3], llm, emit=emit)
-        return extractive_answer(question, passages[:3], embedder=self.embedder)
+    def relevant(self, query: str, *, k: int | None = None) -> list[Passage]:
+        """Best passages at or above ``rag.min_score`` (an empty list: nothing relevant enough to answer from)."""
+        return [p for p in self.search(query, k=k or self.cfg.top_k) if p.score >= self.cfg.min_score]

@@ -5,8 +5,6 @@ from __future__ import annotations
 import logging
 
 from assistant.config import SentimentConfig
-from assistant.engines import Embedder, SentimentAnalyzer
-from assistant.messages import AssistantError, ErrorCode
 from assistant.sentiment.analyzers import (
     HybridSentimentAnalyzer,
     TransformersSentimentAnalyzer,
@@ -15,6 +13,8 @@ from assistant.sentiment.analyzers import (
 )
 from assistant.sentiment.head import sentences_text
 from assistant.sentiment.probe import PROBE_MODEL, HiddenStateProbe, StatesFn, load_probe_weights, probe_fingerprint
+from contracts.engines import Embedder, SentimentAnalyzer
+from contracts.messages import AssistantError, ErrorCode
 
 __all__ = [
     "PROBE_MODEL",

@@ -7,10 +7,10 @@ import re
 import threading
 from typing import Any, Protocol
 
-from assistant.engines import Embedder
-from assistant.messages import AssistantError, ErrorCode, Sentiment, SentimentLabel
 from assistant.sentiment.head import PolarityHead, load_or_train_head
 from assistant.sentiment.lexicon import conversational_signals, vader
+from contracts.engines import Embedder
+from contracts.messages import AssistantError, ErrorCode, Sentiment, SentimentLabel
 
 __all__ = [
     "HybridSentimentAnalyzer",

@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 import yaml
 
-from assistant.engines import Embedder
+from contracts.engines import Embedder
 
 __all__ = ["HEAD_FILE", "PolarityHead", "load_or_train_head", "sentences_text", "train_head", "training_data"]
 

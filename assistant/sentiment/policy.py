@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.config import SentimentConfig
-from assistant.messages import ErrorCode, IntentMatch, Sentiment, SkillResult
 from assistant.sentiment.lexicon import conversational_signals
+from contracts.messages import ErrorCode, IntentMatch, Sentiment, SkillResult
 
 __all__ = ["PolicyOutcome", "RecentTurn", "ResponsePolicy"]
 

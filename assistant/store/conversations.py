@@ -14,7 +14,6 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
-from assistant.messages import Action, AssistantError, ErrorCode, EventType, SentimentLabel, TurnResult
 from assistant.store.jsonsafe import jsonable
 from assistant.store.models import (
     ActionModel,
@@ -37,6 +36,7 @@ from assistant.store.records import (
     TurnBrief,
 )
 from assistant.store.session import SessionFactory
+from contracts.messages import Action, AssistantError, ErrorCode, EventType, SentimentLabel, TurnResult
 
 __all__ = ["DEFAULT_FRUSTRATION_THRESHOLD", "EXPORT_FORMAT", "ConversationRepository"]
 

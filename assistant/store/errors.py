@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import exc as sa_exc
 
-from assistant.messages import AssistantError, ErrorCode
+from contracts.messages import AssistantError, ErrorCode
 
 __all__ = ["store_error", "translate_errors"]
 

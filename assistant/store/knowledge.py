@@ -8,11 +8,11 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 
-from assistant.messages import AssistantError, ErrorCode
 from assistant.store.jsonsafe import jsonable
 from assistant.store.models import ChunkModel, DocumentModel, utcnow
 from assistant.store.records import ChunkRow, DocumentInfo, StoredChunk
 from assistant.store.session import SessionFactory
+from contracts.messages import AssistantError, ErrorCode
 
 __all__ = ["KnowledgeRepository"]
 

@@ -15,8 +15,8 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
-from assistant.messages import AssistantError, ErrorCode
 from assistant.store.errors import store_error, translate_errors
+from contracts.messages import AssistantError, ErrorCode
 
 __all__ = ["SessionFactory"]
 

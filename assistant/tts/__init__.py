@@ -16,7 +16,7 @@ from typing import Any
 
 from assistant.audio import fix_wav_header
 from assistant.config import TtsConfig
-from assistant.messages import AssistantError, ErrorCode
+from contracts.messages import AssistantError, ErrorCode
 
 __all__ = [
     "EspeakSynthesizer",

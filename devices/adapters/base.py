@@ -10,8 +10,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from assistant.messages import StateChange
-from devices.api import Entity
+from contracts.home import Entity
+from contracts.messages import StateChange
 
 __all__ = ["Adapter", "AdapterListener", "CallResult", "ServiceCall", "state_dict"]
 

@@ -48,9 +48,9 @@ from typing import Any, Literal
 from websockets.exceptions import InvalidStatus, InvalidURI, WebSocketException
 from websockets.sync.client import ClientConnection, connect
 
-from assistant.messages import AssistantError, ErrorCode, StateChange
+from contracts.home import Entity
+from contracts.messages import AssistantError, ErrorCode, StateChange
 from devices.adapters.base import AdapterListener, CallResult, ServiceCall, state_dict
-from devices.api import Entity
 from devices.loader import make_entity
 from devices.simulate import apply_service
 

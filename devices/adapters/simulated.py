@@ -13,9 +13,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from assistant.messages import AssistantError, ErrorCode, StateChange
+from contracts.home import Entity
+from contracts.messages import AssistantError, ErrorCode, StateChange
 from devices.adapters.base import AdapterListener, CallResult, ServiceCall, state_dict
-from devices.api import Entity
 from devices.simulate import apply_service
 
 __all__ = ["STATE_FILE", "SimulatedAdapter"]

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from assistant.messages import ErrorCode, IntentMatch, SkillResult
-from assistant.rag.answer import DONT_KNOW, KbAnswer, extractive_answer, llm_answer
-from skills.api import Permission, Skill, SkillContext, intent
+from contracts.engines import KnowledgeRetriever
+from contracts.messages import ErrorCode, IntentMatch, SkillResult
+from contracts.skills import Permission, Skill, SkillContext, intent
+from skills.faq.answer import DONT_KNOW, KbAnswer, extractive_answer, llm_answer
 
 __all__ = ["FaqSkill"]
 
@@ -66,22 +67,21 @@ class FaqSkill(Skill):
         settings = ctx.settings
         llm = ctx.llm if str(settings.get("answer_mode", "extractive")) == "llm" else None
         emit = ctx.emit_token if llm is not None else None
-        answer_fn: Any = getattr(ctx.retriever, "answer", None)
-        answer: KbAnswer
-        if callable(answer_fn):
-            answer = answer_fn(question, llm=llm, k=int(settings.get("top_k", 4)), emit=emit)
+        top_k = int(settings.get("top_k", 4))
+        embedder = None
+        if isinstance(ctx.retriever, KnowledgeRetriever):  # the engine's knowledge base applies its own floor
+            passages = ctx.retriever.relevant(question, k=top_k)[:3]
+            embedder = ctx.retriever.embedder
         else:
-            passages = [
-                p
-                for p in ctx.retriever.search(question, k=int(settings.get("top_k", 4)))
-                if p.score >= float(settings.get("min_score", 0.35))
-            ][:3]
-            if not passages:
-                answer = KbAnswer(DONT_KNOW, (), abstained=True, mode="none")
-            elif llm is not None:
-                answer = llm_answer(question, passages, llm, max_tokens=int(settings.get("max_tokens", 200)), emit=emit)
-            else:
-                answer = extractive_answer(question, passages)
+            min_score = float(settings.get("min_score", 0.35))
+            passages = [p for p in ctx.retriever.search(question, k=top_k) if p.score >= min_score][:3]
+        answer: KbAnswer
+        if not passages:
+            answer = KbAnswer(DONT_KNOW, (), abstained=True, mode="none")
+        elif llm is not None:
+            answer = llm_answer(question, passages, llm, max_tokens=int(settings.get("max_tokens", 200)), emit=emit)
+        else:
+            answer = extractive_answer(question, passages, embedder=embedder)
         return SkillResult(
             text=answer.text,
             success=True,

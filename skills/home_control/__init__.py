@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, ClassVar
 
-from assistant.messages import Action, ErrorCode, IntentMatch, SkillResult
-from devices.api import Entity, HomeApi, RiskTier
-from skills.api import Permission, Skill, SkillContext, intent
+from contracts.home import Entity, HomeApi, RiskTier
+from contracts.intents import service_call
+from contracts.messages import Action, ErrorCode, IntentMatch, SkillResult
+from contracts.skills import Permission, Skill, SkillContext, intent
 from skills.home_control.replies import confirmation_question, join, state_sentence, summarize
-from skills.home_control.services import service_call
 
 __all__ = ["HomeControlSkill"]
 

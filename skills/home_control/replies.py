@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from assistant.messages import Action
-from devices.api import Entity
-from devices.services import COLOR_NAMES
+from contracts.features import COLOR_NAMES
+from contracts.home import Entity
+from contracts.messages import Action
 
 __all__ = [
     "confirmation_question",

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-from assistant.messages import ErrorCode, IntentMatch, SkillResult
-from skills.api import Permission, Skill, SkillContext, intent
+from contracts.messages import ErrorCode, IntentMatch, SkillResult
+from contracts.skills import Permission, Skill, SkillContext, intent
 from skills.textgen.forms import Form, check, detect, missing_items, shape
 
 __all__ = ["TextGenerationSkill"]

@@ -15,8 +15,8 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-from assistant.messages import ErrorCode, IntentMatch, SkillResult
-from skills.api import Skill, SkillContext, SkillHost, intent
+from contracts.messages import ErrorCode, IntentMatch, SkillResult
+from contracts.skills import Skill, SkillContext, SkillHost, intent
 from skills.timer.service import Timer, TimerService, format_duration
 
 __all__ = ["TimerSkill", "duration_from_text", "name_from_text", "parse_duration"]

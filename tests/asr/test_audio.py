@@ -21,7 +21,7 @@ from assistant.audio import (
     resample,
     wav_bytes,
 )
-from assistant.messages import AssistantError, ErrorCode
+from contracts.messages import AssistantError, ErrorCode
 from tests.asr.audio_files import encode
 
 

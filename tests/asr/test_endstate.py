@@ -11,7 +11,7 @@ import pytest
 
 from assistant.asr import endstate
 from assistant.asr.endstate import Clip, expectation_for, intent_matches, load_clips
-from assistant.messages import IntentMatch
+from contracts.messages import IntentMatch
 
 from .conftest import COMMANDS_DIR
 

@@ -8,7 +8,7 @@ import pytest
 
 from assistant.asr import models
 from assistant.asr.models import join_base_model, resolve_model, select_device
-from assistant.messages import AssistantError, ErrorCode
+from contracts.messages import AssistantError, ErrorCode
 
 
 def test_auto_picks_cuda_float16_when_a_gpu_is_visible() -> None:

@@ -16,7 +16,7 @@ from assistant.asr import RemoteRecognizer, create_recognizer
 from assistant.asr.remote import transcriptions_url
 from assistant.audio import wav_bytes
 from assistant.config import AsrConfig
-from assistant.messages import AssistantError, ErrorCode
+from contracts.messages import AssistantError, ErrorCode
 
 
 class _Server:

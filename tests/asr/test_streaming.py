@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from assistant.asr.streaming import StreamingSession
-from assistant.messages import AssistantError, ErrorCode, Transcript
+from contracts.messages import AssistantError, ErrorCode, Transcript
 
 
 class FakeDecoder:

@@ -13,8 +13,8 @@ import pytest
 from assistant.asr import WhisperRecognizer
 from assistant.asr.evaluate import normalize_text, word_errors
 from assistant.audio import decode_audio, wav_bytes
-from assistant.engines import SpeechRecognizer
-from assistant.messages import AssistantError, ErrorCode
+from contracts.engines import SpeechRecognizer
+from contracts.messages import AssistantError, ErrorCode
 from tests.asr.audio_files import encode
 from tests.asr.conftest import COMMANDS_DIR
 

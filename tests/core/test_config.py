@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from assistant.config import Config, load_config
-from assistant.messages import AssistantError, ErrorCode
+from contracts.messages import AssistantError, ErrorCode
 
 
 def test_defaults_load_unedited(data_dir: Path) -> None:

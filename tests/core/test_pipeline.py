@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.messages import (
+from assistant.pipeline import Pipeline, PipelineOptions
+from contracts.messages import (
     Action,
     AssistantError,
     Candidate,
@@ -21,7 +22,6 @@ from assistant.messages import (
     Turn,
     TurnResult,
 )
-from assistant.pipeline import Pipeline, PipelineOptions
 
 
 class FakeUnderstanding:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.messages import Action
+from contracts.messages import Action
 from devices import create_home
 from devices.adapters.homeassistant import HaSettings
 from skills.home_control.replies import is_assumed, summarize

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from assistant.messages import StateChange
+from contracts.messages import StateChange
 from devices import Home, create_home
 from devices.adapters.homeassistant import HaSettings
 

@@ -15,7 +15,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import Server, ServerConnection, serve
 
-from assistant.messages import StateChange
+from contracts.messages import StateChange
 from devices import Home, create_home
 from devices.adapters.homeassistant import HaRestAdapter, HaSettings, websocket_url
 from tests.devices.test_homeassistant import TOKEN, FakeHomeAssistant

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.messages import AssistantError
-from devices.features import CoverEntityFeature, MediaPlayerEntityFeature
+from contracts.features import CoverEntityFeature, MediaPlayerEntityFeature
+from contracts.messages import AssistantError
 from devices.loader import expand_name, load_home_data, load_home_file
 from tests.devices.conftest import DEFAULT_HOME, HA_FIXTURES, HA_LOCAL_FIXTURES, SPEECH_FIXTURES, need
 

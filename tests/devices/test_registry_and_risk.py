@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.messages import AssistantError
+from contracts.home import RiskTier
+from contracts.messages import AssistantError
 from devices import Home, create_home
-from devices.api import RiskTier
 from devices.registry import normalize_name
 from tests.devices.conftest import DEFAULT_HOME, HA_FIXTURES, need
 

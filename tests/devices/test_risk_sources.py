@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from contracts.home import RiskTier
 from devices import Home, create_home
 from devices.adapters.homeassistant import HaSettings
-from devices.api import RiskTier
 from devices.loader import make_entity
 from devices.risk import RiskPolicy, device_classes, infer_opening_classes
 from tests.devices.test_homeassistant import TOKEN, FakeHomeAssistant

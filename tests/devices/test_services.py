@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from assistant.messages import Action, AssistantError
+from contracts.messages import Action, AssistantError
 from devices import Home
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from assistant.messages import StateChange
+from contracts.messages import StateChange
 from devices import STATE_FILE, create_home
 from tests.devices.conftest import DEFAULT_HOME
 

@@ -14,7 +14,7 @@ from assistant.dialogue.confirm import (
     parse_answer,
     redact_digits,
 )
-from assistant.messages import AssistantError, ErrorCode
+from contracts.messages import AssistantError, ErrorCode
 
 
 class Clock:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.dialogue import CONFIRM, DENY, NEVERMIND, DialogueStore, is_follow_up, parse_confirmation
-from assistant.messages import Action, IntentMatch, SkillResult
+from contracts.messages import Action, IntentMatch, SkillResult
 
 
 @pytest.mark.parametrize(
@@ -62,7 +62,7 @@ class _Records:
 
 def test_dialogue_state_moves_between_workers_through_the_records() -> None:
     from assistant.dialogue.state import DialogueStore
-    from assistant.messages import Candidate, IntentMatch, SkillResult
+    from contracts.messages import Candidate, IntentMatch, SkillResult
 
     records = _Records()
     one, two = DialogueStore(records=records), DialogueStore(records=records)

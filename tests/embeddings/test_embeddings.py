@@ -10,7 +10,7 @@ import pytest
 
 from assistant.config import EmbeddingsConfig
 from assistant.embeddings import SentenceTransformerEmbedder, create_embedder, resolve_embedding_model
-from assistant.messages import AssistantError, ErrorCode
+from contracts.messages import AssistantError, ErrorCode
 
 
 @pytest.fixture(scope="session")

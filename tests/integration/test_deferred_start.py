@@ -10,7 +10,7 @@ import pytest
 
 from assistant import Assistant
 from assistant.config import load_config
-from assistant.messages import AssistantError, ErrorCode
+from contracts.messages import AssistantError, ErrorCode
 
 FAST: dict[str, Any] = {"llm": {"backend": "none"}, "nlu": {"llm": False}, "sentiment": {"engine": "vader"}}
 

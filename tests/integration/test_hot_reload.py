@@ -12,8 +12,8 @@ from assistant import Assistant
 pytestmark = pytest.mark.slow
 
 SKILL = """
-from assistant.messages import IntentMatch, SkillResult
-from skills.api import Skill, SkillContext, intent
+from contracts.messages import IntentMatch, SkillResult
+from contracts.skills import Skill, SkillContext, intent
 
 
 class PlantSkill(Skill):

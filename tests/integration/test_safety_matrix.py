@@ -13,7 +13,7 @@ import pytest
 
 from assistant import Assistant
 from assistant.dialogue.confirm import ConfirmationService, GuardedHome, StoredPendingStore
-from assistant.messages import AssistantError, ErrorCode
+from contracts.messages import AssistantError, ErrorCode
 
 pytestmark = pytest.mark.slow
 

@@ -16,7 +16,7 @@ import pytest
 from assistant import Assistant
 from assistant.interop.access import Credentials, check_http_bind
 from assistant.interop.openai_api import OpenAIServer, create_openai_app, http_auth_check, serve_openai
-from assistant.messages import AssistantError
+from contracts.messages import AssistantError
 
 from .conftest import set_state, state
 

@@ -17,7 +17,7 @@ from assistant.interop.wakeword import (
     threshold_for,
     wake_then_command,
 )
-from assistant.messages import AssistantError
+from contracts.messages import AssistantError
 
 from .conftest import Speak, set_state, state
 

@@ -22,7 +22,7 @@ from wyoming.wake import Detect, Detection, NotDetected
 from assistant import Assistant
 from assistant.interop.access import check_wyoming_uri
 from assistant.interop.wyoming_server import WyomingServerThread
-from assistant.messages import AssistantError
+from contracts.messages import AssistantError
 
 from .conftest import Speak, set_state, state
 

@@ -10,7 +10,7 @@ import pytest
 from assistant.config import LlmConfig
 from assistant.llm import TransformersLLM, create_llm, prepare_llm
 from assistant.llm.models import resolve_model_source
-from assistant.messages import AssistantError, ErrorCode
+from contracts.messages import AssistantError, ErrorCode
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ import pytest
 
 from assistant.config import LlmConfig
 from assistant.llm import OpenAICompatibleLLM, create_llm
-from assistant.messages import AssistantError, ErrorCode
+from contracts.messages import AssistantError, ErrorCode
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -8,8 +8,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.messages import Action, StateChange
-from devices.api import Area, Entity, Floor, Resolution, RiskTier
+from contracts.home import Area, Entity, Floor, Resolution, RiskTier
+from contracts.messages import Action, StateChange
 
 __all__ = ["FakeHome", "fixture_home", "small_home"]
 

@@ -12,8 +12,8 @@ from assistant.config import NluConfig
 from assistant.nlu import Understanding, create_understanding
 from assistant.nlu.normalize import normalize, parse_params
 from assistant.nlu.templates import TemplateMatcher
+from contracts.intents import WRITE_INTENTS
 from devices import create_home
-from skills.home_control.services import WRITE_INTENTS
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 
 from assistant.config import NluConfig
-from assistant.messages import IntentMatch, SkillResult
 from assistant.nlu import Understanding, create_understanding
 from assistant.nlu.normalize import normalize
 from assistant.nlu.polarity import action_polarity, request_polarity
+from contracts.home import HomeApi
+from contracts.intents import WRITE_INTENTS
+from contracts.messages import IntentMatch, SkillResult
+from contracts.skills import IntentSpec
 from devices import create_home
-from devices.api import HomeApi
-from skills.api import IntentSpec
-from skills.home_control.services import WRITE_INTENTS
 from skills.registry import SkillRegistry
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -137,7 +137,7 @@ def test_a_complaint_gets_no_skill_suggestions(builtin_intents: list[Any]) -> No
 
 
 def _turn(engine: Understanding, home: HomeApi, conv: str, text: str) -> IntentMatch:
-    from skills.api import SkillContext
+    from contracts.skills import SkillContext
     from skills.home_control import HomeControlSkill
 
     m = engine.recognize(text, conversation_id=conv)[0]

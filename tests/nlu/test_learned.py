@@ -14,8 +14,8 @@ from assistant.nlu import create_understanding
 from assistant.nlu.learn.generate import GOLD_INTENTS, examples, random_home
 from assistant.nlu.learn.scorer import ARTEFACT, LearnedScorer, feature_vector, load_scorer
 from assistant.nlu.polarity import request_polarity
+from contracts.intents import WRITE_INTENTS
 from devices import create_home
-from skills.home_control.services import WRITE_INTENTS
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from assistant.config import NluConfig, load_config
-from assistant.messages import Action, IntentMatch, SkillResult
 from assistant.nlu import Understanding, create_understanding
+from contracts.intents import DEVICE_INTENTS, WRITE_INTENTS
+from contracts.messages import Action, IntentMatch, SkillResult
 from devices import create_home
-from skills.home_control.services import DEVICE_INTENTS, WRITE_INTENTS
 from skills.registry import SkillRegistry
 
 ROOT = Path(__file__).resolve().parents[2]

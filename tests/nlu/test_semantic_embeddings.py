@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 from assistant.config import EmbeddingsConfig, NluConfig
-from assistant.engines import Embedder
-from assistant.messages import Tier
 from assistant.nlu import create_understanding
+from contracts.engines import Embedder
+from contracts.intents import WRITE_INTENTS
+from contracts.messages import Tier
+from contracts.skills import IntentSpec
 from devices import create_home
-from skills.api import IntentSpec
-from skills.home_control.services import WRITE_INTENTS
 
 ROOT = Path(__file__).resolve().parents[2]
 

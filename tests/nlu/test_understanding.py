@@ -9,10 +9,10 @@ from dataclasses import dataclass
 import pytest
 
 from assistant.config import NluConfig
-from assistant.messages import AssistantError, IntentMatch, SkillResult, Tier
 from assistant.nlu import Understanding, create_understanding
-from skills.api import IntentSpec
-from skills.home_control.services import WRITE_INTENTS
+from contracts.intents import WRITE_INTENTS
+from contracts.messages import AssistantError, IntentMatch, SkillResult, Tier
+from contracts.skills import IntentSpec
 from tests.nlu.fakes import FakeHome
 
 
@@ -38,7 +38,7 @@ def test_template_tier_is_fast(engine: Understanding) -> None:
 
 
 def test_slot_lists_follow_registry_changes(home: FakeHome, engine: Understanding) -> None:
-    from devices.api import Entity
+    from contracts.home import Entity
 
     home._entities["light.porch"] = Entity("light.porch", "Porch Light", "off", {}, (), "garage")
     assert one(engine, "turn on the porch light").targets == ("light.porch",)

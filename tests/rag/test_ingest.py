@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from assistant.messages import AssistantError, ErrorCode
 from assistant.rag import BatchIngestReport, DocumentOrigin, KnowledgeBase, MemoryKnowledgeRepository, document_origin
 from assistant.rag import kb as kb_module
 from assistant.store import Database
+from contracts.messages import AssistantError, ErrorCode
 from tests.rag.conftest import HashEmbedder, make_kb
 
 SHIPPED = "# House manual\n\nBin day is Tuesday. The boiler is in the utility room.\n"

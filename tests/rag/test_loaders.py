@@ -9,10 +9,10 @@ import zlib
 
 import pytest
 
-from assistant.messages import AssistantError, ErrorCode
 from assistant.rag import loaders
 from assistant.rag.chunking import split_document
 from assistant.rag.loaders import PDF_MAX_DECODED_BYTES, LoadedDocument, document_format, load_document
+from contracts.messages import AssistantError, ErrorCode
 from tests.rag.pdfgen import make_pdf, pdf_with_stream, zlib_bomb
 
 

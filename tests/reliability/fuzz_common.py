@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from assistant.messages import AssistantError, ErrorCode, TurnResult
+from contracts.messages import AssistantError, ErrorCode, TurnResult
 
 __all__ = ["STABLE_CODES", "HashEmbedder", "check_outcome", "run_turn"]
 

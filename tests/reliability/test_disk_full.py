@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from assistant.messages import AssistantError
+from contracts.messages import AssistantError
 from tests.reliability.helpers import build_assistant
 
 pytestmark = pytest.mark.slow

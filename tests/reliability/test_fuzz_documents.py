@@ -22,9 +22,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from assistant.config import RagConfig
-from assistant.messages import AssistantError, ErrorCode
 from assistant.rag import KnowledgeBase
 from assistant.store import Database
+from contracts.messages import AssistantError, ErrorCode
 from tests.conftest import examples
 from tests.reliability.fuzz_common import HashEmbedder, check_outcome, run_turn
 from tests.reliability.helpers import build_assistant

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from assistant.config import load_config
-from assistant.messages import AssistantError, ErrorCode
+from contracts.messages import AssistantError, ErrorCode
 from skills.registry import SkillRegistry
 
 BAD_YAML = {
@@ -56,8 +56,8 @@ def test_an_environment_value_that_does_not_parse_is_config_invalid(monkeypatch:
 
 
 SKILL = """
-from assistant.messages import SkillResult
-from skills.api import Skill, intent
+from contracts.messages import SkillResult
+from contracts.skills import Skill, intent
 
 
 class PoolSkill(Skill):

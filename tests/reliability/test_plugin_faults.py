@@ -18,8 +18,8 @@ FAULTY_SKILL = '''
 
 import time
 
-from assistant.messages import SkillResult
-from skills.api import Skill, intent
+from contracts.messages import SkillResult
+from contracts.skills import Skill, intent
 
 
 class FaultySkill(Skill):

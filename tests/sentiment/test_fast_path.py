@@ -9,10 +9,10 @@ import numpy.typing as npt
 import pytest
 
 from assistant.config import SentimentConfig
-from assistant.messages import SentimentLabel
 from assistant.sentiment import HybridSentimentAnalyzer, create_analyzer
 from assistant.sentiment.analyzers import lexicon_decides
 from assistant.sentiment.head import PolarityHead
+from contracts.messages import SentimentLabel
 
 DIM = 4
 

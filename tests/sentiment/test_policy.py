@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from assistant.config import SentimentConfig
-from assistant.messages import Action, Candidate, ErrorCode, IntentMatch, Sentiment, SentimentLabel, SkillResult, Tier
 from assistant.sentiment.policy import RecentTurn, ResponsePolicy
+from contracts.messages import Action, Candidate, ErrorCode, IntentMatch, Sentiment, SentimentLabel, SkillResult, Tier
 
 NEUTRAL = Sentiment(SentimentLabel.NEUTRAL, 0.0, 0.9)
 ANGRY = Sentiment(SentimentLabel.NEGATIVE, -0.7, 0.8)
@@ -168,7 +168,7 @@ def test_custom_wording_from_config() -> None:
 
 
 def test_negative_words_about_the_home_on_a_confirmed_action_get_no_apology() -> None:
-    from assistant.messages import Action
+    from contracts.messages import Action
 
     done = SkillResult(
         "Turned off the Office Light.",

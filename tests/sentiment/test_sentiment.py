@@ -9,7 +9,6 @@ import yaml
 
 from assistant.config import EmbeddingsConfig, SentimentConfig
 from assistant.embeddings import SentenceTransformerEmbedder, create_embedder
-from assistant.messages import AssistantError, ErrorCode, SentimentLabel
 from assistant.sentiment import (
     HybridSentimentAnalyzer,
     TransformersSentimentAnalyzer,
@@ -19,6 +18,7 @@ from assistant.sentiment import (
 )
 from assistant.sentiment.head import HEAD_FILE, fingerprint, load_or_train_head
 from assistant.sentiment.lexicon import conversational_signals, is_thanks
+from contracts.messages import AssistantError, ErrorCode, SentimentLabel
 
 CONVERSATIONAL = Path(__file__).with_name("conversational.yaml")
 

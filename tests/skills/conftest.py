@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from skills.api import SkillContext
+from contracts.skills import SkillContext
 
 
 class FakeChatLLM:

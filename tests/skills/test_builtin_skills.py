@@ -6,8 +6,8 @@ from collections.abc import Iterator, Sequence
 
 import pytest
 
-from assistant.messages import Candidate, IntentMatch, Passage
-from assistant.rag import DONT_KNOW
+from skills.faq.answer import DONT_KNOW
+from contracts.messages import Candidate, IntentMatch, Passage
 from skills.faq import FaqSkill
 from skills.registry import SkillRegistry
 from skills.smalltalk import SmallTalkSkill

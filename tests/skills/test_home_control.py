@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.messages import IntentMatch
-from skills.api import SkillContext
+from contracts.messages import IntentMatch
+from contracts.skills import SkillContext
 from skills.home_control import HomeControlSkill
 from tests.nlu.fakes import FakeHome, small_home
 

@@ -11,8 +11,8 @@ import yaml
 from assistant.config import NluConfig
 from assistant.nlu import Understanding, create_understanding
 from assistant.nlu.evaluate import check_case
+from contracts.home import HomeApi
 from devices import create_home
-from devices.api import HomeApi
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES: list[dict[str, Any]] = yaml.safe_load((ROOT / "tests" / "data" / "home_requests.yaml").read_text())["cases"]

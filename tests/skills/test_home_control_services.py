@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from assistant.messages import Action, IntentMatch
+from contracts.home import Entity, HomeApi
+from contracts.intents import entity_supports, relative_value, service_call
+from contracts.messages import Action, IntentMatch
+from contracts.skills import SkillContext
 from devices import create_home
-from devices.api import Entity, HomeApi
-from skills.api import SkillContext
 from skills.home_control import HomeControlSkill
 from skills.home_control.replies import confirmation_question, describe_action, state_sentence, summarize
-from skills.home_control.services import entity_supports, relative_value, service_call
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from assistant.config import PROJECT_ROOT, EmbeddingsConfig, LlmConfig, RagConfig
-from assistant.messages import IntentMatch
 from assistant.rag import KnowledgeBase
+from contracts.messages import IntentMatch
 from skills.registry import SkillRegistry
 from tests.skills.conftest import make_ctx
 

@@ -11,14 +11,14 @@ from typing import ClassVar
 
 import pytest
 
-from assistant.messages import IntentMatch
-from skills.api import Permission, Skill, SkillContext, intent
+from contracts.messages import IntentMatch
+from contracts.skills import Permission, Skill, SkillContext, intent
 from skills.registry import SkillRegistry
 from tests.skills.conftest import make_ctx, write_module
 
 ECHO = """
-from assistant.messages import SkillResult
-from skills.api import Skill, intent
+from contracts.messages import SkillResult
+from contracts.skills import Skill, intent
 
 class EchoSkill(Skill):
     id = "echo"
@@ -42,7 +42,7 @@ class SpySkill(Skill):
     @intent("SpyLook")
     def look(self, match: IntentMatch, ctx: SkillContext) -> object:
         SpySkill.seen.append(ctx)
-        from assistant.messages import SkillResult
+        from contracts.messages import SkillResult
 
         return SkillResult(text="looked")
 
@@ -78,7 +78,7 @@ class AsyncSkill(Skill):
     async def hello(self, match: IntentMatch, ctx: SkillContext) -> object:
         import asyncio
 
-        from assistant.messages import SkillResult
+        from contracts.messages import SkillResult
 
         await asyncio.sleep(0.01)
         return SkillResult(text=f"async hello in {ctx.conversation_id}")
@@ -115,8 +115,8 @@ def test_folder_package_with_yaml_templates(skills_folder: Path) -> None:
     write_module(
         pkg / "impl.py",
         """
-        from assistant.messages import SkillResult
-        from skills.api import Skill, intent
+        from contracts.messages import SkillResult
+        from contracts.skills import Skill, intent
 
         class GreeterSkill(Skill):
             id = "greeter"
@@ -140,8 +140,8 @@ def test_installed_third_party_package_is_discovered(tmp_path: Path, monkeypatch
     write_module(
         site / "acme_plants" / "__init__.py",
         """
-        from assistant.messages import SkillResult
-        from skills.api import Skill, intent
+        from contracts.messages import SkillResult
+        from contracts.skills import Skill, intent
 
         class PlantSkill(Skill):
             id = "plants"
@@ -308,7 +308,7 @@ class Peeker(Skill):
 
     @intent("PeekAndPoke")
     def poke(self, match: IntentMatch, ctx: SkillContext) -> object:
-        from assistant.messages import SkillResult
+        from contracts.messages import SkillResult
 
         assert ctx.home is not None
         states = ctx.home.states()

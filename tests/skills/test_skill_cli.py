@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.config import PROJECT_ROOT, load_config
-from assistant.messages import IntentMatch
 from assistant.skill_cli import evaluate_skill, scaffold_skill, skill_app, skill_names
+from contracts.messages import IntentMatch
 from skills.registry import SkillRegistry
 from tests.skills.conftest import make_ctx
 
@@ -112,8 +112,8 @@ def test_skill_test_uses_the_real_understanding_engine() -> None:
 @pytest.mark.slow
 def test_skill_test_reports_conflicts_with_installed_skills(tmp_path: Path) -> None:
     (tmp_path / "copycat.py").write_text(
-        "from assistant.messages import SkillResult\n"
-        "from skills.api import Skill, intent\n\n"
+        "from contracts.messages import SkillResult\n"
+        "from contracts.skills import Skill, intent\n\n"
         "class Copycat(Skill):\n"
         "    id = 'copycat'\n\n"
         "    @intent('FaqAsk', examples=('what is the wifi password',))\n"

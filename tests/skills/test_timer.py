@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from assistant.messages import ErrorCode, IntentMatch
+from contracts.messages import ErrorCode, IntentMatch
 from skills.timer import TimerService, TimerSkill, format_duration
 from skills.timer.skill import duration_from_text, name_from_text, parse_duration
 
@@ -183,7 +183,7 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 def _announcements(a: Any) -> tuple[list[Any], threading.Event, Any]:
-    from assistant.messages import EventType
+    from contracts.messages import EventType
 
     seen: list[Any] = []
     got = threading.Event()

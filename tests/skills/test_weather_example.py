@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from assistant.config import PROJECT_ROOT
-from assistant.messages import IntentMatch
+from contracts.messages import IntentMatch
 from skills.examples.weather.skill import resolve_day
 from skills.registry import SkillRegistry
 from tests.skills.conftest import make_ctx

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from assistant.messages import (
+from assistant.store import Database
+from contracts.messages import (
     Action,
     Candidate,
     EventType,
@@ -25,7 +26,6 @@ from assistant.messages import (
     Transcript,
     TurnResult,
 )
-from assistant.store import Database
 from tests.postgres import postgres  # noqa: F401 (a fixture)
 
 MakeResult = Callable[..., TurnResult]

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from assistant.messages import AssistantError, ErrorCode, EventType, PipelineEvent
 from assistant.store import Database, StoredTurn
+from contracts.messages import AssistantError, ErrorCode, EventType, PipelineEvent
 
 from .conftest import MakeResult
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.messages import AssistantError, ErrorCode
 from assistant.store import Database
+from contracts.messages import AssistantError, ErrorCode
 
 from .conftest import MakeResult
 

@@ -7,8 +7,8 @@ import struct
 
 import pytest
 
-from assistant.messages import AssistantError, ErrorCode
 from assistant.store import ChunkRow, Database, DocumentInfo, StoredChunk
+from contracts.messages import AssistantError, ErrorCode
 
 
 def _vec(*values: float) -> bytes:

@@ -7,8 +7,8 @@ import threading
 import time
 
 from assistant.dialogue.confirm import ConfirmationService, StoredPendingStore, VerdictKind
-from assistant.messages import Candidate, IntentMatch, Tier
 from assistant.store import Database
+from contracts.messages import Candidate, IntentMatch, Tier
 
 
 def _match() -> IntentMatch:

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from assistant.config import TtsConfig
-from assistant.engines import SpeechSynthesizer
-from assistant.messages import AssistantError, ErrorCode
 from assistant.tts import EspeakSynthesizer, PhraseCache, PiperSynthesizer, create_synthesizer, split_sentences
+from contracts.engines import SpeechSynthesizer
+from contracts.messages import AssistantError, ErrorCode
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 

@@ -15,7 +15,8 @@ import pytest
 
 from assistant.config import load_config
 from assistant.dialogue.confirm import ControlOutcome, PendingConfirmation
-from assistant.messages import (
+from contracts.home import Area, Entity, Floor, RiskTier
+from contracts.messages import (
     Action,
     AssistantError,
     Candidate,
@@ -31,7 +32,6 @@ from assistant.messages import (
     Transcript,
     TurnResult,
 )
-from devices.api import Area, Entity, Floor, RiskTier
 
 
 class FakeHome:
@@ -218,7 +218,7 @@ class FakeAssistant:
 
     def __init__(self, data_dir: Path, *, pin: str | None = None, ttl_s: float = 60.0) -> None:
         from assistant.store import Database
-        from skills.api import Permission, Skill, intent
+        from contracts.skills import Permission, Skill, intent
 
         self.config = load_config(data_dir=str(data_dir))
         self.db = Database(data_dir)

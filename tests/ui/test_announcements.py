@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from assistant.events import EventBus
-from assistant.messages import EventType, PipelineEvent
+from contracts.messages import EventType, PipelineEvent
 from ui.live import AnnouncementInbox
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from devices.api import Entity
+from contracts.home import Entity
 from tests.ui.conftest import FakeHome
 from ui import dashboard
 

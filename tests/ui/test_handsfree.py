@@ -22,7 +22,7 @@ import pytest
 
 from assistant.audio import SAMPLE_RATE, decode_audio, resample, wav_bytes
 from assistant.interop.wakeword import WakeDetection
-from assistant.messages import AssistantError, ErrorCode, Transcript, TurnResult
+from contracts.messages import AssistantError, ErrorCode, Transcript, TurnResult
 from ui.handsfree import (
     BackgroundFeeder,
     HandsFreeController,

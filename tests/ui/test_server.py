@@ -6,7 +6,7 @@ import pytest
 
 from assistant.config import load_config
 from assistant.interop.access import LoginThrottle
-from assistant.messages import AssistantError, ErrorCode
+from contracts.messages import AssistantError, ErrorCode
 from ui.identity import owner_for, valid_token
 from ui.server import is_loopback, launch_options
 

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from assistant.messages import (
+from assistant.store.records import SentimentPoint, StoredAction, StoredTurn
+from contracts.messages import (
     Action,
     Candidate,
     IntentMatch,
@@ -20,7 +21,6 @@ from assistant.messages import (
     Transcript,
     TurnResult,
 )
-from assistant.store.records import SentimentPoint, StoredAction, StoredTurn
 from tests.ui.conftest import FakeHome
 from ui import views
 

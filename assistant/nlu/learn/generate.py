@@ -34,7 +34,7 @@ from hassil.expression import (
 from hassil.intents import RangeSlotList, TextSlotList
 
 from assistant.nlu.templates import ha_intents_data
-from devices.api import Area, Entity, Floor
+from contracts.home import Area, Entity, Floor
 from devices.loader import make_entity
 
 __all__ = ["GOLD_INTENTS", "Example", "SynthHome", "examples", "random_home", "template_ids"]

@@ -31,7 +31,7 @@ from assistant.nlu.learn.generate import Example, SynthHome, examples, home_from
 from assistant.nlu.learn.scorer import ARTEFACT, LearnedScorer, feature_vector, isotonic_table
 from assistant.nlu.normalize import normalize, parse_params
 from assistant.nlu.semantic import Context, RankedCandidate, SemanticRanker
-from devices.api import Area, Entity, Floor
+from contracts.home import Area, Entity, Floor
 
 __all__ = ["Rows", "featurize", "fit", "main", "training_homes"]
 

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import Any, ClassVar
 
-from assistant.messages import ErrorCode, IntentMatch, SkillResult
-from skills.api import Skill, SkillContext, intent
+from contracts.messages import ErrorCode, IntentMatch, SkillResult
+from contracts.skills import Skill, SkillContext, intent
 
 __all__ = ["WeatherSkill"]
 

@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from assistant.engines import Embedder, LanguageModel
-from assistant.messages import Passage
-from assistant.rag.text import analyze, sentences
+from contracts.engines import Embedder, LanguageModel
+from contracts.messages import Passage
+from skills.faq.text import sentences, terms
 
 __all__ = ["DONT_KNOW", "KbAnswer", "cite", "extractive_answer", "llm_answer"]
 
@@ -50,7 +50,7 @@ def _weighted_overlap(query_terms: set[str], texts: Sequence[str]) -> npt.NDArra
     Terms every sentence shares (the passage topic, e.g. 'vacuum') count little; the term that singles out the one
     sentence answering the question (e.g. 'empty') counts most.
     """
-    term_sets = [set(analyze(t)) for t in texts]
+    term_sets = [set(terms(t)) for t in texts]
     if not query_terms or not term_sets:
         return np.zeros(len(texts), dtype=np.float32)
     n = len(term_sets)
@@ -70,7 +70,7 @@ def extractive_answer(
     """The best sentences of the top passages (semantic + lexical scores), in reading order, with citations."""
     if not passages:
         return KbAnswer(DONT_KNOW, (), abstained=True, mode="none")
-    query_terms = set(analyze(question))
+    query_terms = set(terms(question))
     candidates: list[tuple[int, int, str]] = []  # (passage rank, sentence position, sentence)
     for rank, passage in enumerate(passages):
         for pos, sentence in enumerate(sentences(passage.text)):
