@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from assistant.messages import AssistantError, ErrorCode
+from contracts.messages import AssistantError, ErrorCode
 
 __all__ = ["COMMANDS_GROUP", "EXIT_ERROR", "ConfigOpt", "HomeOpt", "JsonOpt", "app", "command_errors", "main"]
 
@@ -219,7 +219,7 @@ def wyoming_server(
 
     check_wyoming_uri(uri, allow_remote=allow_remote)  # refuse before loading anything
     if wake_engine not in ("micro", "open"):
-        from assistant.messages import ErrorCode
+        from contracts.messages import ErrorCode
 
         raise AssistantError(ErrorCode.CONFIG_INVALID, f"Unknown wake-word engine {wake_engine!r} (micro or open).")
     options = WyomingOptions(
@@ -332,12 +332,6 @@ def _mount_optional() -> None:
 
         app.add_typer(skill_app, name="skill", help="Scaffold and test skills.")
     except ImportError:  # pragma: no cover - the skills platform ships with the package
-        pass
-    try:
-        from assistant.evaluation import eval_command
-
-        app.command(name="eval")(eval_command)
-    except ImportError:  # pragma: no cover
         pass
 
 
