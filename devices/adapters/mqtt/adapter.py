@@ -27,7 +27,8 @@ from typing import Any
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
 
-from assistant.messages import ErrorCode, StateChange
+from contracts.home import Entity
+from contracts.messages import ErrorCode, StateChange
 from devices.adapters.base import AdapterListener, CallResult, ServiceCall, state_dict
 from devices.adapters.mqtt.binary_sensor import BINARY_SENSOR
 from devices.adapters.mqtt.climate import CLIMATE
@@ -43,7 +44,6 @@ from devices.adapters.mqtt.switch import SWITCH
 from devices.adapters.mqtt.templates import TemplateError
 from devices.adapters.mqtt.vacuum import VACUUM
 from devices.adapters.mqtt.valve import VALVE
-from devices.api import Entity
 from devices.loader import make_entity
 from devices.simulate import apply_service
 

@@ -6,8 +6,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from contracts.features import CoverEntityFeature
 from devices.adapters.mqtt.entity import EchoPlatform, MqttEntity, Predicate, close_to, need
-from devices.features import CoverEntityFeature
 
 __all__ = ["COVER", "CoverPlatform"]
 

@@ -6,9 +6,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from contracts.home import Entity
 from devices.adapters.base import ServiceCall
 from devices.adapters.mqtt.templates import render_command, render_value
-from devices.api import Entity
 
 __all__ = [
     "STATE_TOPIC_KEYS",

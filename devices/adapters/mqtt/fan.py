@@ -6,8 +6,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from contracts.features import FanEntityFeature
 from devices.adapters.mqtt.entity import EchoPlatform, MqttEntity, Predicate, close_to, need, on_off_state
-from devices.features import FanEntityFeature
 
 __all__ = ["FAN", "FanPlatform"]
 

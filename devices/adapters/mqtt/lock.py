@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from contracts.features import LockEntityFeature
 from devices.adapters.mqtt.entity import EchoPlatform, MqttEntity, Predicate, Unsupported, need
-from devices.features import LockEntityFeature
 
 __all__ = ["LOCK", "LockPlatform"]
 

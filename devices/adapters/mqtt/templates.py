@@ -18,12 +18,14 @@ import json
 import logging
 import math
 import operator
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
 from jinja2 import StrictUndefined, Template, Undefined
 from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2.filters import do_indent
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 __all__ = ["TemplateError", "render_command", "render_value"]
@@ -139,10 +141,18 @@ def _finalize(value: Any) -> Any:
     return value
 
 
-class _Environment(ImmutableSandboxedEnvironment):
-    """The sandbox, with bounded ``*`` and ``**`` (a template must not exhaust memory)."""
+_BIG_WIDTH = re.compile(r"\d{6,}|\*")
+"""A format string asking for a width or precision of a million or more (or taking it from an argument)."""
 
-    intercepted_binops = frozenset({"*", "**"})
+
+def _too_big(count: Any) -> bool:
+    return isinstance(count, int) and not isinstance(count, bool) and abs(count) > _MAX_REPEAT
+
+
+class _Environment(ImmutableSandboxedEnvironment):
+    """The sandbox, with bounded ``*``, ``**``, ``%`` and padding (a template must not exhaust memory or time)."""
+
+    intercepted_binops = frozenset({"*", "**", "%"})
 
     def call_binop(self, context: Any, operator_name: str, left: Any, right: Any) -> Any:
         if operator_name == "**":
@@ -154,7 +164,33 @@ class _Environment(ImmutableSandboxedEnvironment):
                 if isinstance(seq, str | list | tuple) and isinstance(count, int) and len(seq) * count > _MAX_REPEAT:
                     raise SecurityError("sequence too large")
             return operator.mul(left, right)
+        if operator_name == "%":
+            if isinstance(left, str) and _BIG_WIDTH.search(left):
+                raise SecurityError("format width too large")
+            return operator.mod(left, right)
         return super().call_binop(context, operator_name, left, right)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        """Calls from templates, less string padding and formats that would build huge text."""
+        bound = getattr(getattr(__obj, "__wrapped__", __obj), "__self__", None)
+        if isinstance(bound, str):
+            if any(_too_big(a) for a in (*args, *kwargs.values())):
+                raise SecurityError("width too large")
+            if getattr(__obj, "__name__", "") in ("format", "format_map") and _BIG_WIDTH.search(bound):
+                raise SecurityError("format width too large")
+        return super().call(__context, __obj, *args, **kwargs)
+
+
+def _center(value: Any, width: int = 80) -> str:
+    if _too_big(width):
+        raise SecurityError("width too large")
+    return str(value).center(width)
+
+
+def _indent(value: Any, width: int | str = 4, first: bool = False, blank: bool = False) -> str:
+    if _too_big(width) or (isinstance(width, str) and len(width) > _MAX_REPEAT):
+        raise SecurityError("indent too large")
+    return str(do_indent(str(value), width, first, blank))
 
 
 def _environment() -> ImmutableSandboxedEnvironment:
@@ -171,6 +207,7 @@ def _environment() -> ImmutableSandboxedEnvironment:
     }
     env.filters.update(helpers)
     env.filters.update({"is_defined": _is_defined, "to_json": _to_json, "tojson": _to_json})
+    env.filters.update({"center": _center, "indent": _indent})
     env.globals.update({k: v for k, v in helpers.items() if k != "from_json"})
     return env
 

@@ -10,9 +10,9 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from contracts.features import VacuumEntityFeature
 from devices.adapters.base import ServiceCall
 from devices.adapters.mqtt.entity import MqttEntity, Plan, Platform, Unsupported, need
-from devices.features import VacuumEntityFeature
 
 __all__ = ["VACUUM", "VacuumPlatform"]
 

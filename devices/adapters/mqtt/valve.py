@@ -7,9 +7,9 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from contracts.features import ValveEntityFeature
 from devices.adapters.base import ServiceCall
 from devices.adapters.mqtt.entity import MqttEntity, Plan, Platform, Unsupported, need, number
-from devices.features import ValveEntityFeature
 
 __all__ = ["VALVE", "ValvePlatform"]
 
