@@ -16,7 +16,7 @@ import paho.mqtt.client as paho
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from assistant.messages import StateChange
+from contracts.messages import StateChange
 from devices import Home, create_home
 from devices.adapters.mqtt import MqttSettings, expand_discovery
 
