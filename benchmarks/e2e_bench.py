@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.evaluation import read_jsonl
+from assistant.jsonl import read_jsonl
 from benchmarks.common import current_rss_mb, machine_info, peak_rss_mb, start_server, summarize
 
 __all__ = [

@@ -25,7 +25,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from assistant.config import load_config  # noqa: E402
-from assistant.evaluation import read_jsonl  # noqa: E402
+from assistant.jsonl import read_jsonl  # noqa: E402
 from assistant.nlu import Understanding, create_understanding  # noqa: E402
 from assistant.nlu.catalog import build_index  # noqa: E402
 from assistant.nlu.evaluate import check_case  # noqa: E402

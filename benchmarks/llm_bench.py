@@ -24,7 +24,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from assistant.config import LlmConfig, default_cache_dir, load_config  # noqa: E402
-from assistant.evaluation import read_jsonl  # noqa: E402
+from assistant.jsonl import read_jsonl  # noqa: E402
 from assistant.llm import TransformersLLM, create_llm, prepare_llm  # noqa: E402
 from benchmarks.common import percentile  # noqa: E402
 

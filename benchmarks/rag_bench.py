@@ -30,7 +30,7 @@ def _rag_dir(data_dir: Path) -> Path:
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    from assistant.evaluation import read_jsonl  # lines end at "\n" only (U+2028 may sit inside a JSON string)
+    from assistant.jsonl import read_jsonl  # lines end at "\n" only (U+2028 may sit inside a JSON string)
 
     return read_jsonl(path)
 

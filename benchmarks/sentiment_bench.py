@@ -20,7 +20,7 @@ if str(ROOT) not in sys.path:
 
 from assistant.config import EmbeddingsConfig, LlmConfig, SentimentConfig, default_cache_dir  # noqa: E402
 from assistant.embeddings import create_embedder  # noqa: E402
-from assistant.evaluation import read_jsonl  # noqa: E402
+from assistant.jsonl import read_jsonl  # noqa: E402
 from assistant.llm import create_llm  # noqa: E402
 from assistant.sentiment import VaderSentimentAnalyzer, create_analyzer  # noqa: E402
 from contracts.engines import SentimentAnalyzer  # noqa: E402

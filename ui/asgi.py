@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from assistant.messages import AssistantError, ErrorCode
+from contracts.messages import AssistantError, ErrorCode
 
 __all__ = ["WORKER_ENV", "create_asgi_app", "mount_options", "serve_asgi", "serve_processes", "worker_ports"]
 

@@ -52,7 +52,7 @@ from typing import Any
 
 from assistant.asr.normalizer import whisper_normalize
 from assistant.config import AsrConfig, Config, load_config
-from assistant.evaluation import read_jsonl
+from assistant.jsonl import read_jsonl
 from contracts.messages import AssistantError
 
 __all__ = [

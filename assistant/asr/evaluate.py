@@ -19,7 +19,7 @@ from typing import Any
 from assistant.asr.normalizer import normalize_text, whisper_normalize
 from assistant.audio import decode_audio
 from assistant.config import AsrConfig, TtsConfig
-from assistant.evaluation import read_jsonl
+from assistant.jsonl import read_jsonl
 from contracts.messages import AssistantError
 
 __all__ = [

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from assistant import evaluation
 from assistant.cli import app
-from assistant.evaluation import (
+from benchmarks import evaluation
+from benchmarks.evaluation import (
     NOTES_BEGIN,
     NOTES_END,
     flatten_metrics,

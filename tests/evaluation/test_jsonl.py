@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from assistant.config import PROJECT_ROOT
-from assistant.evaluation import jsonl_rows, read_jsonl
+from assistant.jsonl import jsonl_rows, read_jsonl
 
 ODD = "great\u0085value\u2028really\u2029yes"
 """A text with every line separator ``splitlines`` knows beyond \\n and \\r that JSON allows unescaped."""

@@ -18,7 +18,7 @@ import typer
 from typer.testing import CliRunner
 
 from assistant.config import load_config
-from assistant.messages import AssistantError, ErrorCode
+from contracts.messages import AssistantError, ErrorCode
 from tests.ui.served import PROJECT_ROOT, _env, free_port
 
 # ---------------------------------------------------------------------------------------------- command plugins

@@ -1,4 +1,5 @@
-"""`assistant eval`: run the benchmark suites, print a table, write a Markdown or JSON report.
+"""`assistant eval` (registered through the ``assistant.commands`` entry-point group, so the engine never imports
+``benchmarks``): run the benchmark suites, print a table, write a Markdown or JSON report.
 
 Each suite is a script ``benchmarks/<suite>_bench.py`` with ``run(data_dir, ...) -> dict``; a suite that is not
 installed is reported as ``missing`` (never a made-up number), one that raises as ``failed`` with its error.
@@ -26,6 +27,7 @@ from typing import Annotated, Any
 import typer
 
 from assistant.config import PROJECT_ROOT
+from assistant.jsonl import jsonl_rows, read_jsonl
 
 __all__ = [
     "NOTES_BEGIN",
@@ -89,43 +91,9 @@ class SuiteReport:
         }
 
 
-def jsonl_rows(text: str, *, source: str = "<jsonl>") -> list[Any]:
-    """The JSON values of JSON Lines text, one per non-blank line.
-
-    Lines end at a line feed only (a carriage return before it is dropped), as JSON Lines defines them:
-    ``str.splitlines`` would also cut at U+0085, U+2028 and U+2029, which JSON allows unescaped inside strings. A
-    line that is not JSON raises ``ValueError`` naming ``source`` and the line number.
-    """
-    rows: list[Any] = []
-    for number, line in enumerate(text.split("\n"), start=1):
-        line = line.removesuffix("\r")
-        if not line.strip():
-            continue
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{source}:{number}: not valid JSON ({exc.msg}, column {exc.colno})") from exc
-    return rows
-
-
-def read_jsonl(path: Path | str) -> list[Any]:
-    """The rows of a UTF-8 JSON Lines file (see ``jsonl_rows``)."""
-    return jsonl_rows(Path(path).read_text(encoding="utf-8"), source=str(path))
-
-
 def default_data_dir() -> Path:
     """The shared evaluation data next to the project: ``<project>/../shared/data/eval``."""
     return PROJECT_ROOT.parent / "shared" / "data" / "eval"
-
-
-def _ensure_benchmarks_importable() -> None:
-    """``benchmarks/`` lives in the source tree (it is not an installed package): make it importable."""
-    try:
-        importlib.import_module("benchmarks")
-    except ModuleNotFoundError:
-        root = str(PROJECT_ROOT)
-        if root not in sys.path:
-            sys.path.insert(0, root)
 
 
 def _call_suite(name: str, run: Callable[..., Any], data_dir: Path, options: Mapping[str, Any]) -> Any:
@@ -195,7 +163,6 @@ def _suite_kwargs(
 
 def run_suite(name: str, data_dir: Path, *, options: Mapping[str, Any]) -> SuiteReport:
     """Import ``benchmarks.<name>_bench`` and run it; never raises."""
-    _ensure_benchmarks_importable()
     from benchmarks.common import peak_rss_mb
 
     module_name = f"benchmarks.{name}_bench"
@@ -238,7 +205,6 @@ def run_suites(
 ) -> dict[str, Any]:
     """Run suites in order and return the whole report (JSON-able). ``extra``: more options for the suites that
     declare them (``workers``, ``db`` for the scale-out load suite)."""
-    _ensure_benchmarks_importable()
     say = progress or (lambda _m: None)
     options: dict[str, Any] = {**(extra or {}), "quick": quick, "device": device, "progress": say}
     started = datetime.now(UTC)
