@@ -89,6 +89,8 @@ def test_a_failed_value_template_is_logged_not_raised(caplog: pytest.LogCaptureF
         ("{{ '{:>4}'.format(value) }}", 7, "   7"),
         ("{{ value | center(5) }}", "x", "  x  "),
         ("{{ value * 3 }}", "ab", "ababab"),
+        ("{% for i in range(value) %}{{ i }}{% endfor %}", 3, "012"),
+        ("{{ value ** 2 }}", 12, "144"),
     ],
 )
 def test_command_templates(template: Any, value: Any, expected: str) -> None:
@@ -127,6 +129,11 @@ def test_command_template_variables() -> None:
         "{{ 'x' | center(999999999) }}",
         "{{ 'x\\ny' | indent(999999999) }}",
         "{% for i in range(100000000) %}x{% endfor %}",
+        "{% for i in range(10000) %}{{ 'a' * 60000 }}{% endfor %}",  # output capped while streaming
+        "{% for i in range(9) %}{% for j in range(9) %}{% endfor %}{% endfor %}",  # nested loops refused
+        "{% for i in value recursive %}{{ loop(i) }}{% endfor %}",
+        "{% macro m(n) %}{{ m(n) }}{{ m(n) }}{% endmacro %}{{ m(1) }}",
+        "{{ 2 ** 100000 }}",
         "{{ nope }}",  # undefined name
         "{{ nope.deeper }}",
         "{{ value }",  # syntax

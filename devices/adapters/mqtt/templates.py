@@ -7,8 +7,10 @@
 - The filters and globals MQTT templates commonly use are Home Assistant's: ``int``, ``float``, ``round``,
   ``is_defined``, ``iif``, ``bool``, ``tojson``/``to_json``, ``from_json``, ``min``, ``max``.
 - Rendering runs in ``ImmutableSandboxedEnvironment``: no access to Python internals (``''.__class__``...), no
-  mutation of values, bounded repetition. Undefined names are an error, not an empty string. Every failure is a
-  :class:`TemplateError` (logged here); it never escapes as a raw Jinja exception.
+  mutation of values. Discovery payloads come from anything on the broker, so work is bounded too: repetition,
+  padding, exponents, ``range`` and the output length are capped; nested or recursive loops and macros are refused.
+  Undefined names are an error, not an empty string. Every failure is a :class:`TemplateError` (logged here); it
+  never escapes as a raw Jinja exception.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, Template, Undefined
+from jinja2 import StrictUndefined, Template, Undefined, nodes
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.filters import do_indent
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -34,7 +36,11 @@ _LOG = logging.getLogger(__name__)
 _MAX_OUTPUT = 65_536
 """Longest rendered text accepted (characters)."""
 _MAX_REPEAT = 65_536
-"""Largest sequence a ``*`` may build, and the largest exponent ``**`` may use."""
+"""Largest sequence a ``*`` may build, and the widest padding or format."""
+_MAX_EXPONENT = 1_000
+"""Largest exponent ``**`` may use."""
+_MAX_RANGE = 10_000
+"""Longest ``range()``."""
 _SENTINEL: Any = object()
 
 
@@ -156,7 +162,7 @@ class _Environment(ImmutableSandboxedEnvironment):
 
     def call_binop(self, context: Any, operator_name: str, left: Any, right: Any) -> Any:
         if operator_name == "**":
-            if isinstance(right, int | float) and abs(right) > _MAX_REPEAT:
+            if isinstance(right, int | float) and abs(right) > _MAX_EXPONENT:
                 raise SecurityError("exponent too large")
             return operator.pow(left, right)
         if operator_name == "*":
@@ -193,6 +199,24 @@ def _indent(value: Any, width: int | str = 4, first: bool = False, blank: bool =
     return str(do_indent(str(value), width, first, blank))
 
 
+def _range(*args: int) -> range:
+    """``range`` with at most ``_MAX_RANGE`` items."""
+    rng = range(*args)
+    if len(rng) > _MAX_RANGE:
+        raise SecurityError(f"range longer than {_MAX_RANGE}")
+    return rng
+
+
+def _check_structure(source: str) -> None:
+    """Refuse what can make rendering run without end: nested or recursive loops, macros and call blocks."""
+    tree = _ENV.parse(source)
+    for loop in tree.find_all(nodes.For):
+        if loop.recursive or any(True for _ in loop.find_all(nodes.For)):
+            raise SecurityError("nested or recursive loops are not allowed")
+    if any(True for _ in tree.find_all((nodes.Macro, nodes.CallBlock))):
+        raise SecurityError("macros are not allowed")
+
+
 def _environment() -> ImmutableSandboxedEnvironment:
     env = _Environment(undefined=StrictUndefined, finalize=_finalize, autoescape=False)
     helpers = {
@@ -209,6 +233,7 @@ def _environment() -> ImmutableSandboxedEnvironment:
     env.filters.update({"is_defined": _is_defined, "to_json": _to_json, "tojson": _to_json})
     env.filters.update({"center": _center, "indent": _indent})
     env.globals.update({k: v for k, v in helpers.items() if k != "from_json"})
+    env.globals["range"] = _range
     return env
 
 
@@ -219,17 +244,22 @@ _ENV = _environment()
 @lru_cache(maxsize=512)
 def _compile(source: str) -> Template:
     """A compiled template (cached: the same few templates are rendered for every message)."""
+    _check_structure(source)
     return _ENV.from_string(source)
 
 
 def _render(source: str, context: Mapping[str, Any]) -> str:
+    parts: list[str] = []
+    size = 0
     try:
-        text = _compile(source).render(context)
+        for chunk in _compile(source).generate(context):  # streamed: a runaway output stops at the limit
+            size += len(chunk)
+            if size > _MAX_OUTPUT:
+                raise SecurityError("the rendered text is too long")
+            parts.append(chunk)
     except Exception as exc:  # syntax, undefined, sandbox, filter errors, ZeroDivisionError...: all one failure
         raise TemplateError(f"{type(exc).__name__}: {exc}") from exc
-    if len(text) > _MAX_OUTPUT:
-        raise TemplateError("the rendered text is too long")
-    return text
+    return "".join(parts)
 
 
 def render_value(template: Any, payload: str, *, entity_id: str = "") -> str | None:
