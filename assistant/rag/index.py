@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -178,19 +178,33 @@ class HybridIndex:
         self._bm25 = _Bm25(terms, k1=self._k1, b=self._b)
         self._dirty = False
 
-    def search(self, query: str, query_vector: npt.NDArray[np.float32] | None, *, k: int = 5) -> list[Hit]:
-        """The k best chunks for a query (query_vector: its L2-normalised embedding, or None for BM25 only)."""
+    def search(
+        self,
+        query: str,
+        query_vector: npt.NDArray[np.float32] | None,
+        *,
+        k: int = 5,
+        dense_scores: Mapping[str, float] | None = None,
+    ) -> list[Hit]:
+        """The k best chunks for a query (query_vector: its L2-normalised embedding, or None for BM25 only).
+
+        ``dense_scores`` (chunk id → cosine) replaces the in-memory dense ranking: the nearest chunks a vector index
+        outside this process found (pgvector); chunks it left out count as cosine 0.
+        """
         with self._lock:
             self._refresh()
             n = len(self._chunks)
             if n == 0 or k <= 0:
                 return []
             lexical, coverage = self._bm25.scores(analyze(query))
-            if query_vector is not None and self._vectors.shape[0] == n:
+            if dense_scores is not None:
+                dense = np.array([dense_scores.get(c.chunk_id, 0.0) for c in self._chunks], dtype=np.float32)
+            elif query_vector is not None and self._vectors.shape[0] == n and self._vectors.shape[1] > 0:
                 dense = (self._vectors @ np.asarray(query_vector, dtype=np.float32).reshape(-1)).astype(np.float32)
             else:
                 dense = np.zeros(n, dtype=np.float32)
-            fused = self._fuse(dense, lexical, has_dense=query_vector is not None)
+            has_dense = dense_scores is not None or query_vector is not None
+            fused = self._fuse(dense, lexical, has_dense=has_dense)
             top = _top(fused, k)
             return [
                 Hit(self._chunks[i], float(fused[i]), float(dense[i]), float(lexical[i]), float(coverage[i]))

@@ -170,6 +170,9 @@ class KnowledgeBase:
         self._root = root
         self._lock = threading.RLock()
         self._index = HybridIndex(fusion=cfg.fusion, dense_weight=cfg.dense_weight)
+        enable = getattr(repo, "enable_vector_index", None)  # pgvector on PostgreSQL, when the server has it
+        self._server_vectors = bool(callable(enable) and enable())
+        """The store ranks chunk vectors (``repo.nearest_chunks``); the in-memory index keeps no matrix."""
         self._load_index()
 
     # ----------------------------------------------------------------- index
@@ -196,6 +199,8 @@ class KnowledgeBase:
             for row, i in enumerate(missing):
                 vectors[i] = fresh[row]
         matrix = np.vstack([v for v in vectors if v is not None]).astype(np.float32) if chunks else None
+        if matrix is not None and self._server_vectors:
+            matrix = matrix[:, :0]  # the vectors live in the store's vector index
         with self._lock:
             self._index = HybridIndex(fusion=self.cfg.fusion, dense_weight=self.cfg.dense_weight)
             if chunks:
@@ -312,7 +317,8 @@ class KnowledgeBase:
             for i, c in enumerate(chunks)
         ]
         self.repo.replace_chunks(doc_id, rows)
-        self._index.replace(remove_documents=[item.name], add=chunks, vectors=vectors)
+        kept = vectors[:, :0] if self._server_vectors else vectors
+        self._index.replace(remove_documents=[item.name], add=chunks, vectors=kept)
         return doc_id
 
     def ingest_file(
@@ -508,6 +514,11 @@ class KnowledgeBase:
         if not query.strip() or len(self._index) == 0:
             return []
         vector = np.asarray(self.embedder.embed([query])[0], dtype=np.float32)
+        if self._server_vectors:
+            found = self.repo.nearest_chunks(vector, k=max(self._index.candidates, k))  # type: ignore[attr-defined]
+            if found is not None:
+                dense = {f"{h.document_name}#{h.idx}": h.cosine for h in found}
+                return self._index.search(query, vector, k=k, dense_scores=dense)
         return self._index.search(query, vector, k=k)
 
     def search(self, query: str, *, k: int = 5) -> list[Passage]:
