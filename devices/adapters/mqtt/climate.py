@@ -107,27 +107,31 @@ class ClimatePlatform(Platform):
     # ---- state ----------------------------------------------------------------------------------------------------
 
     def apply_state(self, ent: MqttEntity, topic: str, payload: str) -> None:
-        cfg, attrs = ent.config, ent.attributes
+        cfg = ent.config
         if topic == cfg.get("mode_state_topic"):
             self._apply_mode(ent, ent.render("mode_state_template", payload, "value_template"))
         for topic_key, template_key, attr in _NUMBERS:
             if topic == cfg.get(topic_key):
                 value = number(ent.render(template_key, payload, "value_template"))
                 if value is not None:
-                    attrs[attr] = value
+                    ent.attributes[attr] = value
         for topic_key, template_key, attr, options in _LISTED:
             if topic == cfg.get(topic_key):
-                choice = ent.render(template_key, payload, "value_template")
-                if attr == "preset_mode" and choice == "None":
-                    choice = "none"
-                if choice is not None and choice in attrs.get(options, ()):
-                    attrs[attr] = choice
+                self._apply_choice(ent, attr, options, ent.render(template_key, payload, "value_template"))
         if topic == cfg.get("action_topic"):
             action = ent.render("action_template", payload, "value_template")
             if action in _ACTIONS:
-                attrs["hvac_action"] = action
+                ent.attributes["hvac_action"] = action
             elif action == "None":
-                attrs["hvac_action"] = None
+                ent.attributes["hvac_action"] = None
+
+    @staticmethod
+    def _apply_choice(ent: MqttEntity, attr: str, options: str, choice: str | None) -> None:
+        """A fan, swing or preset mode, kept when it is one of the announced ones."""
+        if attr == "preset_mode" and choice == "None":
+            choice = "none"
+        if choice is not None and choice in ent.attributes.get(options, ()):
+            ent.attributes[attr] = choice
 
     @staticmethod
     def _apply_mode(ent: MqttEntity, mode: str | None) -> None:
