@@ -9,8 +9,9 @@
 Every worker holds nothing a conversation needs between requests: turns, owners and pending confirmations are in
 the store (``store.url`` for several workers), so a load balancer may send each request to any worker.
 ``create_worker_app`` is the uvicorn factory ``assistant serve-api --workers N`` runs (the OpenAI-compatible API on
-``/v1`` too). The web UI (Gradio) keeps per-browser state in its process, so it is served by ``assistant serve``
-(one process), not by the workers.
+``/v1`` too). The web UI (Gradio) keeps per-browser state in its process, so it is not served by these workers:
+``assistant serve --workers N`` runs N processes of the UI app (which mounts ``create_turn_router`` too) on N ports
+behind a sticky proxy (docs/DEPLOY.md).
 """
 
 from __future__ import annotations

@@ -232,6 +232,20 @@ def test_a_confirmation_asked_on_one_worker_is_answered_on_the_other(two_workers
 
 
 @pytest.mark.slow
+def test_a_conversation_started_in_one_ui_process_continues_in_the_other(two_workers: tuple[list[str], Path]) -> None:
+    """What a browser moved to another process does after a reload: its conversation is in the store."""
+    from gradio_client import Client
+
+    (one, two), _ = two_workers
+    _, first = Client(one + "/", verbose=False).predict("turn on the kitchen light", "", "", api_name="/chat")
+    cid = first["conversation_id"]
+    _, second = Client(two + "/", verbose=False).predict("turn off the kitchen light", cid, "", api_name="/chat")
+    assert second["conversation_id"] == cid and second["intent"] == "HassTurnOff"
+    listed = httpx.get(f"{two}/api/pending/{cid}", timeout=30)  # the API owner may read it on either process
+    assert listed.status_code == 200
+
+
+@pytest.mark.slow
 def test_a_killed_worker_is_restarted(two_workers: tuple[list[str], Path]) -> None:
     import os
     import signal
