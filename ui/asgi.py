@@ -158,6 +158,40 @@ def worker_ports(port: int, workers: int) -> list[int]:
     return [port + i for i in range(workers)]
 
 
+def _stop_all(procs: Sequence[subprocess.Popen[bytes]], *, grace_s: float = 20.0) -> None:
+    """SIGTERM every process still running, then SIGKILL what has not exited after ``grace_s``."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    deadline = time.monotonic() + grace_s
+    for proc in procs:
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def _supervise(
+    procs: list[subprocess.Popen[bytes]],
+    start: Callable[[int], subprocess.Popen[bytes]],
+    ports: Sequence[int],
+    stopping: threading.Event,
+    restart_delay_s: float,
+) -> None:
+    """Start again, after ``restart_delay_s``, every process that exits, until ``stopping`` is set."""
+    while not stopping.wait(0.5):
+        for i, proc in enumerate(procs):
+            code = proc.poll()
+            if code is None:
+                continue
+            _log.warning("UI process %d (port %d) exited with %s; restarting it", i + 1, ports[i], code)
+            print(f"UI process {i + 1} on port {ports[i]} exited ({code}); restarting it", file=sys.stderr)
+            if stopping.wait(restart_delay_s):
+                return
+            procs[i] = start(i)
+
+
 def serve_processes(
     *,
     config: Any,
@@ -174,27 +208,15 @@ def serve_processes(
     all. Returns 0 after a requested stop.
     """
     ports = worker_ports(port, workers)
-    launch_check = mount_options(config, host=host, port=port)  # the auth and loopback rule, before anything starts
-    del launch_check
+    mount_options(config, host=host, port=port)  # the auth and loopback rule, before anything starts
     for p in ports:
         check_port_free(host, p)
     stopping = threading.Event()
 
     def start(index: int) -> subprocess.Popen[bytes]:
         env = {**os.environ, WORKER_ENV: f"{index + 1}/{workers}", "PYTHONUNBUFFERED": "1"}
-        cmd = [
-            sys.executable,
-            "-m",
-            "assistant",
-            "serve",
-            "--workers",
-            "1",
-            "--host",
-            host,
-            "--port",
-            str(ports[index]),
-        ]
-        return subprocess.Popen([*cmd, *worker_args], env=env)
+        cmd = [sys.executable, "-m", "assistant", "serve", "--workers", "1", "--host", host]
+        return subprocess.Popen([*cmd, "--port", str(ports[index]), *worker_args], env=env)
 
     def stop(_signum: int, _frame: Any) -> None:
         stopping.set()
@@ -207,27 +229,9 @@ def serve_processes(
         flush=True,
     )
     try:
-        while not stopping.wait(0.5):
-            for i, proc in enumerate(procs):
-                code = proc.poll()
-                if code is None:
-                    continue
-                _log.warning("UI process %d (port %d) exited with %s; restarting it", i + 1, ports[i], code)
-                print(f"UI process {i + 1} on port {ports[i]} exited ({code}); restarting it", file=sys.stderr)
-                if stopping.wait(restart_delay_s):
-                    break
-                procs[i] = start(i)
+        _supervise(procs, start, ports, stopping, restart_delay_s)
     finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.terminate()
-        deadline = time.monotonic() + 20
-        for proc in procs:
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+        _stop_all(procs)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0
