@@ -15,7 +15,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from assistant.dialogue.confirm import (
@@ -28,6 +28,7 @@ from assistant.dialogue.confirm import (
     parse_answer,
     redact_digits,
 )
+from assistant.dialogue.conversation import ConversationState, ConversationStates
 from assistant.events import EventBus, RunRecorder
 from contracts.engines import AudioInput, SentimentAnalyzer, SpeechRecognizer, SpeechSynthesizer
 from contracts.home import Area, Entity, HomeApi
@@ -68,6 +69,8 @@ MESSAGES: Mapping[str, str] = {
     ErrorCode.NLU_NO_MATCH: "Sorry, I didn't understand that.",
     ErrorCode.INPUT_INVALID: "That text isn't valid UTF-8, so I did nothing. Please retype it.",
     ErrorCode.CONVERSATION_FORBIDDEN: "That conversation belongs to someone else. Start a new one.",
+    ErrorCode.CONVERSATION_CONFLICT: "This conversation was continued somewhere else at the same time. "
+    "Please say that again.",
 }
 
 
@@ -159,13 +162,6 @@ class PipelineOptions:
     """Worker threads for sentiment ∥ nlu."""
 
 
-@dataclass(slots=True)
-class _Conversation:
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    skill_state: dict[str, dict[str, Any]] = field(default_factory=dict)
-    language: str | None = None
-
-
 class Pipeline:
     """Runs one turn at a time per conversation (turns of different conversations run concurrently)."""
 
@@ -183,7 +179,10 @@ class Pipeline:
         bus: EventBus | None = None,
         options: PipelineOptions | None = None,
         confirmations: ConfirmationService | None = None,
+        conversations: ConversationStates | None = None,
     ) -> None:
+        """``conversations``: where each conversation's state is kept; by default the understanding engine's (so
+        the dialogue, the skills' state and the last trace are one object per conversation), else a private one."""
         self.understanding = understanding
         self.skills = skills
         self.store = store
@@ -201,8 +200,9 @@ class Pipeline:
             max_attempts=opts.confirm_max_attempts,
             lockout_s=opts.confirm_lockout_s,
         )
-        self._conversations: dict[str, _Conversation] = {}
-        self._conversations_lock = threading.Lock()
+        self._states = conversations
+        self._own_states = ConversationStates()
+        self._wired: ConversationStates | None = None
         self._executor = ThreadPoolExecutor(max_workers=max(2, self.options.workers), thread_name_prefix="pipeline")
 
     # ------------------------------------------------------------------ public API
@@ -218,9 +218,36 @@ class Pipeline:
         if turn.conversation_id and not self._may_use(turn.conversation_id, turn.owner):
             return self._forbidden(turn)
         conversation_id = self.store.ensure_conversation(turn.conversation_id)
-        conv = self._conversation(conversation_id)
-        with conv.lock:
-            return self._run_locked(turn, conversation_id, conv, on_token=on_token, speak=speak)
+        try:
+            with self.conversations.turn(conversation_id) as conv:
+                return self._run_locked(turn, conversation_id, conv, on_token=on_token, speak=speak)
+        except AssistantError as exc:  # another worker kept moving the conversation on: nothing ran
+            if exc.code != ErrorCode.CONVERSATION_CONFLICT:
+                raise
+            rec = RunRecorder(self.bus, run_id=turn.request_id or uuid.uuid4().hex, conversation_id=conversation_id)
+            rec.emit(EventType.ERROR, data={"code": exc.code.value, "message": exc.message})
+            return self._finish_error(
+                rec, turn.text or "", exc.code, transcript=None, message=exc.message, speak=speak, owner=turn.owner
+            )
+
+    @property
+    def conversations(self) -> ConversationStates:
+        """Each conversation's state (``assistant.dialogue.ConversationStates``): the one given, else the
+        understanding engine's, else the pipeline's own. The skill registry keeps skills' state in it too."""
+        states = self._states
+        if states is None:
+            try:
+                shared = getattr(self.understanding, "conversations", None)
+            except Exception:  # the engine failed to start: this turn reports it from recognize
+                _log.debug("the understanding engine has no conversation states yet", exc_info=True)
+                shared = None
+            states = shared if isinstance(shared, ConversationStates) else self._own_states
+        if states is not self._wired:
+            use_states = getattr(self.skills, "use_states", None)
+            if callable(use_states):
+                use_states(states.skill_state)
+            self._wired = states
+        return states
 
     def stream(self, turn: Turn, *, speak: bool = False) -> Iterator[str | TurnResult]:
         """Yield reply tokens as skills stream them, then the TurnResult."""
@@ -275,18 +302,11 @@ class Pipeline:
             error=code.value,
         )
 
-    def _conversation(self, conversation_id: str) -> _Conversation:
-        with self._conversations_lock:
-            conv = self._conversations.get(conversation_id)
-            if conv is None:
-                conv = self._conversations[conversation_id] = _Conversation()
-            return conv
-
     def _run_locked(
         self,
         turn: Turn,
         conversation_id: str,
-        conv: _Conversation,
+        conv: ConversationState,
         *,
         on_token: Callable[[str], None] | None,
         speak: bool,
@@ -376,7 +396,7 @@ class Pipeline:
         rec: RunRecorder,
         turn: Turn,
         text: str,
-        conv: _Conversation,
+        conv: ConversationState,
         transcript: Transcript | None,
         *,
         on_token: Callable[[str], None] | None,
@@ -532,7 +552,7 @@ class Pipeline:
         plan: _Plan,
         turn: Turn,
         text: str,
-        conv: _Conversation,
+        conv: ConversationState,
         rec: RunRecorder,
         on_token: Callable[[str], None] | None,
     ) -> SkillResult:
@@ -550,7 +570,7 @@ class Pipeline:
             if on_token is not None:
                 on_token(token)
 
-        state: MutableMapping[str, Any] = conv.skill_state.setdefault(plan.skill_id, {})
+        state: MutableMapping[str, Any] = conv.skill_state(plan.skill_id)
         ctx = self.skills.make_context(
             plan.skill_id,
             conversation_id=rec.conversation_id,

@@ -17,6 +17,7 @@ import logging
 import sys
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
@@ -44,6 +45,8 @@ _log = logging.getLogger("assistant.skills")
 ENTRY_POINT_GROUP = "assistant.skills"
 """The entry-point group skills register under."""
 FALLBACK_INTENT = "Unknown"
+MAX_STATES = 4096
+"""Skills' per-conversation states the registry keeps itself (when the host keeps none)."""
 """The intent the understanding engine returns when nothing matched; a skill may handle it as the fallback."""
 _LOCAL_PREFIX = "assistant_local_skills"
 
@@ -285,7 +288,8 @@ class SkillRegistry:
         self._stamps: dict[Path, float] = {}
         self._watcher: threading.Thread | None = None
         self._stop = threading.Event()
-        self._states: dict[tuple[str, str], dict[str, Any]] = {}
+        self._states: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+        self._state_source: Callable[[str, str], dict[str, Any]] | None = None
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -527,10 +531,28 @@ class SkillRegistry:
         granted = self.permissions(skill_id)
         return frozenset(name for name, perms in _SERVICE_PERMISSIONS.items() if granted & perms)
 
-    def state(self, conversation_id: str, skill_id: str) -> dict[str, Any]:
-        """The per-conversation, per-skill scratch state."""
+    def use_states(self, source: Callable[[str, str], dict[str, Any]] | None) -> None:
+        """Keep skills' scratch state where the host keeps each conversation's state (``source(conversation_id,
+        skill_id)``, e.g. ``assistant.dialogue.ConversationStates.skill_state``) instead of in the registry."""
         with self._lock:
-            return self._states.setdefault((conversation_id, skill_id), {})
+            self._state_source = source
+            self._states.clear()
+
+    def state(self, conversation_id: str, skill_id: str) -> dict[str, Any]:
+        """The per-conversation, per-skill scratch state (the host's, or the registry's own: the most recently used
+        ``MAX_STATES``)."""
+        source = self._state_source
+        if source is not None:
+            return source(conversation_id, skill_id)
+        key = (conversation_id, skill_id)
+        with self._lock:
+            state = self._states.get(key)
+            if state is None:
+                state = self._states[key] = {}
+            self._states.move_to_end(key)
+            while len(self._states) > MAX_STATES:
+                self._states.popitem(last=False)
+            return state
 
     def timeout(self, skill_id: str) -> float:
         """The handler timeout of a skill in seconds."""
@@ -554,7 +576,7 @@ class SkillRegistry:
         return dataclasses.replace(
             ctx,
             settings=self.settings(skill_id),
-            state=self.state(ctx.conversation_id, skill_id) if not ctx.state else ctx.state,
+            state=ctx.state if ctx.state or type(ctx.state) is not dict else self.state(ctx.conversation_id, skill_id),
             home=home,
             llm=ctx.llm if "llm" in services else None,
             retriever=ctx.retriever if "retriever" in services else None,

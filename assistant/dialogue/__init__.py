@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assistant.dialogue.conversation import ConversationState, ConversationStates
 from assistant.dialogue.followup import answer_clarification, follow_up, is_follow_up
 from assistant.dialogue.state import (
     CONFIRM,
@@ -17,6 +18,8 @@ __all__ = [
     "CONFIRM",
     "DENY",
     "NEVERMIND",
+    "ConversationState",
+    "ConversationStates",
     "DialogueState",
     "DialogueStore",
     "Pending",

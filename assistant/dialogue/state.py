@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import logging
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from assistant.dialogue.codec import candidate_to_dict, jsonable, match_from_dict, match_to_dict
 from assistant.dialogue.confirm import AnswerKind, parse_answer
 from contracts.messages import Candidate, IntentMatch, SkillResult
 
-_log = logging.getLogger("assistant.dialogue")
+if TYPE_CHECKING:
+    from assistant.dialogue.conversation import ConversationStates
 
 __all__ = [
     "CONFIRM",
@@ -77,7 +75,8 @@ def parse_confirmation(text: str) -> tuple[str, str | None] | None:
 
 
 class DialogueRecords(Protocol):
-    """Where dialogue states are kept between workers (``assistant.store.ConversationStates``)."""
+    """Where conversation states are kept between workers (``assistant.store``'s ``ConversationStates``; the same
+    protocol as ``assistant.dialogue.conversation.ConversationRecords``)."""
 
     def version(self, conversation_id: str) -> int | None:
         """The stored version, or None."""
@@ -87,8 +86,8 @@ class DialogueRecords(Protocol):
         """(version, record), or None."""
         ...
 
-    def save(self, conversation_id: str, data: Mapping[str, Any]) -> int:
-        """Write the record; returns the new version."""
+    def save(self, conversation_id: str, data: Mapping[str, Any], *, expected: int | None = None) -> int:
+        """Write the record; returns the new version (a stale ``expected`` raises conversation-conflict)."""
         ...
 
     def delete(self, conversation_id: str) -> None:
@@ -97,89 +96,40 @@ class DialogueRecords(Protocol):
 
 
 class DialogueStore:
-    """Dialogue states by conversation id (bounded, thread-safe).
+    """The dialogue part of each conversation's state (a view on ``ConversationStates``, which owns, bounds and
+    stores the states).
 
-    With ``records`` (several workers on one store) every change is saved with a new version, and ``get`` reloads a
-    state another worker saved since, so "and the bedroom?" works whichever worker gets it. Within one worker the
-    state object stays the same between saves (the engine changes it in place during a turn).
+    With ``records`` (several workers on one store) every change is saved with a new version (compare-and-set), and
+    ``get`` reloads a state another worker saved since, so "and the bedroom?" works whichever worker gets it. Within
+    one worker the state object stays the same between saves (the engine changes it in place during a turn).
     """
 
     def __init__(
-        self, max_conversations: int = 1000, ttl_s: float = 3600.0, records: DialogueRecords | None = None
+        self,
+        max_conversations: int = 1000,
+        ttl_s: float = 3600.0,
+        records: DialogueRecords | None = None,
+        *,
+        states: ConversationStates | None = None,
     ) -> None:
-        """Keep at most ``max_conversations`` states, each for ``ttl_s`` seconds of silence."""
-        self._states: OrderedDict[str, DialogueState] = OrderedDict()
-        self._versions: dict[str, int] = {}
-        self._lock = threading.Lock()
-        self._max = max_conversations
-        self._ttl = ttl_s
-        self._records = records
+        """Keep at most ``max_conversations`` states, each for ``ttl_s`` seconds of silence (or use ``states``)."""
+        from assistant.dialogue.conversation import ConversationStates
+
+        self.states: ConversationStates = states or ConversationStates(max_conversations, ttl_s, records)
+        """Every conversation's whole state (dialogue, skills' state, language, last trace)."""
 
     def use_records(self, records: DialogueRecords | None) -> None:
         """Keep states in ``records`` from now on (the host calls this when the store is shared)."""
-        with self._lock:
-            self._records = records
-            self._versions.clear()
+        self.states.use_records(records)
 
     def get(self, conversation_id: str) -> DialogueState:
-        """The state of a conversation (a fresh one if unknown or expired)."""
-        loaded = self._newer(conversation_id)
-        with self._lock:
-            state = self._states.get(conversation_id)
-            if loaded is not None:
-                version, state = loaded
-                self._states[conversation_id] = state
-                if version:
-                    self._versions[conversation_id] = version
-                else:
-                    self._versions.pop(conversation_id, None)
-            if state is None or time.time() - state.updated > self._ttl:
-                state = DialogueState()
-                self._states[conversation_id] = state
-            self._states.move_to_end(conversation_id)
-            while len(self._states) > self._max:
-                old, _ = self._states.popitem(last=False)
-                self._versions.pop(old, None)
-            return state
+        """The dialogue state of a conversation (a fresh one if unknown or expired)."""
+        return self.states.get(conversation_id).dialogue
 
     def save(self, conversation_id: str) -> None:
-        """Write the conversation's state to the records (a no-op without them)."""
-        records = self._records
-        if records is None:
-            return
-        with self._lock:
-            state = self._states.get(conversation_id)
-        if state is None:
-            return
-        try:
-            version = records.save(conversation_id, state_to_dict(state))
-        except Exception:  # the store is down: this worker keeps its copy
-            _log.warning("saving the dialogue state of %s failed", conversation_id, exc_info=True)
-            return
-        with self._lock:
-            self._versions[conversation_id] = version
-
-    def _newer(self, conversation_id: str) -> tuple[int, DialogueState] | None:
-        records = self._records
-        if records is None:
-            return None
-        try:
-            version = records.version(conversation_id)
-            if version is None and conversation_id in self._versions:
-                return 0, DialogueState()  # forgotten on another worker
-            if version is None or version == self._versions.get(conversation_id):
-                return None
-            loaded = records.load(conversation_id)
-        except Exception:
-            _log.warning("loading the dialogue state of %s failed", conversation_id, exc_info=True)
-            return None
-        if loaded is None:
-            return None
-        try:
-            return loaded[0], state_from_dict(loaded[1])
-        except (KeyError, TypeError, ValueError):
-            _log.warning("ignoring a malformed dialogue state of %s", conversation_id)
-            return None
+        """Write the conversation's state to the records (a no-op without them); a stale version raises
+        ``AssistantError(conversation-conflict)``."""
+        self.states.save(conversation_id)
 
     def observe(self, conversation_id: str, match: IntentMatch, result: SkillResult) -> None:
         """Remember what ran (targets for 'it', intent for 'and the bedroom?') and whether a yes/no is awaited."""
@@ -210,11 +160,7 @@ class DialogueStore:
 
     def forget(self, conversation_id: str) -> None:
         """Drop a conversation's state."""
-        with self._lock:
-            self._states.pop(conversation_id, None)
-            self._versions.pop(conversation_id, None)
-        if self._records is not None:
-            self._records.delete(conversation_id)
+        self.states.forget(conversation_id)
 
     def clear_pending(self, conversation_id: str) -> None:
         """Drop an open question and any awaited confirmation."""

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from assistant.config import NluConfig
+from assistant.dialogue.conversation import ConversationStates
 from assistant.dialogue.followup import answer_clarification, follow_up, is_follow_up
 from assistant.dialogue.state import DENY, NEVERMIND, DialogueStore, parse_confirmation
 from assistant.nlu.catalog import DOMAIN_NOUNS, HomeIndex, build_index, registry_signature
@@ -71,7 +72,6 @@ class Understanding:
         self._ran: dict[str, str] = {}
         self._open = OpenIntents()
         self._last_norm = ""
-        self._traces: dict[str, Trace] = {}
         self._index: HomeIndex = build_index(home)
         self._dirty = False
         self.set_intents(intents)
@@ -123,8 +123,7 @@ class Understanding:
         t2 = time.perf_counter()
         for probe in ("turn on the light", "could you make it a bit brighter"):
             self.recognize(probe, conversation_id="__warmup__")
-        self._dialogue.forget("__warmup__")
-        self._traces.pop("__warmup__", None)
+        self._dialogue.forget("__warmup__")  # its trace goes with its state
         timings["probe"] = (time.perf_counter() - t2) * 1000
         if self._reranker is not None:
             t3 = time.perf_counter()
@@ -149,9 +148,16 @@ class Understanding:
         """The per-conversation dialogue state (the host may back it with the shared store)."""
         return self._dialogue
 
+    @property
+    def conversations(self) -> ConversationStates:
+        """Every conversation's state (dialogue, skills' state, language, last trace): the pipeline shares it."""
+        return self._dialogue.states
+
     def last_trace(self, conversation_id: str) -> Trace | None:
-        """The trace of the last recognition in a conversation."""
-        return self._traces.get(conversation_id)
+        """The trace of the last recognition in a conversation (kept in its bounded conversation state)."""
+        state = self._dialogue.states.peek(conversation_id)
+        trace = state.trace if state is not None else None
+        return trace if isinstance(trace, Trace) else None
 
     def close(self) -> None:
         """Stop listening to the home."""
@@ -185,7 +191,7 @@ class Understanding:
         for m in matches:
             if m.clarification and m.alternatives:
                 self._dialogue.ask(conversation_id, m, m.alternatives)
-        self._traces[conversation_id] = Trace(
+        self._dialogue.states.get(conversation_id).trace = Trace(
             text=text,
             normalized=norm,
             segments=segments,

@@ -284,3 +284,86 @@ def test_unexpected_exception_becomes_internal_error() -> None:
     pipe.understanding.recognize = boom  # type: ignore[method-assign]
     r = pipe.run(Turn(text="hello"))
     assert r.error == ErrorCode.INTERNAL and "Nothing was changed" in r.reply
+
+
+class _Conflicting:
+    """Conversation records where another worker always saved first (every compare-and-set loses)."""
+
+    def __init__(self) -> None:
+        self.version_now = 1
+
+    def version(self, conversation_id: str) -> int | None:
+        return self.version_now
+
+    def load(self, conversation_id: str) -> tuple[int, dict[str, Any]] | None:
+        return self.version_now, {}
+
+    def save(self, conversation_id: str, data: Any, *, expected: int | None = None) -> int:
+        self.version_now += 1  # the other worker's save
+        raise AssistantError(ErrorCode.CONVERSATION_CONFLICT, "This conversation was continued somewhere else.")
+
+    def delete(self, conversation_id: str) -> None:
+        pass
+
+
+def test_a_turn_that_loses_its_conversation_to_another_worker_fails_cleanly_before_running() -> None:
+    from assistant.dialogue import ConversationStates
+
+    pipe, skills, store = make(conversations=ConversationStates(records=_Conflicting()))
+    r = pipe.run(Turn(text="turn on the kitchen light", conversation_id="c"))
+    assert r.error == ErrorCode.CONVERSATION_CONFLICT.value and "somewhere else" in r.reply
+    assert skills.executed == [] and store.turns[-1].error == r.error  # nothing ran; the refusal is stored
+
+
+def test_skill_state_and_language_live_in_the_one_conversation_state() -> None:
+    seen: list[dict[str, Any]] = []
+
+    class CountingSkills(FakeSkills):
+        def handle(self, match: IntentMatch, ctx: Ctx) -> SkillResult:
+            ctx.state["n"] = ctx.state.get("n", 0) + 1
+            seen.append(ctx.state)
+            return super().handle(match, ctx)
+
+    transcript = Transcript(text="turn on the kitchen light", language="de", avg_logprob=-0.1,
+                            no_speech_prob=0.01, confidence=0.9, duration_s=1.0)  # fmt: skip
+    skills = CountingSkills()
+    pipe = Pipeline(
+        understanding=FakeUnderstanding(),
+        skills=skills,
+        store=FakeStore(),
+        home=FakeHome(),  # type: ignore[arg-type]
+        asr=lambda: FakeAsr(transcript),
+    )
+    pipe.run(Turn(audio=b"...", conversation_id="c"))
+    pipe.run(Turn(text="turn on the kitchen light", conversation_id="c"))
+    state = pipe.conversations.get("c")
+    assert state.skills["home"] == {"n": 2} and seen[0] is seen[1] is state.skills["home"]
+    assert state.language == "de"
+
+
+def test_any_worker_continues_a_conversation_through_the_store(tmp_path: Any) -> None:
+    from assistant.dialogue import ConversationStates
+    from assistant.store import Database
+
+    class CountingSkills(FakeSkills):
+        def handle(self, match: IntentMatch, ctx: Ctx) -> SkillResult:
+            ctx.state["n"] = ctx.state.get("n", 0) + 1
+            return SkillResult(text=f"Turn {ctx.state['n']} of this conversation.")
+
+    dbs = [Database(tmp_path / "data"), Database(tmp_path / "data")]
+    try:
+        workers = [
+            Pipeline(
+                understanding=FakeUnderstanding(),
+                skills=CountingSkills(),
+                store=FakeStore(),
+                home=FakeHome(),  # type: ignore[arg-type]
+                conversations=ConversationStates(records=db.dialogue),
+            )
+            for db in dbs
+        ]
+        replies = [workers[i % 2].run(Turn(text="turn on the light", conversation_id="c")).reply for i in range(4)]
+        assert replies == [f"Turn {n} of this conversation." for n in (1, 2, 3, 4)]
+    finally:
+        for db in dbs:
+            db.close()

@@ -9,12 +9,16 @@ from hypothesis import strategies as st
 from assistant.dialogue.confirm import (
     AnswerKind,
     ConfirmationService,
+    PendingStore,
+    StoredPendingStore,
     VerdictKind,
     clean_text,
     parse_answer,
     redact_digits,
 )
 from contracts.messages import AssistantError, ErrorCode
+
+from .conftest import OpenWorker
 
 
 class Clock:
@@ -94,13 +98,13 @@ def test_redact_digits() -> None:
     assert redact_digits("yes 0042", None) == "yes 0042"
 
 
-def _service(clock: Clock, **kwargs: object) -> ConfirmationService:
-    return ConfirmationService(clock=clock, **kwargs)  # type: ignore[arg-type]
+def _service(clock: Clock, store: PendingStore | None = None, **kwargs: object) -> ConfirmationService:
+    return ConfirmationService(clock=clock, store=store, **kwargs)  # type: ignore[arg-type]
 
 
-def test_hold_and_confirm_once() -> None:
+def test_hold_and_confirm_once(pending_store: PendingStore | None) -> None:
     clock = Clock()
-    svc = _service(clock)
+    svc = _service(clock, pending_store)
     held = svc.hold("c1", question="Unlock?", owner=None, approved=[("lock.unlock", "lock.a")])
     assert svc.current("c1") == held
     verdict = svc.resolve("c1", yes=True)
@@ -108,9 +112,9 @@ def test_hold_and_confirm_once() -> None:
     assert svc.resolve("c1", yes=True).kind == VerdictKind.NOT_PENDING
 
 
-def test_expiry_is_reported_once() -> None:
+def test_expiry_is_reported_once(pending_store: PendingStore | None) -> None:
     clock = Clock()
-    svc = _service(clock, ttl_s=60)
+    svc = _service(clock, pending_store, ttl_s=60)
     svc.hold("c1", question="Unlock?", owner=None, approved=())
     clock.now = 60.0
     assert svc.current("c1") is None
@@ -118,9 +122,9 @@ def test_expiry_is_reported_once() -> None:
     assert svc.resolve("c1", yes=True).kind == VerdictKind.NOT_PENDING
 
 
-def test_owner_and_id_binding() -> None:
+def test_owner_and_id_binding(pending_store: PendingStore | None) -> None:
     clock = Clock()
-    svc = _service(clock)
+    svc = _service(clock, pending_store)
     held = svc.hold("c1", question="Unlock?", owner="alice", approved=())
     assert svc.current("c1", owner="bob") is None
     assert svc.resolve("c1", yes=True, owner="bob").kind == VerdictKind.NOT_PENDING
@@ -128,9 +132,9 @@ def test_owner_and_id_binding() -> None:
     assert svc.resolve("c1", yes=True, owner="alice", pending_id=held.id).kind == VerdictKind.CONFIRMED
 
 
-def test_wrong_pins_drop_the_action_and_lock_with_doubling_back_off() -> None:
+def test_wrong_pins_drop_the_action_and_lock_with_doubling_back_off(pending_store: PendingStore | None) -> None:
     clock = Clock()
-    svc = _service(clock, pin="0042", max_attempts=3, lockout_s=30)
+    svc = _service(clock, pending_store, pin="0042", max_attempts=3, lockout_s=30)
     svc.hold("c1", question="Unlock?", owner=None, approved=())
     assert svc.resolve("c1", yes=True).kind == VerdictKind.WRONG_PIN  # no PIN at all
     assert svc.resolve("c1", yes=True, pin="1111").kind == VerdictKind.WRONG_PIN
@@ -150,9 +154,9 @@ def test_wrong_pins_drop_the_action_and_lock_with_doubling_back_off() -> None:
     assert svc.resolve("c4", yes=True, pin="0042").kind == VerdictKind.CONFIRMED
 
 
-def test_no_always_drops_even_when_locked() -> None:
+def test_no_always_drops_even_when_locked(pending_store: PendingStore | None) -> None:
     clock = Clock()
-    svc = _service(clock, pin="0042", max_attempts=1, lockout_s=30)
+    svc = _service(clock, pending_store, pin="0042", max_attempts=1, lockout_s=30)
     svc.hold("c1", question="Unlock?", owner=None, approved=())
     svc.resolve("c1", yes=True, pin="1")
     svc.hold("c1", question="Unlock?", owner=None, approved=())
@@ -160,11 +164,21 @@ def test_no_always_drops_even_when_locked() -> None:
     assert svc.current("c1") is None
 
 
-def test_listeners_hear_set_and_resolved() -> None:
+def test_listeners_hear_set_and_resolved(pending_store: PendingStore | None) -> None:
     clock = Clock()
-    svc = _service(clock)
+    svc = _service(clock, pending_store)
     heard: list[tuple[str, str | None]] = []
     svc.subscribe(lambda key, pid: heard.append((key, pid)))
     held = svc.hold("c1", question="Unlock?", owner=None, approved=())
     svc.resolve("c1", yes=False)
     assert heard == [("c1", held.id), ("c1", None)]
+
+
+def test_an_action_held_on_one_worker_is_answered_on_another(workers: OpenWorker) -> None:
+    clock = Clock()
+    one = _service(clock, StoredPendingStore(workers().pending), pin="0042")
+    two = _service(clock, StoredPendingStore(workers().pending), pin="0042")
+    held = one.hold("c1", question="Unlock?", owner="alice", approved=[("lock.unlock", "lock.a")])
+    assert two.current("c1", owner="alice") == held
+    assert two.resolve("c1", yes=True, pin="0042", owner="alice").kind == VerdictKind.CONFIRMED
+    assert one.resolve("c1", yes=True, pin="0042", owner="alice").kind == VerdictKind.NOT_PENDING

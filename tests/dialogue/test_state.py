@@ -7,6 +7,8 @@ import pytest
 from assistant.dialogue import CONFIRM, DENY, NEVERMIND, DialogueStore, is_follow_up, parse_confirmation
 from contracts.messages import Action, IntentMatch, SkillResult
 
+from .conftest import OpenWorker
+
 
 @pytest.mark.parametrize(
     ("text", "expected"),
@@ -51,8 +53,13 @@ class _Records:
     def load(self, conversation_id: str) -> tuple[int, dict[str, object]] | None:
         return self.rows.get(conversation_id)
 
-    def save(self, conversation_id: str, data: object) -> int:
-        version = (self.version(conversation_id) or 0) + 1
+    def save(self, conversation_id: str, data: object, *, expected: int | None = None) -> int:
+        stored = self.version(conversation_id) or 0
+        if expected is not None and expected != stored:
+            from contracts.messages import AssistantError, ErrorCode
+
+            raise AssistantError(ErrorCode.CONVERSATION_CONFLICT, "stale")
+        version = stored + 1
         self.rows[conversation_id] = (version, dict(data))  # type: ignore[call-overload]
         return version
 
@@ -84,3 +91,29 @@ def test_dialogue_state_moves_between_workers_through_the_records() -> None:
     assert one.get("c1") is back  # unchanged since: the same object (the engine changes it in place within a turn)
     one.forget("c1")
     assert records.rows == {} and two.get("c1").last_intent is None
+
+
+def test_dialogue_state_moves_between_workers_through_the_database(workers: OpenWorker) -> None:
+    from assistant.dialogue.state import DialogueStore
+    from contracts.messages import Candidate, IntentMatch, SkillResult
+
+    db = workers()
+    one, two = DialogueStore(records=db.dialogue), DialogueStore(records=workers().dialogue)
+    match = IntentMatch("HassTurnOn", slots={"name": "kitchen light"}, targets=("light.kitchen",))
+    one.observe("c1", match, SkillResult("Turned on the kitchen light."))
+    seen = two.get("c1")
+    assert (seen.last_intent, seen.last_targets, seen.last_slots) == (
+        "HassTurnOn",
+        ("light.kitchen",),
+        {"name": "kitchen light"},
+    )
+    options = (
+        Candidate("HassTurnOn", ("light.a",), description="A"),
+        Candidate("HassTurnOn", ("light.b",), description="B"),
+    )
+    two.ask("c1", IntentMatch("HassTurnOn", clarification="Which one?"), options)
+    back = one.get("c1")
+    assert back.pending is not None and [o.targets for o in back.pending.options] == [("light.a",), ("light.b",)]
+    assert one.get("c1") is back
+    one.forget("c1")
+    assert db.dialogue.load("c1") is None and two.get("c1").last_intent is None
