@@ -63,9 +63,16 @@ def _handsfree(assistant: Any) -> Any:
     return build
 
 
-def _build_tabs(assistant: Any, shared: Shared, welcome: chat.Welcome, session: Session, poll_s: float) -> _Tabs:
-    """Every tab's components, in page order (inside the ``gr.Blocks`` context)."""
-    top = page.build(poll_s=poll_s)
+def _build_tabs(assistant: Any, shared: Shared, welcome: chat.Welcome, poll_s: float) -> tuple[Session, _Tabs]:
+    """The session's states, then every tab's components, in page order (inside the ``gr.Blocks`` context)."""
+    owner = gr.State("")  # the states first, in this order (as the page always had them)
+    owner_token = page.browser_token()
+    session = Session(owner=owner, conversation=gr.State(""))
+    shown_pending = gr.State(None)
+    dash_seen = gr.State(-1)
+    pending_control = gr.State(None)
+    status_shown = gr.State(None)
+    top = page.build(poll_s=poll_s, owner_token=owner_token, status_shown=status_shown)
     with gr.Tabs():
         with gr.Tab("Chat", id="chat"):
             chat_tab = chat.build(
@@ -75,9 +82,10 @@ def _build_tabs(assistant: Any, shared: Shared, welcome: chat.Welcome, session: 
                 poll_s=poll_s,
                 session=session,
                 handsfree=_handsfree(assistant),
+                shown_pending=shown_pending,
             )
         with gr.Tab("Home", id="home"):
-            home_tab = home.build(shared=shared, poll_s=poll_s)
+            home_tab = home.build(shared=shared, poll_s=poll_s, dash_seen=dash_seen, pending_control=pending_control)
         with gr.Tab("Trace", id="trace"):
             trace_tab = trace.build()
         with gr.Tab("Knowledge base", id="kb"):
@@ -88,7 +96,7 @@ def _build_tabs(assistant: Any, shared: Shared, welcome: chat.Welcome, session: 
             skills.build(assistant.skills.skills, assistant.skills.errors)
         with gr.Tab("Settings", id="settings"):
             settings_tab = settings.build(assistant, assistant.config.ui)
-    return _Tabs(
+    return session, _Tabs(
         page=top,
         chat=chat_tab,
         home=home_tab,
@@ -99,27 +107,22 @@ def _build_tabs(assistant: Any, shared: Shared, welcome: chat.Welcome, session: 
     )
 
 
-def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: float = 1.0) -> gr.Blocks:
-    """Build the Blocks app for an ``Assistant`` (not launched)."""
-    live = counter or ChangeCounter()
-    if counter is None:
-        live.attach(assistant.subscribe)
-    inbox = AnnouncementInbox()
-    inbox.attach(assistant.subscribe)
-    models_status = _models_status(assistant)
-    repo = assistant.db.conversations
-    shared = Shared(repo=repo, home=assistant.home, confirmations=assistant, live=live, models_status=models_status)
-    welcome = chat.Welcome(
-        home=assistant.home,
-        kb=assistant.kb,
-        chunks=getattr(getattr(assistant, "db", None), "knowledge", None),
-        skill_ids=lambda: getattr(assistant.skills, "skills", {}),
-    )
+@dataclass(frozen=True)
+class _Callbacks:
+    """The tabs' callbacks that more than their own tab reads (the page load draws from all of them)."""
 
-    with gr.Blocks(title="Home assistant", analytics_enabled=False) as app:
-        session = Session(owner=gr.State(""), conversation=gr.State(""))
-        tabs = _build_tabs(assistant, shared, welcome, session, poll_s)
-        chat_cb = chat.ChatCallbacks(
+    chat: chat.ChatCallbacks
+    home: home.HomeCallbacks
+    knowledge: knowledge.KnowledgeCallbacks
+    history: history.HistoryCallbacks
+
+
+def _callbacks(
+    assistant: Any, tabs: _Tabs, *, shared: Shared, welcome: chat.Welcome, inbox: AnnouncementInbox, session: Session
+) -> _Callbacks:
+    """Each tab's callbacks, given the narrow part of the engine it calls (``ui.ports``)."""
+    return _Callbacks(
+        chat=chat.ChatCallbacks(
             tabs.chat,
             engine=assistant,
             shared=shared,
@@ -128,68 +131,113 @@ def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: 
             session=session,
             trace=tabs.trace,
             home=tabs.home,
-        )
-        home_cb = home.HomeCallbacks(tabs.home, engine=assistant, home=assistant.home, shared=shared)
-        kb_cb = knowledge.KnowledgeCallbacks(tabs.knowledge, kb=assistant.kb, top_k=assistant.config.rag.top_k)
-        hist_cb = history.HistoryCallbacks(tabs.history, shared=shared, conv_select=tabs.chat.conv_select)
+        ),
+        home=home.HomeCallbacks(tabs.home, engine=assistant, home=assistant.home, shared=shared),
+        knowledge=knowledge.KnowledgeCallbacks(tabs.knowledge, kb=assistant.kb, top_k=assistant.config.rag.top_k),
+        history=history.HistoryCallbacks(tabs.history, shared=shared, conv_select=tabs.chat.conv_select),
+    )
 
-        chat.wire(chat_cb)
 
-        def chat_api(
-            text: str, conversation_id: str = "", area: str = "", request: gr.Request | None = None
-        ) -> tuple[str, dict[str, Any]]:
-            """Send one typed message; returns the reply and the turn as JSON (turn_to_dict)."""
-            return page.chat_api(assistant, text, conversation_id, area, request)
+def _wire_api(assistant: Any) -> None:
+    """``/chat``: the only event callable through the API."""
 
-        gr.api(chat_api, api_name="chat")
-        home.wire(home_cb, session)
+    def chat_api(
+        text: str, conversation_id: str = "", area: str = "", request: gr.Request | None = None
+    ) -> tuple[str, dict[str, Any]]:
+        """Send one typed message; returns the reply and the turn as JSON (turn_to_dict)."""
+        return page.chat_api(assistant, text, conversation_id, area, request)
 
-        top = tabs.page
+    gr.api(chat_api, api_name="chat")
 
-        def status_tick(shown: str | None) -> Updates:
-            return page.status_tick(top, models_status, shown)
 
-        top.status_timer.tick(
-            status_tick,
-            top.status_shown,
-            [top.status_md, top.status_shown, top.status_timer],
-            **private(show_progress="hidden"),
-        )
+def _wire_status(top: page.Page, models_status: ModelsStatus) -> None:
+    """The start-up banner's poll (it stops once the models are ready)."""
+
+    def status_tick(shown: str | None) -> Updates:
+        return page.status_tick(top, models_status, shown)
+
+    top.status_timer.tick(
+        status_tick,
+        top.status_shown,
+        [top.status_md, top.status_shown, top.status_timer],
+        **private(show_progress="hidden"),
+    )
+
+
+def _wire_load(
+    app: gr.Blocks, assistant: Any, tabs: _Tabs, cbs: _Callbacks, *, shared: Shared, session: Session
+) -> None:
+    """The page load: who this session is, then every tab's first draw."""
+    top = tabs.page
+
+    def on_load(token: Any, request: gr.Request) -> Updates:
+        """Who this session is (signed-in user, else the browser's kept token), then the owner's lists, and the
+        owner's most recent conversation reopened in the chat (a reload keeps the chat)."""
+        who, keep = identity.owner_for(username=getattr(request, "username", None), token=token)
+        summaries = shared.repo.list_conversations(limit=1, owner=who)
+        latest = str(summaries[0].id) if summaries else None
+        return {
+            session.owner: who,
+            top.owner_token: keep,
+            tabs.history.conversation: shared.conversations_update(who),
+            **cbs.knowledge.refresh(),
+            **settings.load_updates(tabs.settings, assistant, assistant.config.ui),
+            **cbs.home.load_updates(),
+            **page.status_updates(top, shared.models_status),
+            **cbs.chat.load_updates(who, latest),
+            top.ready: '<span data-ready="1"></span>',
+        }
+
+    outputs = [
+        session.owner,
+        top.owner_token,
+        tabs.chat.conv_select,
+        tabs.history.conversation,
+        tabs.knowledge.table,
+        tabs.knowledge.document,
+        tabs.settings.settings_md,
+        tabs.home.dash,
+        tabs.home.dash_seen,
+        top.status_md,
+        top.status_shown,
+        *cbs.chat.load_outputs(),
+        top.ready,
+    ]
+    app.load(on_load, top.owner_token, outputs, **private())
+
+
+def create_app(assistant: Any, *, counter: ChangeCounter | None = None, poll_s: float = 1.0) -> gr.Blocks:
+    """Build the Blocks app for an ``Assistant`` (not launched)."""
+    live = counter or ChangeCounter()
+    if counter is None:
+        live.attach(assistant.subscribe)
+    inbox = AnnouncementInbox()
+    inbox.attach(assistant.subscribe)
+    models_status = _models_status(assistant)
+    shared = Shared(
+        repo=assistant.db.conversations,
+        home=assistant.home,
+        confirmations=assistant,
+        live=live,
+        models_status=models_status,
+    )
+    welcome = chat.Welcome(
+        home=assistant.home,
+        kb=assistant.kb,
+        chunks=getattr(getattr(assistant, "db", None), "knowledge", None),
+        skill_ids=lambda: getattr(assistant.skills, "skills", {}),
+    )
+    with gr.Blocks(title="Home assistant", analytics_enabled=False) as app:
+        session, tabs = _build_tabs(assistant, shared, welcome, poll_s)
+        cbs = _callbacks(assistant, tabs, shared=shared, welcome=welcome, inbox=inbox, session=session)
+        chat.wire(cbs.chat)
+        _wire_api(assistant)  # events are wired in the page's historical order: their api names stay put
+        home.wire_tick(cbs.home)
+        chat.wire_tick(cbs.chat)
+        _wire_status(tabs.page, models_status)
+        home.wire(cbs.home, session)
         trace.wire(tabs.trace, shared=shared, session=session)
-        knowledge.wire(kb_cb)
-        history.wire(hist_cb, session)
-
-        def on_load(token: Any, request: gr.Request) -> Updates:
-            """Who this session is (signed-in user, else the browser's kept token), then the owner's lists, and the
-            owner's most recent conversation reopened in the chat (a reload keeps the chat)."""
-            who, keep = identity.owner_for(username=getattr(request, "username", None), token=token)
-            summaries = repo.list_conversations(limit=1, owner=who)
-            latest = str(summaries[0].id) if summaries else None
-            return {
-                session.owner: who,
-                top.owner_token: keep,
-                tabs.history.conversation: shared.conversations_update(who),
-                **kb_cb.refresh(),
-                **settings.load_updates(tabs.settings, assistant, assistant.config.ui),
-                **home_cb.load_updates(),
-                **page.status_updates(top, models_status),
-                **chat_cb.load_updates(who, latest),
-                top.ready: '<span data-ready="1"></span>',
-            }
-
-        load_outputs = [
-            session.owner,
-            top.owner_token,
-            tabs.history.conversation,
-            tabs.knowledge.table,
-            tabs.knowledge.document,
-            tabs.settings.settings_md,
-            tabs.home.dash,
-            tabs.home.dash_seen,
-            top.status_md,
-            top.status_shown,
-            *chat_cb.load_outputs(),
-            top.ready,
-        ]
-        app.load(on_load, top.owner_token, load_outputs, **private())
+        knowledge.wire(cbs.knowledge)
+        history.wire(cbs.history, session)
+        _wire_load(app, assistant, tabs, cbs, shared=shared, session=session)
     return app

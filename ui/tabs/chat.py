@@ -25,7 +25,7 @@ from ui.tabs.common import Session, Shared, Updates, accepts_kw, error_message, 
 from ui.tabs.home import HomeTab
 from ui.tabs.trace import TraceTab
 
-__all__ = ["ChatTab", "Welcome", "build", "wire"]
+__all__ = ["ChatCallbacks", "ChatTab", "Welcome", "build", "wire", "wire_tick"]
 
 _log = logging.getLogger("assistant.ui")
 
@@ -112,9 +112,9 @@ def build(
     poll_s: float,
     session: Session,
     handsfree: Callable[[Session, gr.Dropdown], Any],
+    shown_pending: gr.State,
 ) -> ChatTab:
-    """The Chat tab's components, in the current ``gr.Tab``."""
-    shown_pending = gr.State(None)
+    """The Chat tab's components, in the current ``gr.Tab`` (``shown_pending`` is made with the page's states)."""
     with gr.Row(elem_id="chat-top"):
         conv_select = gr.Dropdown(label="Conversation", choices=[], value=None, scale=3, elem_id="conv-select")
         new_btn = gr.Button("New chat", scale=1, elem_id="new-conversation")
@@ -416,7 +416,7 @@ class ChatCallbacks:
             self.trace.turn_select: shared.turns_update(cid),
         }
 
-    def tick(self, cid: str, history: History, who: str, shown: str | None) -> Any:
+    def chat_tick(self, cid: str, history: History, who: str, shown: str | None) -> Any:
         """Every poll: append announcements (a timer rang) and bring the Yes/No row in line with the engine."""
         updates: Updates = {}
         if cid and who and self.inbox.pending(cid):
@@ -441,9 +441,9 @@ class ChatCallbacks:
         return updates
 
     def load_outputs(self) -> list[Any]:
+        """What ``load_updates`` draws, but the conversation list (the page load lists it with its own)."""
         t = self.tab
         return [
-            t.conv_select,
             t.chatbot,
             self.session.conversation,
             t.confirm_row,
@@ -489,8 +489,13 @@ def wire(callbacks: ChatCallbacks) -> None:
     t.no_btn.click(cb.answer(False), [*inputs, t.shown_pending, t.confirm_pin], outputs, **private())
     t.new_btn.click(cb.new_conversation, None, outputs, **private())
     t.conv_select.input(cb.open_conversation, [t.conv_select, session.owner], outputs, **private())
+
+
+def wire_tick(callbacks: ChatCallbacks) -> None:
+    """The chat's poll: announcements, and the Yes/No row kept in line with the engine."""
+    t, session, cb = callbacks.tab, callbacks.session, callbacks
     t.timer.tick(
-        cb.tick,
+        cb.chat_tick,
         [session.conversation, t.chatbot, session.owner, t.shown_pending],
         [t.chatbot, t.confirm_row, t.confirm_md, t.confirm_pin, t.shown_pending],
         **private(show_progress="hidden"),

@@ -78,15 +78,15 @@ class HistoryCallbacks:
     def __init__(self, tab: HistoryTab, *, shared: Shared, conv_select: gr.Dropdown) -> None:
         self.tab, self.shared, self.conv_select = tab, shared, conv_select
 
-    def conversations(self, who: str | None) -> Any:
+    def conversations_update(self, who: str | None) -> Any:
         return self.shared.conversations_update(who)
 
-    def search(self, query: str, who: str) -> list[list[Any]]:
+    def history_search(self, query: str, who: str) -> list[list[Any]]:
         if not ((query or "").strip() and who):
             return []
         return views.history_rows(self.shared.repo.search_turns(query, limit=100, owner=who))
 
-    def select(self, cid: str | None, who: str) -> Updates:
+    def history_select(self, cid: str | None, who: str) -> Updates:
         if not self.shared.owns(cid, who):
             return {self.tab.plot: gr.update(value=None), self.tab.file: None}
         rows = views.sentiment_rows(self.shared.repo.sentiment_series(cid or ""))
@@ -94,7 +94,7 @@ class HistoryCallbacks:
 
         return {self.tab.plot: pd.DataFrame(rows, columns=["turn", "score", "label"]), self.tab.file: None}
 
-    def export(self, cid: str | None, who: str) -> Updates:
+    def history_export(self, cid: str | None, who: str) -> Updates:
         t = self.tab
         if not cid:
             return {t.file: None, t.message: "Choose a conversation to export."}
@@ -114,7 +114,7 @@ class HistoryCallbacks:
             self.conv_select: self.shared.conversations_update(who),
         }
 
-    def delete(self, cid: str | None, who: str) -> Updates:
+    def history_delete(self, cid: str | None, who: str) -> Updates:
         if not cid:
             return self._listed("Choose a conversation to delete.", who)
         if not self.shared.owns(cid, who):
@@ -122,7 +122,7 @@ class HistoryCallbacks:
         self.shared.repo.delete_conversation(cid)
         return self._listed(f"Deleted conversation {cid[:8]}.", who)
 
-    def delete_all(self, sure: bool, who: str) -> Updates:
+    def history_delete_all(self, sure: bool, who: str) -> Updates:
         if not sure:
             return {self.tab.message: "Tick the box to confirm deleting every conversation."}
         if not who:
@@ -134,14 +134,14 @@ class HistoryCallbacks:
 def wire(callbacks: HistoryCallbacks, session: Session) -> None:
     """Connect the History tab's events (inside the ``gr.Blocks`` context)."""
     t, cb, owner = callbacks.tab, callbacks, session.owner
-    t.tab.select(cb.conversations, owner, t.conversation, **private())
-    t.search_btn.click(cb.search, [t.query, owner], t.table, **private())
-    t.query.submit(cb.search, [t.query, owner], t.table, **private())
-    t.conversation.change(cb.select, [t.conversation, owner], [t.plot, t.file], **private())
-    t.export_btn.click(cb.export, [t.conversation, owner], [t.file, t.message], **private())
+    t.tab.select(cb.conversations_update, owner, t.conversation, **private())
+    t.search_btn.click(cb.history_search, [t.query, owner], t.table, **private())
+    t.query.submit(cb.history_search, [t.query, owner], t.table, **private())
+    t.conversation.change(cb.history_select, [t.conversation, owner], [t.plot, t.file], **private())
+    t.export_btn.click(cb.history_export, [t.conversation, owner], [t.file, t.message], **private())
     t.delete_btn.click(
-        cb.delete, [t.conversation, owner], [t.message, t.conversation, callbacks.conv_select], **private()
+        cb.history_delete, [t.conversation, owner], [t.message, t.conversation, callbacks.conv_select], **private()
     )
     t.delete_all_btn.click(
-        cb.delete_all, [t.sure, owner], [t.message, t.conversation, callbacks.conv_select, t.sure], **private()
+        cb.history_delete_all, [t.sure, owner], [t.message, t.conversation, callbacks.conv_select, t.sure], **private()
     )

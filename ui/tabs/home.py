@@ -18,7 +18,7 @@ from ui.records import ControlOutcomeView, HeldControl
 from ui.style import DASHBOARD_JS
 from ui.tabs.common import Session, Shared, Updates, error_message, out, private
 
-__all__ = ["HomeCallbacks", "HomeTab", "build", "wire"]
+__all__ = ["HomeCallbacks", "HomeTab", "build", "wire", "wire_tick"]
 
 _log = logging.getLogger("assistant.ui")
 
@@ -43,10 +43,8 @@ class HomeTab:
     """The held control (``HeldControl.state``), None when nothing waits for Confirm."""
 
 
-def build(*, shared: Shared, poll_s: float) -> HomeTab:
-    """The Home tab's components, in the current ``gr.Tab``."""
-    dash_seen = gr.State(-1)
-    pending_control = gr.State(None)
+def build(*, shared: Shared, poll_s: float, dash_seen: gr.State, pending_control: gr.State) -> HomeTab:
+    """The Home tab's components, in the current ``gr.Tab`` (its states are made with the page's states)."""
     with gr.Column(elem_id="home-status"):
         control_msg = gr.Markdown(elem_id="control-result", latex_delimiters=[])
         with gr.Row(visible=False, elem_id="control-confirm") as control_confirm:
@@ -160,8 +158,8 @@ class HomeCallbacks:
         return {self.tab.dash: self.shared.dashboard(), self.tab.dash_seen: self.shared.live.version}
 
 
-def wire(callbacks: HomeCallbacks, session: Session) -> None:
-    """Connect the Home tab's events (inside the ``gr.Blocks`` context)."""
+def wire_tick(callbacks: HomeCallbacks) -> None:
+    """The dashboard's poll: redrawn on a change, a held control dropped once expired."""
     t, cb = callbacks.tab, callbacks
     t.timer.tick(
         cb.tick,
@@ -169,6 +167,11 @@ def wire(callbacks: HomeCallbacks, session: Session) -> None:
         [t.dash, t.dash_seen, t.control_msg, t.control_confirm, t.control_pin, t.pending_control],
         **private(show_progress="hidden"),
     )
+
+
+def wire(callbacks: HomeCallbacks, session: Session) -> None:
+    """Connect the Home tab's controls (inside the ``gr.Blocks`` context)."""
+    t, cb = callbacks.tab, callbacks
     ctl_out = [t.control_msg, t.dash, t.control_confirm, t.control_pin, t.pending_control]
     t.dash.select(cb.row_action, session.owner, ctl_out, **private())
     t.confirm_btn.click(cb.confirm_held, [t.pending_control, t.control_pin, session.owner], ctl_out, **private())

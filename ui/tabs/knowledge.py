@@ -93,7 +93,7 @@ class KnowledgeCallbacks:
                 reports.append({"name": name, "status": "failed", "error_code": exc.code.value, "message": exc.message})
         return reports
 
-    def ingest(self, files: list[str] | None, progress: gr.Progress = gr.Progress()) -> Updates:
+    def kb_ingest(self, files: list[str] | None, progress: gr.Progress = gr.Progress()) -> Updates:
         """Ingest the chosen files as one batch: every good file goes in, and each file gets its own line."""
         if not files:
             return self._said("Choose one or more files first.", clear_files=True)
@@ -111,7 +111,7 @@ class KnowledgeCallbacks:
             return self._said(error_message(exc), clear_files=True)
         return self._said(views.ingest_markdown(reports), clear_files=True)
 
-    def delete(self, document_id: str | None) -> Updates:
+    def kb_delete(self, document_id: str | None) -> Updates:
         if not document_id:
             return self._said("Choose a document to delete.")
         try:
@@ -120,7 +120,7 @@ class KnowledgeCallbacks:
             return self._said(error_message(exc))
         return self._said("Deleted.")
 
-    def query(self, query: str) -> str:
+    def kb_query(self, query: str) -> str:
         if not (query or "").strip():
             return "_Type a question to see which passages it retrieves._"
         return views.passages_markdown(self.kb.search(query, k=self.top_k))
@@ -129,6 +129,6 @@ class KnowledgeCallbacks:
 def wire(callbacks: KnowledgeCallbacks) -> None:
     """Connect the Knowledge base tab's events (inside the ``gr.Blocks`` context)."""
     t, cb = callbacks.tab, callbacks
-    t.ingest_btn.click(cb.ingest, t.files, [t.message, t.table, t.document, t.files], **private())
-    t.delete_btn.click(cb.delete, t.document, [t.message, t.table, t.document], **private())
-    t.query.submit(cb.query, t.query, t.passages, **private())
+    t.ingest_btn.click(cb.kb_ingest, t.files, [t.message, t.table, t.document, t.files], **private())
+    t.delete_btn.click(cb.kb_delete, t.document, [t.message, t.table, t.document], **private())
+    t.query.submit(cb.kb_query, t.query, t.passages, **private())

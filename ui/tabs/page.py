@@ -12,7 +12,7 @@ from ui import identity, views
 from ui.ports import ModelsStatus
 from ui.tabs.common import Updates
 
-__all__ = ["BROWSER_SECRET", "Page", "build", "chat_api", "status_tick"]
+__all__ = ["BROWSER_SECRET", "Page", "browser_token", "build", "chat_api", "status_tick"]
 
 BROWSER_SECRET = "assistant-owner-token"
 """Gradio hands this key to the page, so it only obfuscates the stored token; a fixed one keeps the token readable
@@ -33,10 +33,13 @@ class Page:
     status_timer: gr.Timer
 
 
-def build(*, poll_s: float) -> Page:
-    """The title, the start-up banner and the ready marker (the session's own states are made before)."""
-    owner_token = gr.BrowserState(None, storage_key=identity.STORAGE_KEY, secret=BROWSER_SECRET)
-    status_shown = gr.State(None)
+def browser_token() -> gr.BrowserState:
+    """The owner token the browser keeps (made with the session's states, before the title)."""
+    return gr.BrowserState(None, storage_key=identity.STORAGE_KEY, secret=BROWSER_SECRET)
+
+
+def build(*, poll_s: float, owner_token: gr.BrowserState, status_shown: gr.State) -> Page:
+    """The title, the start-up banner and the ready marker (the page's states are made before, with the others)."""
     gr.Markdown("## Home assistant", elem_id="app-title")
     status_md = gr.Markdown(elem_id="model-status", visible=False, latex_delimiters=[])
     ready = gr.HTML("", elem_id="page-ready", visible=True, padding=False)

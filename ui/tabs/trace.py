@@ -9,7 +9,7 @@ import gradio as gr
 from ui import views
 from ui.tabs.common import Session, Shared, private
 
-__all__ = ["TraceTab", "build", "wire"]
+__all__ = ["TraceTab", "build", "trace_for", "wire"]
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ def build() -> TraceTab:
     return TraceTab(turn_select=turn_select, trace=trace)
 
 
-def show_trace(shared: Shared, turn_id: str | None, who: str) -> str:
+def trace_for(shared: Shared, turn_id: str | None, who: str) -> str:
     """The chosen turn's trace (an empty one for a turn that is not the owner's)."""
     turn = shared.repo.get_turn(turn_id) if turn_id else None
     if turn is None or not shared.owns(turn.conversation_id, who):
@@ -38,7 +38,7 @@ def show_trace(shared: Shared, turn_id: str | None, who: str) -> str:
 def wire(tab: TraceTab, *, shared: Shared, session: Session) -> None:
     """Connect the Trace tab's events (inside the ``gr.Blocks`` context)."""
 
-    def on_select(turn_id: str | None, who: str) -> str:
-        return show_trace(shared, turn_id, who)
+    def show_trace(turn_id: str | None, who: str) -> str:
+        return trace_for(shared, turn_id, who)
 
-    tab.turn_select.input(on_select, [tab.turn_select, session.owner], tab.trace, **private())
+    tab.turn_select.input(show_trace, [tab.turn_select, session.owner], tab.trace, **private())
