@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
 from contracts.home import Area, Entity, Floor, Resolution
+from devices.names import normalize_name
 
-__all__ = ["Registry", "normalize_name"]
+__all__ = ["Registry"]
 
 _ARTICLES = ("the ", "my ", "our ")
 _FUZZY_MIN = 0.82
@@ -20,13 +19,10 @@ _TIE_MARGIN = 0.04
 """Fuzzy candidates this close to the best one make the result ambiguous."""
 
 
-def normalize_name(text: str) -> str:
-    """Case-, accent- and punctuation-insensitive form of a name ('The Kitchen-Light!' -> 'kitchen light')."""
-    norm = unicodedata.normalize("NFKD", text)
-    norm = "".join(ch for ch in norm if not unicodedata.combining(ch)).casefold()
-    norm = re.sub(r"['’`´]", "", norm)
-    norm = re.sub(r"[^\w]+", " ", norm).strip()
-    norm = re.sub(r"\s+", " ", norm)
+def _key(text: str) -> str:
+    """The registry's lookup key: the shared name form without apostrophes and leading articles, so that 'the
+    kids room' finds "Kid's Room" ('The Kitchen-Light!' → 'kitchen light', 'Café' → 'cafe')."""
+    norm = normalize_name(text).replace("'", "")
     changed = True
     while changed:
         changed = False
@@ -59,7 +55,7 @@ class Registry:
 
     @staticmethod
     def _keys(names: Iterable[str]) -> list[str]:
-        return list(dict.fromkeys(k for k in (normalize_name(n.replace("_", " ")) for n in names) if k))
+        return list(dict.fromkeys(k for k in (_key(n) for n in names) if k))
 
     # ---- areas and floors ---------------------------------------------------------------------------------------
 
@@ -78,7 +74,7 @@ class Registry:
         return self._floors.get(ref) if ref else None
 
     def _lookup(self, phrase: str, names: Sequence[_Named]) -> str | None:
-        key = normalize_name(phrase)
+        key = _key(phrase)
         if not key:
             return None
         exact = {n.ref for n in names if n.key == key}
@@ -116,7 +112,7 @@ class Registry:
 
     def resolve(self, phrase: str, *, domain: str | None = None, area: str | None = None) -> Resolution:
         """Resolve a name, alias or area to candidates: exact, then '<area> <name>', then area, then fuzzy."""
-        key = normalize_name(phrase)
+        key = _key(phrase)
         if not key:
             return Resolution(())
         area_filter: Area | None = None
@@ -164,12 +160,12 @@ class Registry:
     def _strip_area(key: str, area_key: str) -> str | None:
         for pattern in (f"{area_key} ", f"{area_key}s "):
             if key.startswith(pattern):
-                rest = normalize_name(key[len(pattern) :])
+                rest = _key(key[len(pattern) :])
                 return rest or None
         for sep in (" in the ", " in ", " on the ", " "):
             suffix = f"{sep}{area_key}"
             if key.endswith(suffix):
-                rest = normalize_name(key[: -len(suffix)])
+                rest = _key(key[: -len(suffix)])
                 return rest or None
         return None
 

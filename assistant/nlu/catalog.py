@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from contracts.home import Area, Entity, Floor, HomeApi
+from devices.names import normalize_name as clean_name  # the one name form, shared with the registry
 
 __all__ = ["DOMAIN_NOUNS", "HomeIndex", "build_index", "clean_name", "registry_signature"]
 
@@ -32,13 +32,6 @@ DOMAIN_NOUNS: Mapping[str, str] = {
     "alarm_control_panel": "alarm",
 }
 """How each domain is called in a description."""
-
-
-def clean_name(text: str) -> str:
-    """Lower-case, punctuation-free form of a name for exact lookups."""
-    text = text.lower().replace("’", "'").replace("[']", "'")
-    text = re.sub(r"[^a-z0-9.' ]+", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 
-__all__ = ["COLORS", "Params", "normalize", "parse_params", "split_commands", "words"]
+from text_to_num import alpha2digit
 
-_UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18, "nineteen": 19,
-}  # fmt: skip
-_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+from devices.names import fold_accents
+
+__all__ = ["COLORS", "Params", "normalize", "parse_params", "split_commands", "words"]
 
 COLORS: tuple[str, ...] = (
     "white", "black", "red", "orange", "yellow", "green", "blue", "purple", "brown", "pink", "turquoise",
@@ -20,15 +18,7 @@ COLORS: tuple[str, ...] = (
 )  # fmt: skip
 """Colour names understood in requests (Home Assistant's colour list plus a few)."""
 
-_NUMBER_WORD = re.compile(
-    r"\b(?:(" + "|".join(_TENS) + r")(?:[\s-](" + "|".join(k for k in _UNITS if _UNITS[k] < 10) + r"))?"
-    r"|(" + "|".join(_UNITS) + r"))(?:\s+hundred)?\b"
-)
 _SPACE = re.compile(r"\s+")
-try:  # text2num: number words in many forms ('twenty-one', 'one hundred and five', 'one point five')
-    from text_to_num import alpha2digit as _alpha2digit
-except ImportError:  # pragma: no cover - the pinned dependency is normally installed
-    _alpha2digit = None
 _LEVELS = {"low": 25, "medium": 50, "mid": 50, "high": 100}
 """Named levels people give instead of a number ('put the fan on low', 'lights to medium')."""
 _LEVEL = re.compile(
@@ -41,30 +31,14 @@ _PUNCT = re.compile(r"[!?,;:\"“”]+|\.(?!\d)")
 def _number_words(text: str) -> str:
     """Number words to digits: text2num for what it reads safely (two and above, compounds, decimals), then 'one' and
     'zero' only where they are a value ('to one', 'one degree', 'one percent'), so 'no one' and 'the other one' stay
-    words. Without text2num, a small built-in reader does the same."""
+    words."""
     text = re.sub(r"\bone hundred\b|\ba hundred\b", "100", text)
-    if _alpha2digit is not None:
-        try:  # 'second' is a unit here ('in one second'), not the ordinal text2num would write as '2nd'
-            guarded = re.sub(r"\bsecond\b", "zsecondz", text)
-            text = _alpha2digit(guarded, "en", threshold=2).replace("zsecondz", "second")
-        except Exception:  # text2num rejects some inputs; the built-in reader is the fallback
-            text = _builtin_number_words(text)
-    else:
-        text = _builtin_number_words(text)
+    # 'second' is a unit here ('in one second'), not the ordinal text2num would write as '2nd'
+    guarded = re.sub(r"\bsecond\b", "zsecondz", text)
+    with contextlib.suppress(Exception):  # text2num rejects some inputs: then the words stay words
+        text = alpha2digit(guarded, "en", threshold=2).replace("zsecondz", "second")
     text = _SMALL_VALUE.sub(lambda m: {"one": "1", "zero": "0"}[m.group(1) or m.group(2)], text)
     return re.sub(r"\b(\d+) (?:point|dot) (\d+)\b", r"\1.\2", text)
-
-
-def _builtin_number_words(text: str) -> str:
-    def repl(m: re.Match[str]) -> str:
-        if m.group(3) in ("one", "zero") and not m.group(0).endswith("hundred"):
-            return m.group(0)  # left to _SMALL_VALUE: 'no one' is not a number
-        value = _TENS[m.group(1)] + (_UNITS[m.group(2)] if m.group(2) else 0) if m.group(1) else _UNITS[m.group(3)]
-        if m.group(0).endswith("hundred"):
-            value *= 100
-        return str(value)
-
-    return _NUMBER_WORD.sub(repl, text)
 
 
 _SMALL_VALUE = re.compile(
@@ -74,8 +48,9 @@ _SMALL_VALUE = re.compile(
 
 
 def normalize(text: str) -> str:
-    """Lower-case, spell numbers as digits, unify '%', strip punctuation and extra spaces."""
-    out = text.lower().replace("’", "'")
+    """Fold accents ('café' → 'cafe', as names are), lower-case, spell numbers as digits, unify '%', strip punctuation
+    and extra spaces."""
+    out = fold_accents(text).lower().replace("’", "'")
     out = _number_words(out)
     out = re.sub(r"(?<=\d)\s*(?:percent|per cent|pct)\b", "%", out)
     out = re.sub(r"(?<=\d)\s*%", "%", out)

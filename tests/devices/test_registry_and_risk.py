@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from contracts.home import RiskTier
+from contracts.home import Entity, RiskTier
 from contracts.messages import AssistantError
 from devices import Home, create_home
-from devices.registry import normalize_name
+from devices.registry import Registry
 from tests.devices.conftest import DEFAULT_HOME, HA_FIXTURES, need
 
 
@@ -17,10 +17,12 @@ def ids(home: Home, phrase: str, **kw: str) -> list[str]:
     return [c.entity_id for c in home.resolve(phrase, **kw).candidates]
 
 
-def test_normalize_name() -> None:
-    assert normalize_name("  The Kitchen-Light! ") == "kitchen light"
-    assert normalize_name("Trader Joe’s") == "trader joes"
-    assert normalize_name("Café") == "cafe"
+def test_lookup_ignores_case_accents_apostrophes_and_articles() -> None:
+    kids = Entity(entity_id="light.kids", name="Kid’s Room Lamp", state="off")
+    cafe = Entity(entity_id="light.cafe", name="Café", state="off")
+    registry = Registry([kids, cafe], [], [])
+    assert [e.entity_id for e in registry.resolve("the kids room lamp").candidates] == ["light.kids"]
+    assert [e.entity_id for e in registry.resolve("My CAFE!").candidates] == ["light.cafe"]
 
 
 def test_exact_alias_and_case_insensitive(home: Home) -> None:
