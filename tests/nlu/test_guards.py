@@ -185,6 +185,11 @@ def test_a_follow_up_never_opens_another_skill(builtin_intents: list[Any]) -> No
         ("set the volume to one", "set the volume to 1"),
         ("turn the light off in one second", "turn the light off in 1 second"),
         ("set it to twenty-one degrees", "set it to 21 degrees"),
+        ("turn on one light", "turn on one light"),
+        ("set a timer for one minute", "set a timer for 1 minute"),
+        ("volume to one point five", "volume to 1.5"),
+        ("turn off the second light", "turn off the second light"),
+        ("Turn on the Café lamp!", "turn on the cafe lamp"),
     ],
 )
 def test_number_words(text: str, want: str) -> None:
