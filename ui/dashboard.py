@@ -167,6 +167,15 @@ def _state_parts(entity: Any) -> list[str]:
     domain = _domain(entity)
     state = str(_get(entity, "state", "") or "")
     attrs: Mapping[str, Any] = _get(entity, "attributes") or {}
+    plain = _plain_state_parts(entity, domain, state, attrs)
+    if plain is not None:
+        return plain
+    words = _WORDS.get(domain, {})
+    return [_esc(words.get(state) or _humanise(state)), *_control_parts(entity, domain, state, attrs)]
+
+
+def _plain_state_parts(entity: Any, domain: str, state: str, attrs: Mapping[str, Any]) -> list[str] | None:
+    """The state line of a device without controls (a sensor, the weather, a script...); None for the others."""
     if state in ("unknown", "unavailable"):
         return [_esc(_humanise(state))]
     if domain == "binary_sensor":
@@ -185,8 +194,12 @@ def _state_parts(entity: Any) -> list[str]:
         return [_esc(f"{state} to do" if state.isdigit() else _humanise(state))]
     if domain == "script":
         return [_esc("Running" if state == "on" else "Ready")]
-    words = _WORDS.get(domain, {})
-    parts = [_esc(words.get(state) or _humanise(state))]
+    return None
+
+
+def _control_parts(entity: Any, domain: str, state: str, attrs: Mapping[str, Any]) -> list[str]:
+    """What a controllable device's state line adds: the live value of its slider, a climate's temperatures."""
+    parts: list[str] = []
     plan = plan_controls(entity)
     if domain == "light" and state == "on" and plan.brightness is not None:
         parts.append(_live("brightness", f"{_fmt(plan.brightness)}%"))
@@ -195,19 +208,23 @@ def _state_parts(entity: Any) -> list[str]:
     if domain in ("cover", "valve") and plan.position is not None:
         parts.append(_live("position", f"{_fmt(plan.position)}%"))
     if domain == "climate":
-        unit = _temp_unit(attrs)
-        current = attrs.get("current_temperature")
-        now = _esc(_unit_join(_fmt(current), unit)) if _num(current) else ""
-        if plan.temperature is not None and state != "off":
-            target = _live("temperature", _unit_join(_fmt(plan.temperature), unit))
-            parts.append(f"{now} → {target}" if now else target)
-        elif now:
-            parts.append(now)
+        parts += _climate_parts(state, attrs, plan)
     if domain == "media_player" and state not in ("off", "standby") and plan.volume is not None:
         parts.append("volume " + _live("volume", f"{_fmt(plan.volume)}%"))
     if domain == "vacuum" and _num(attrs.get("battery_level")):
         parts.append(_esc(f"battery {_fmt(attrs['battery_level'])}%"))
     return parts
+
+
+def _climate_parts(state: str, attrs: Mapping[str, Any], plan: ControlPlan) -> list[str]:
+    """A climate's current temperature, and its target (live with the slider) while it runs."""
+    unit = _temp_unit(attrs)
+    current = attrs.get("current_temperature")
+    now = _esc(_unit_join(_fmt(current), unit)) if _num(current) else ""
+    if plan.temperature is not None and state != "off":
+        target = _live("temperature", _unit_join(_fmt(plan.temperature), unit))
+        return [f"{now} → {target}" if now else target]
+    return [now] if now else []
 
 
 def state_text(entity: Any) -> str:
@@ -322,43 +339,57 @@ _TOGGLES = frozenset(
 )
 
 
+_FIXED_BUTTONS: dict[str, tuple[tuple[str, str], ...]] = {
+    "cover": (("Open", "open_cover"), ("Stop", "stop_cover"), ("Close", "close_cover")),
+    "valve": (("Open", "open_valve"), ("Stop", "stop_valve"), ("Close", "close_valve")),
+    "scene": (("Activate", "turn_on"),),
+    "button": (("Press", "press"),),
+    "input_button": (("Press", "press"),),
+}
+"""Rows whose buttons do not depend on the state."""
+
+
 def _row_buttons(domain: str, state: str, services: set[str]) -> list[tuple[str, str]]:
     """The buttons a device's row offers in its current state (each only when the entity supports it)."""
-    wanted: list[tuple[str, str]] = []
-    if domain in _TOGGLES:
-        if state in _OFF_LIKE:
-            wanted.append(("Turn on", "turn_on"))
-        else:
-            wanted.append(("Turn off", "turn_off"))
-        if f"{domain}.turn_on" not in services and f"{domain}.turn_off" not in services:
-            wanted = [("Toggle", "toggle")]
-        if domain == "media_player" and state not in _OFF_LIKE:
-            wanted.append(("Play/Pause", "media_play_pause"))
-    elif domain == "cover":
-        wanted += [("Open", "open_cover"), ("Stop", "stop_cover"), ("Close", "close_cover")]
-    elif domain == "valve":
-        wanted += [("Open", "open_valve"), ("Stop", "stop_valve"), ("Close", "close_valve")]
-    elif domain == "lock":
-        wanted.append(("Unlock", "unlock") if state in ("locked", "locking", "jammed") else ("Lock", "lock"))
-    elif domain == "scene":
-        wanted.append(("Activate", "turn_on"))
-    elif domain == "script":
-        wanted.append(("Stop", "turn_off") if state == "on" else ("Run", "turn_on"))
-    elif domain in ("button", "input_button"):
-        wanted.append(("Press", "press"))
-    elif domain == "vacuum":
-        if state == "cleaning":
-            wanted += [("Pause", "pause"), ("Dock", "return_to_base")]
-        else:
-            wanted.append(("Start", "start"))
-            if state not in ("docked", "returning"):
-                wanted.append(("Dock", "return_to_base"))
-    elif domain == "alarm_control_panel":
-        if state == "disarmed":
-            wanted += [("Arm home", "alarm_arm_home"), ("Arm away", "alarm_arm_away")]
-        else:
-            wanted.append(("Disarm", "alarm_disarm"))
+    wanted = _wanted_buttons(domain, state, services)
     return [(label, f"{domain}.{svc}") for label, svc in wanted if f"{domain}.{svc}" in services]
+
+
+def _wanted_buttons(domain: str, state: str, services: set[str]) -> list[tuple[str, str]]:
+    """The buttons a row of this domain would offer in this state (before the entity's services are checked)."""
+    if domain in _TOGGLES:
+        return _toggle_buttons(domain, state, services)
+    if domain in _FIXED_BUTTONS:
+        return list(_FIXED_BUTTONS[domain])
+    if domain == "lock":
+        return [("Unlock", "unlock") if state in ("locked", "locking", "jammed") else ("Lock", "lock")]
+    if domain == "script":
+        return [("Stop", "turn_off") if state == "on" else ("Run", "turn_on")]
+    if domain == "vacuum":
+        return _vacuum_buttons(state)
+    if domain == "alarm_control_panel":
+        if state == "disarmed":
+            return [("Arm home", "alarm_arm_home"), ("Arm away", "alarm_arm_away")]
+        return [("Disarm", "alarm_disarm")]
+    return []
+
+
+def _toggle_buttons(domain: str, state: str, services: set[str]) -> list[tuple[str, str]]:
+    """On/off (or Toggle when the entity has neither), and Play/Pause for a playing media player."""
+    wanted = [("Turn on", "turn_on")] if state in _OFF_LIKE else [("Turn off", "turn_off")]
+    if f"{domain}.turn_on" not in services and f"{domain}.turn_off" not in services:
+        wanted = [("Toggle", "toggle")]
+    if domain == "media_player" and state not in _OFF_LIKE:
+        wanted.append(("Play/Pause", "media_play_pause"))
+    return wanted
+
+
+def _vacuum_buttons(state: str) -> list[tuple[str, str]]:
+    if state == "cleaning":
+        return [("Pause", "pause"), ("Dock", "return_to_base")]
+    if state in ("docked", "returning"):
+        return [("Start", "start")]
+    return [("Start", "start"), ("Dock", "return_to_base")]
 
 
 def plan_controls(entity: Any) -> ControlPlan:

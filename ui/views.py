@@ -300,48 +300,55 @@ def welcome_examples(
     ``topic``). At most ``limit``, each naming things this home really has."""
     ents = list(entities)
     area_names = {_get(a, "id"): str(_get(a, "name")) for a in areas}
-
-    def first(domain: str, device_class: str | None = None) -> Any | None:
-        for e in ents:
-            if str(_get(e, "entity_id", "")).split(".", 1)[0] != domain:
-                continue
-            if str(_get(e, "state", "")) in ("unavailable", "unknown") and domain != "lock":
-                continue
-            cls = str(_get(e, "device_class") or (_get(e, "attributes") or {}).get("device_class") or "")
-            if device_class is None or cls.rsplit(".", 1)[-1].lower() == device_class:
-                return e
-        return None
-
-    def name(e: Any) -> str:
-        return " ".join(str(_get(e, "name") or "").split())
-
-    out: list[str] = []
-    light = first("light") or first("switch")
-    if light is not None:
-        verb = "Turn off" if str(_get(light, "state")) == "on" else "Turn on"
-        out.append(f"{verb} {_article(name(light))}")
-    lock = first("lock")
-    if lock is not None:
-        out.append(f"Is {_article(name(lock))} locked?")
-    if timers:
-        out.append("Set a timer for 5 minutes")
-    doc = documents[0] if documents else None
-    if doc is not None:
-        title = " ".join(str(_get(doc, "title") or _get(doc, "name") or "").split())
-        about = " ".join((topic or "").split())
-        if title and about:
-            out.append(f"What does {_article(_lower_title(title))} say about {about}?")
-        elif title:
-            out.append(f"What is in {_article(_lower_title(title))}?")
-    sensor = first("sensor", "temperature")
+    light = _first_entity(ents, "light") or _first_entity(ents, "switch")
+    lock = _first_entity(ents, "lock")
+    sensor = _first_entity(ents, "sensor", "temperature")
     area = area_names.get(_get(sensor, "area_id")) if sensor is not None else None
-    if area:
-        out.append(f"What's the temperature in {_article(area)}?")
-    cover = first("cover")
-    if cover is not None:
-        verb = "Close" if str(_get(cover, "state")) in ("open", "opening") else "Open"
-        out.append(f"{verb} {_article(name(cover))}")
+    out = [
+        _toggle_example(light, ("on",), "Turn off", "Turn on"),
+        f"Is {_article(_entity_name(lock))} locked?" if lock is not None else "",
+        "Set a timer for 5 minutes" if timers else "",
+        _document_example(documents[0] if documents else None, topic),
+        f"What's the temperature in {_article(area)}?" if area else "",
+        _toggle_example(_first_entity(ents, "cover"), ("open", "opening"), "Close", "Open"),
+    ]
     return [e for e in out if e.strip()][:limit]
+
+
+def _first_entity(ents: Sequence[Any], domain: str, device_class: str | None = None) -> Any | None:
+    """The first usable entity of a domain (and device class), for a welcome example."""
+    for e in ents:
+        if str(_get(e, "entity_id", "")).split(".", 1)[0] != domain:
+            continue
+        if str(_get(e, "state", "")) in ("unavailable", "unknown") and domain != "lock":
+            continue
+        cls = str(_get(e, "device_class") or (_get(e, "attributes") or {}).get("device_class") or "")
+        if device_class is None or cls.rsplit(".", 1)[-1].lower() == device_class:
+            return e
+    return None
+
+
+def _entity_name(e: Any) -> str:
+    return " ".join(str(_get(e, "name") or "").split())
+
+
+def _toggle_example(entity: Any | None, on_states: tuple[str, ...], off_verb: str, on_verb: str) -> str:
+    """'Turn off the kitchen light' / 'Open the blinds': the verb that changes the entity's state ("" for None)."""
+    if entity is None:
+        return ""
+    verb = off_verb if str(_get(entity, "state")) in on_states else on_verb
+    return f"{verb} {_article(_entity_name(entity))}"
+
+
+def _document_example(doc: Any | None, topic: str | None) -> str:
+    """A question about a document, about one of its sections when there is a ``topic`` ("" without a title)."""
+    if doc is None:
+        return ""
+    title = " ".join(str(_get(doc, "title") or _get(doc, "name") or "").split())
+    about = " ".join((topic or "").split())
+    if title and about:
+        return f"What does {_article(_lower_title(title))} say about {about}?"
+    return f"What is in {_article(_lower_title(title))}?" if title else ""
 
 
 def conversation_choices(summaries: Iterable[Any]) -> list[tuple[str, str]]:
@@ -605,6 +612,21 @@ def trace_html(view: TraceView | None) -> str:
     """The trace tab's body for one turn."""
     if view is None:
         return "<p>No turn selected yet. Send a message in the Chat tab.</p>"
+    table = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in _trace_rows(view))
+    parts = [f'<div class="trace" data-turn="{_esc(view.turn_id)}"><table class="kv">{table}</table>']
+    if view.candidates:
+        items = "".join(f"<li>{_esc(d)} — {s:.2f}</li>" for d, s in view.candidates)
+        parts.append(f"<h4>Candidates</h4><ol class='candidates'>{items}</ol>")
+    if view.actions:
+        parts.append(_actions_table(view.actions))
+    parts.append("<h4>Latency per stage</h4>")
+    parts.append(latency_svg(view.timings_ms))
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _trace_rows(view: TraceView) -> list[tuple[str, str]]:
+    """The trace's key/value rows (values escaped HTML): request, reply, transcript, sentiment, intent, details."""
     rows: list[tuple[str, str]] = [("Request", _esc(view.text)), ("Reply", _esc(view.reply))]
     if view.input_kind == "audio" or view.transcript is not None:
         rows.append(("Transcript", f"{_esc(view.transcript or '')} (ASR confidence {_fmt_num(view.asr_confidence)})"))
@@ -613,6 +635,12 @@ def trace_html(view: TraceView | None) -> str:
         rows.append(("Sentiment", f"{_esc(view.sentiment_label)} ({_fmt_num(view.sentiment_score)}){sig}"))
     tier = f"tier <b>{_esc(view.tier or '—')}</b>"
     rows.append(("Intent", f"{_esc(view.intent or '—')} · {tier} · confidence {_fmt_num(view.confidence)}"))
+    return rows + _trace_detail_rows(view)
+
+
+def _trace_detail_rows(view: TraceView) -> list[tuple[str, str]]:
+    """Slots, targets, skill, a waiting confirmation and the error, each when the turn has it."""
+    rows: list[tuple[str, str]] = []
     if view.slots:
         rows.append(("Slots", _esc(json.dumps(dict(view.slots), ensure_ascii=False, default=str))))
     if view.targets:
@@ -623,30 +651,25 @@ def trace_html(view: TraceView | None) -> str:
         rows.append(("Waiting", "for a yes/no confirmation"))
     if view.error:
         rows.append(("Error", f'<span class="err">{_esc(view.error)}</span>'))
-    table = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
-    parts = [f'<div class="trace" data-turn="{_esc(view.turn_id)}"><table class="kv">{table}</table>']
-    if view.candidates:
-        items = "".join(f"<li>{_esc(d)} — {s:.2f}</li>" for d, s in view.candidates)
-        parts.append(f"<h4>Candidates</h4><ol class='candidates'>{items}</ol>")
-    if view.actions:
-        arows = []
-        for a in view.actions:
-            status = "✔ ok" if a.success else f"✘ {_esc(a.error_code or 'failed')}"
-            conf = " (confirmed)" if a.confirmed_by_user else ""
-            new = _get(a.new_state, "state") if a.new_state is not None else None
-            arows.append(
-                f"<tr><td>{_esc(a.service)}</td><td>{_esc(a.entity_id)}</td>"
-                f"<td>{_esc(json.dumps(dict(a.data), default=str)) if a.data else ''}</td>"
-                f"<td>{status}{conf}</td><td>{_esc(new) if new is not None else ''}</td></tr>"
-            )
-        parts.append(
-            "<h4>Actions</h4><table class='actions'><tr><th>Service</th><th>Entity</th><th>Data</th>"
-            f"<th>Adapter result</th><th>New state</th></tr>{''.join(arows)}</table>"
+    return rows
+
+
+def _actions_table(actions: Sequence[ActionRow]) -> str:
+    """The actions the turn ran, with what each adapter reported."""
+    arows = []
+    for a in actions:
+        status = "✔ ok" if a.success else f"✘ {_esc(a.error_code or 'failed')}"
+        conf = " (confirmed)" if a.confirmed_by_user else ""
+        new = _get(a.new_state, "state") if a.new_state is not None else None
+        arows.append(
+            f"<tr><td>{_esc(a.service)}</td><td>{_esc(a.entity_id)}</td>"
+            f"<td>{_esc(json.dumps(dict(a.data), default=str)) if a.data else ''}</td>"
+            f"<td>{status}{conf}</td><td>{_esc(new) if new is not None else ''}</td></tr>"
         )
-    parts.append("<h4>Latency per stage</h4>")
-    parts.append(latency_svg(view.timings_ms))
-    parts.append("</div>")
-    return "".join(parts)
+    return (
+        "<h4>Actions</h4><table class='actions'><tr><th>Service</th><th>Entity</th><th>Data</th>"
+        f"<th>Adapter result</th><th>New state</th></tr>{''.join(arows)}</table>"
+    )
 
 
 # ---------------------------------------------------------------------------------------------- knowledge base
