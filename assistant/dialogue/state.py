@@ -115,7 +115,9 @@ class DialogueStore:
         """Keep at most ``max_conversations`` states, each for ``ttl_s`` seconds of silence (or use ``states``)."""
         from assistant.dialogue.conversation import ConversationStates
 
-        self.states: ConversationStates = states or ConversationStates(max_conversations, ttl_s, records)
+        if states is None:
+            states = ConversationStates(max_conversations, ttl_s, records)
+        self.states: ConversationStates = states
         """Every conversation's whole state (dialogue, skills' state, language, last trace)."""
 
     def use_records(self, records: DialogueRecords | None) -> None:

@@ -89,6 +89,7 @@ def test_a_save_from_a_stale_version_raises_and_writes_nothing(workers: OpenWork
     db = workers()
     one, two = ConversationStates(records=db.dialogue), ConversationStates(records=workers().dialogue)
     DialogueStore(states=one).observe("c", MATCH, SkillResult("Done."))
+    assert db.dialogue.version("c") == 1  # saved at once, outside a turn too (an empty repository is no default)
     stale = one.get("c")
     other = two.get("c")
     other.dialogue.last_intent = "HassTurnOff"
