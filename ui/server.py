@@ -1,5 +1,9 @@
 """Serve the web UI: loopback by default, auth required elsewhere, throttled logins, bounded uploads, no sharing,
-no analytics."""
+no analytics.
+
+``launch_options`` is the rule every way of serving the UI applies. ``assistant serve`` runs ``ui.asgi`` (one FastAPI
+app: UI, ``/api``, ``/v1``; ``--workers N`` processes); ``serve`` below is Gradio's own ``launch`` in this process
+(UI and ``/v1``), kept for embedding the UI in another program and for tests."""
 
 from __future__ import annotations
 

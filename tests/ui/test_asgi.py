@@ -152,6 +152,28 @@ def test_asgi_app_serves_the_apis_and_the_page(real_assistant: Any, monkeypatch:
         assert turn["intent"] == "HassTurnOn"
 
 
+@pytest.mark.slow
+def test_asgi_app_with_credentials_guards_the_page_and_the_apis(
+    real_assistant: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ui.username/password (here from the environment) the UI needs the sign-in and the APIs HTTP auth."""
+    from fastapi.testclient import TestClient
+
+    from ui.asgi import create_asgi_app
+
+    monkeypatch.setenv("ASSISTANT_UI__USERNAME", "ann")
+    monkeypatch.setenv("ASSISTANT_UI__PASSWORD", "s3cret-pass")
+    app = create_asgi_app(real_assistant, host="0.0.0.0", port=7860)
+    with TestClient(app) as client:
+        assert client.get("/config").status_code == 401  # the page's config (and every event) needs the sign-in
+        assert client.post("/login", data={"username": "ann", "password": "wrong"}).status_code == 400
+        assert client.post("/api/turn", json={"text": "hello"}).status_code == 401
+        assert client.get("/v1/models").status_code == 401
+        assert client.get("/v1/models", auth=("ann", "s3cret-pass")).status_code == 200
+        assert client.post("/login", data={"username": "ann", "password": "s3cret-pass"}).status_code == 200
+        assert client.get("/config").status_code == 200
+
+
 # ---------------------------------------------------------------------------------------------- --workers 2
 
 
