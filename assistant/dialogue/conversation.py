@@ -188,8 +188,8 @@ class ConversationStates:
         return self.get(conversation_id).skill_state(skill_id)
 
     def save(self, conversation_id: str, *, force: bool = False) -> None:
-        """Write the conversation's state to the records (a no-op without them, or when nothing changed since the
-        last save unless ``force``), compare-and-set on its version.
+        """Write the conversation's state to the records (a no-op without them, during a turn, or when nothing
+        changed since the last save, unless ``force``), compare-and-set on its version.
 
         A stale version raises ``AssistantError(conversation-conflict)`` (another worker continued the conversation
         since this one loaded it); any other store failure is logged and this worker keeps its copy."""
@@ -198,8 +198,8 @@ class ConversationStates:
             return
         with self._lock:
             state = self._states.get(conversation_id)
-        if state is None:
-            return
+        if state is None or (state.in_turn and not force):
+            return  # during a turn, the turn saves once at its end (a conflict can never strike after a skill ran)
         record = conversation_to_dict(state)
         if not force and state.version and record == state.saved:
             return
@@ -224,8 +224,9 @@ class ConversationStates:
     def turn(self, conversation_id: str, *, retries: int = 1) -> Iterator[ConversationState]:
         """Hold a conversation for one turn: its lock (one turn at a time in this worker), the newest stored state,
         and with records a claim on its version before anything runs. A claim that loses to another worker is
-        retried ``retries`` times from the fresh state, then raises ``conversation-conflict`` (nothing ran). The
-        state is saved at the end; a conflict there is logged (the other worker's newer state stays)."""
+        retried ``retries`` times from the fresh state, then raises ``conversation-conflict`` (nothing ran). Saves
+        during the turn wait for its end, where the state is saved once; a conflict there (another worker claimed the
+        conversation meanwhile) is logged as a warning and the other worker's newer state stays."""
         while True:
             state = self.get(conversation_id)
             state.lock.acquire()

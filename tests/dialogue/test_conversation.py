@@ -95,12 +95,30 @@ def test_a_save_from_a_stale_version_raises_and_writes_nothing(workers: OpenWork
     other.dialogue.last_intent = "HassTurnOff"
     two.save("c")  # worker two continued the conversation
     stale.dialogue.last_intent = "HassLightSet"
-    stale.in_turn = True  # worker one is inside a turn: it does not reload
     with pytest.raises(AssistantError) as conflict:
         one.save("c")
     assert conflict.value.code == ErrorCode.CONVERSATION_CONFLICT
     loaded = db.dialogue.load("c")
     assert loaded is not None and loaded[1]["last_intent"] == "HassTurnOff"
+
+
+def test_saves_during_a_turn_wait_for_its_end_and_a_late_conflict_keeps_the_newer_state(
+    workers: OpenWorker, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = workers()
+    one, two = ConversationStates(records=db.dialogue), ConversationStates(records=workers().dialogue)
+    with one.turn("c") as state:
+        claimed = db.dialogue.version("c")
+        DialogueStore(states=one).observe("c", MATCH, SkillResult("Done."))
+        assert db.dialogue.version("c") == claimed  # not yet: the turn saves once, at its end
+    assert db.dialogue.version("c") == claimed + 1
+    with one.turn("c") as state:
+        state.language = "en"
+        other = two.get("c")
+        other.language = "sv"
+        two.save("c")  # another worker took the conversation over while this turn ran (its claim had expired)
+    assert "continued elsewhere" in caplog.text
+    assert two.get("c").language == "sv" and db.dialogue.load("c") is not None
 
 
 def test_a_turn_whose_start_loses_the_race_is_retried_once_from_the_fresh_state(workers: OpenWorker) -> None:
