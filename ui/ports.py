@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from contracts.messages import TurnResult
 
@@ -69,11 +69,45 @@ class ConfirmationReader(Protocol):
 class ChatEngine(ConfirmationReader, Protocol):
     """The turns of the Chat tab: typed, spoken, streamed, and the answer to a confirmation."""
 
-    def handle_text(self, text: str, **kwargs: Any) -> TurnResult: ...
-    def handle_audio(self, audio: bytes, **kwargs: Any) -> TurnResult: ...
-    def stream_text(self, text: str, *args: Any, **kwargs: Any) -> Iterator[str | TurnResult]: ...
-    def answer_confirmation(self, conversation_id: str, **kwargs: Any) -> TurnResult: ...
-    def open_question(self, conversation_id: str, *, owner: str | None = ...) -> Any: ...
+    def handle_text(
+        self,
+        text: str,
+        conversation_id: str | None = ...,
+        area: str | None = ...,
+        *,
+        speak: bool = ...,
+        owner: str | None = ...,
+    ) -> TurnResult: ...
+    def handle_audio(
+        self,
+        audio: bytes,
+        conversation_id: str | None = ...,
+        area: str | None = ...,
+        *,
+        speak: bool = ...,
+        owner: str | None = ...,
+    ) -> TurnResult: ...
+    def stream_text(
+        self,
+        text: str,
+        conversation_id: str | None = ...,
+        area: str | None = ...,
+        *,
+        speak: bool = ...,
+        owner: str | None = ...,
+    ) -> Iterator[str | TurnResult]: ...
+    def answer_confirmation(
+        self,
+        conversation_id: str,
+        *,
+        yes: bool,
+        pending_id: str,
+        pin: str | None = ...,
+        owner: str | None = ...,
+        area: str | None = ...,
+        speak: bool = ...,
+    ) -> TurnResult: ...
+    def open_question(self, conversation_id: str, *, owner: str | None = ...) -> tuple[str, ...] | None: ...
 
 
 class ControlEngine(Protocol):
@@ -92,3 +126,12 @@ class SettingsSource(Protocol):
 
 ModelsStatus = Callable[[], dict[str, Any]]
 """The engine's start-up state (``{"state": "loading"|"ready"|..., "message": ...}``)."""
+
+
+if TYPE_CHECKING:  # the engine's facade fits every port (checked by mypy, never run)
+    from assistant.app import Assistant
+
+    def _facade_fits(
+        a: Assistant,
+    ) -> tuple[ChatEngine, ControlEngine, SettingsSource, ConversationStore, HomeReader, KnowledgeBase, ChunkReader]:
+        return a, a, a, a.db.conversations, a.home, a.kb, a.db.knowledge
