@@ -9,11 +9,14 @@ the same store sees them, and each rings exactly once; without one (unit tests) 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
+
+from text_to_num import alpha2digit, text2num
 
 from contracts.messages import ErrorCode, IntentMatch, SkillResult
 from contracts.skills import Skill, SkillContext, SkillHost, intent
@@ -22,11 +25,16 @@ from skills.timer.service import Timer, TimerService, format_duration
 __all__ = ["TimerSkill", "duration_from_text", "name_from_text", "parse_duration"]
 
 _UNITS = {"hours": 3600.0, "minutes": 60.0, "seconds": 1.0}
-_WORDS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
-    "forty-five": 45, "fifty": 50, "sixty": 60, "ninety": 90, "half": 0.5, "a half": 0.5,
-}  # fmt: skip
+_WORDS = {"a": 1, "an": 1, "half": 0.5, "a half": 0.5}
+"""Duration words that are not number words (those go through text2num: 'twenty-five' → 25)."""
+
+
+def _digits(text: str) -> str:
+    """Number words as digits ('twenty five minutes' → '25 minutes'); 'second' stays a unit, not the ordinal '2nd'."""
+    guarded = re.sub(r"(?i)\bsecond(s?)\b", r"zsecondz\1", text)
+    with contextlib.suppress(Exception):  # text2num rejects some inputs: then the words stay words
+        guarded = alpha2digit(guarded, "en", threshold=0)
+    return guarded.replace("zsecondz", "second")
 
 
 def _number(value: Any) -> float | None:
@@ -37,7 +45,12 @@ def _number(value: Any) -> float | None:
     text = str(value).strip().lower()
     if re.fullmatch(r"\d+(\.\d+)?", text):
         return float(text)
-    return float(_WORDS[text]) if text in _WORDS else None
+    if text in _WORDS:
+        return float(_WORDS[text])
+    try:
+        return float(text2num(text, "en"))
+    except ValueError:
+        return None
 
 
 def parse_duration(slots: Mapping[str, Any], prefix: str = "") -> float | None:
@@ -58,9 +71,7 @@ def parse_duration(slots: Mapping[str, Any], prefix: str = "") -> float | None:
     return total if seen else None
 
 
-_NUM = (
-    r"(\d+(?:\.\d+)?|" + "|".join(sorted((re.escape(w) for w in _WORDS if " " not in w), key=len, reverse=True)) + ")"
-)
+_NUM = r"(\d+(?:\.\d+)?|an?|half)"
 _SPAN = re.compile(rf"\b{_NUM}[\s-]*(hours?|hrs?|minutes?|mins?|seconds?|secs?)\b", re.IGNORECASE)
 _HALF = re.compile(
     r"\b(?:(?P<n>\d+|an?|one|two|three)\s+(?:hours?\s+)?and\s+a\s+half(?:\s+hours?)?|half\s+an?\s+hour)\b", re.I
@@ -76,6 +87,7 @@ _NOT_NAMES = {"new", "quick", "short", "long", "second", "another", "other"}
 def duration_from_text(text: str) -> float | None:
     """Seconds said in free text ('8 minutes', 'two hours and 5 mins', 'half an hour', 'an hour and a half')."""
     total, seen = 0.0, False
+    text = _digits(text)
     half = _HALF.search(text)
     if half:
         n = half.group("n")
@@ -93,7 +105,10 @@ def duration_from_text(text: str) -> float | None:
 
 def name_from_text(text: str) -> str | None:
     """A timer's name said in free text ('a pasta timer', 'a timer called eggs'), ignoring durations and fillers."""
-    found = _NAMED.search(_SPAN.sub(" ", text).replace("  ", " "))
+    # durations with number words read as digits first ('a five minute pasta timer'), then the words as said, for a
+    # name that starts with a number word ('a timer called one direction')
+    tries = (_SPAN.sub(" ", t).replace("  ", " ") for t in (_digits(text), text))
+    found = next((m for m in map(_NAMED.search, tries) if m), None)
     if not found:
         return None
     name = (found.group("before") or found.group("after") or "").strip()

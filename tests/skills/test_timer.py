@@ -67,6 +67,18 @@ def test_parse_duration_from_slots_and_text() -> None:
     assert name_from_text("start a 5 minute timer") is None
 
 
+def test_number_words_of_any_size_are_read_by_text2num() -> None:
+    assert duration_from_text("set a timer for twenty five minutes") == 1500  # was 300: only 'five' was read
+    assert duration_from_text("timer for twenty-five minutes") == 1500
+    assert duration_from_text("one hour and thirty seconds") == 3630
+    assert duration_from_text("seventy seconds") == 70
+    assert duration_from_text("two and a half hours") == 9000
+    assert duration_from_text("in one second") == 1  # 'second' is a unit, not the ordinal
+    assert parse_duration({"minutes": "twenty five"}) == 1500
+    assert name_from_text("set a twenty five minute pizza timer") == "pizza"
+    assert name_from_text("a timer called one direction for five minutes") == "one direction"
+
+
 def test_timer_rings_once_at_its_end(skill: TimerSkill, clock: Clock) -> None:
     said: list[str] = []
     ctx = make_ctx("set a timer for 5 minutes", announce=said.append)
