@@ -6,9 +6,9 @@ from collections.abc import Iterator, Sequence
 
 import pytest
 
-from skills.faq.answer import DONT_KNOW
 from contracts.messages import Candidate, IntentMatch, Passage
 from skills.faq import FaqSkill
+from skills.faq.answer import DONT_KNOW
 from skills.registry import SkillRegistry
 from skills.smalltalk import SmallTalkSkill
 from skills.textgen import TextGenerationSkill
