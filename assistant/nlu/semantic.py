@@ -7,6 +7,7 @@ import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,7 @@ from assistant.nlu.lexicon import (
 from assistant.nlu.normalize import Params, words
 from assistant.nlu.polarity import action_polarity, request_polarity
 from assistant.nlu.resolve import WHOLE_HOME
+from assistant.stemming import stem
 from contracts.engines import Embedder
 from contracts.home import Entity, HomeApi
 from contracts.intents import WRITE_INTENTS, entity_supports
@@ -198,6 +200,7 @@ class SemanticRanker:
         self._skill_specs: list[tuple[str, IntentSpec]] = []
         self._skill_vectors: list[npt.NDArray[np.float32]] = []
         self._vocab: frozenset[str] = frozenset()
+        self._vocab_stems: frozenset[str] = frozenset()
         self._unique: frozenset[str] = frozenset()
 
     # -- preparation -------------------------------------------------------------------------------------------
@@ -227,6 +230,7 @@ class SemanticRanker:
             names = [*(x for e in index.entities.values() for x in (e.name, *e.aliases)), *index.area_names,
                      *index.floor_names]  # fmt: skip
             self._vocab = frozenset(_singular(t) for n_ in names for t in clean_name(n_).split())
+            self._vocab_stems = frozenset(stem(t) for t in self._vocab)
             self._unique = frozenset(t for t, c in df.items() if c == 1 and len(t) >= 4)
             vectors = None
             if self._embedder is not None and ids:
@@ -262,7 +266,8 @@ class SemanticRanker:
             and _singular(w) not in self._vocab
             and w not in lexicon
             and _singular(w) not in lexicon
-            and not any(stem in self._vocab or stem in lexicon for stem in _stems(w))
+            and stem(w) not in self._vocab_stems
+            and stem(w) not in _lexicon_stems()
         ]
 
     def name_score(self, text_tokens: set[str], text: str, entity: Entity) -> float:
@@ -587,16 +592,10 @@ def _generic_names(names: dict[str, float], index: HomeIndex) -> dict[str, float
     return out
 
 
-def _stems(word: str) -> tuple[str, ...]:
-    """Base forms of an inflected word ('vacuuming' → 'vacuum', 'charging' → 'charge', 'dimmed' → 'dim')."""
-    out: list[str] = []
-    for suffix in ("ing", "ed", "er"):
-        if word.endswith(suffix) and len(word) > len(suffix) + 2:
-            base = word[: -len(suffix)]
-            out += [base, base + "e"]
-            if len(base) > 2 and base[-1] == base[-2]:
-                out.append(base[:-1])
-    return tuple(out)
+@lru_cache(maxsize=1)
+def _lexicon_stems() -> frozenset[str]:
+    """Stems of every word the action lexicon knows ('charge' → 'charg', matching 'charging')."""
+    return frozenset(stem(w) for w in lexicon_words())
 
 
 def _tokens(name: str) -> list[str]:

@@ -1,9 +1,10 @@
-"""Text helpers for retrieval: word tokens, a light English stemmer, stop words and sentence splitting."""
+"""Text helpers for retrieval: word tokens, stemming (the engine's Snowball stemmer), stop words and sentences."""
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+
+from assistant.stemming import stem
 
 __all__ = ["STOP_WORDS", "analyze", "sentences", "stem", "tokens"]
 
@@ -22,62 +23,6 @@ also whose many much
 """
 STOP_WORDS: frozenset[str] = frozenset(_STOP_TEXT.split())
 """Function words dropped before BM25 scoring (question words carry no topical signal)."""
-
-_SUFFIXES: tuple[tuple[str, str, int], ...] = (
-    # (suffix, replacement, minimum stem length left)
-    ("ational", "ate", 3),
-    ("tional", "tion", 3),
-    ("ization", "ize", 3),
-    ("isation", "ize", 3),
-    ("fulness", "ful", 3),
-    ("ousness", "ous", 3),
-    ("iveness", "ive", 3),
-    ("ements", "", 4),
-    ("ement", "", 4),
-    ("ments", "", 4),
-    ("ment", "", 4),
-    ("ities", "", 3),
-    ("ity", "", 3),
-    ("ations", "ate", 3),
-    ("ation", "ate", 3),
-    ("ness", "", 3),
-    ("ingly", "", 3),
-    ("edly", "", 3),
-    ("ings", "", 3),
-    ("ing", "", 3),
-    ("ies", "y", 2),
-    ("ied", "y", 2),
-    ("ed", "", 3),
-    ("ly", "", 3),
-    ("er", "", 4),
-    ("es", "", 4),
-    ("s", "", 3),
-)
-
-
-@lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    """A light suffix-stripping stemmer (Porter-like, one step): 'heating' → 'heat', 'bins' → 'bin'."""
-    w = word.lower()
-    if len(w) <= 3 or w.isdigit():
-        return w
-    if w.endswith("'s"):
-        w = w[:-2]
-    if w.endswith(("ss", "us", "is")):
-        return w
-    for suffix, repl, min_left in _SUFFIXES:
-        if w.endswith(suffix) and len(w) - len(suffix) >= min_left:
-            base = w[: len(w) - len(suffix)] + repl
-            # undouble a final consonant left by -ing/-ed ('stopped' → 'stop', 'running' → 'run')
-            if (
-                suffix in ("ing", "ed", "ings", "er")
-                and len(base) > 3
-                and base[-1] == base[-2]
-                and base[-1] not in "lsz"
-            ):
-                base = base[:-1]
-            return base
-    return w
 
 
 def tokens(text: str) -> list[str]:
