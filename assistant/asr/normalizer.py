@@ -26,6 +26,11 @@ def whisper_normalize(text: str) -> str:
     return " ".join(_normalizer()(text.replace("’", "'")).split())
 
 
+# normalize_text keeps its own small number reader on purpose (not text2num as the NLU does): it is the matching key
+# of the grammar decoder and of the ASR tests, applied alike to grammar sentences and transcripts, and every number word
+# must become digits there ('one' and 'zero' included) while ordinals and 'a hundred' stay words: text2num writes
+# 'second' as '2nd', 'first' as '1st' and 'a hundred' as 'a 100', which would change the grammar. The WER figures
+# use whisper_normalize above (OpenAI's normaliser as ported in transformers), not this.
 _UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
     "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
