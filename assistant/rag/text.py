@@ -1,4 +1,6 @@
-"""Text helpers for retrieval: word tokens, stemming (the engine's Snowball stemmer), stop words and sentences."""
+"""Text helpers for retrieval: word tokens, stemming (the engine's Snowball stemmer) and stop words.
+
+Splitting passages into sentences belongs to answering, which the FAQ skill does (``skills/faq/text.py``)."""
 
 from __future__ import annotations
 
@@ -6,11 +8,9 @@ import re
 
 from assistant.stemming import stem
 
-__all__ = ["STOP_WORDS", "analyze", "sentences", "stem", "tokens"]
+__all__ = ["STOP_WORDS", "analyze", "stem", "tokens"]
 
 _WORD = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
-_BLOCK_START = re.compile(r"#|[-*+]\s|\d+[.)]\s|\|")
 
 _STOP_TEXT = """
 a about above after again against all am an and any are as at be because been before being below between both
@@ -37,35 +37,4 @@ def analyze(text: str) -> list[str]:
         word = token[:-2] if token.endswith(("'s", "'t")) else token
         if word and word not in STOP_WORDS:
             out.append(stem(word))
-    return out
-
-
-def _blocks(text: str) -> list[str]:
-    """Paragraphs, with headings and list items as blocks of their own."""
-    blocks: list[str] = []
-    current: list[str] = []
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped or _BLOCK_START.match(stripped):
-            if current:
-                blocks.append(" ".join(current))
-            current = [stripped] if stripped else []
-            if stripped.startswith("#"):
-                blocks.append(stripped)
-                current = []
-        else:
-            current.append(stripped)
-    if current:
-        blocks.append(" ".join(current))
-    return blocks
-
-
-def sentences(text: str) -> list[str]:
-    """Split text into sentences (also at blank lines, headings and list items); strips Markdown marks."""
-    out: list[str] = []
-    for block in _blocks(text):
-        for part in _SENTENCE_END.split(block):
-            cleaned = re.sub(r"\s+", " ", part.strip().lstrip("#>*-| ").strip())
-            if cleaned:
-                out.append(cleaned)
     return out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.rag.text import analyze, sentences, stem
+from assistant.rag.text import analyze, stem
 
 
 def test_stem_conflates_inflections() -> None:
@@ -20,15 +20,4 @@ def test_analyze_drops_stop_words_and_possessives() -> None:
         "password",
         stem("house"),
         stem("router"),
-    ]
-
-
-def test_sentences_split_headings_lists_and_ends() -> None:
-    text = "# Wifi\nThe network is Home. The password is on the router!\n\n- first item\n- second item"
-    assert sentences(text) == [
-        "Wifi",
-        "The network is Home.",
-        "The password is on the router!",
-        "first item",
-        "second item",
     ]
