@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
-    # lazy: `import assistant.messages` must stay cheap (skills and devices import it)
+    # lazy: importing a light engine module (assistant.config, assistant.jsonl) must not load the whole engine
     if name == "Assistant":
         from assistant.app import Assistant
 

@@ -1,4 +1,4 @@
-"""``Home``: the registry of entities, areas and floors over one adapter, implementing ``devices.api.HomeApi``."""
+"""``Home``: the registry of entities, areas and floors over one adapter, implementing ``contracts.home.HomeApi``."""
 
 from __future__ import annotations
 

@@ -53,7 +53,7 @@ __all__ = [
 ]
 
 STAGE_ORDER: tuple[str, ...] = ("asr", "sentiment", "nlu", "dialogue", "skill", "reply", "tts")
-"""Pipeline stages in run order (``assistant.messages.Stage`` values)."""
+"""Pipeline stages in run order (``contracts.messages.Stage`` values)."""
 
 _ERROR_HINTS: dict[str, str] = {
     "asr-no-speech": "No speech was heard in the recording.",
