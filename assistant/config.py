@@ -343,6 +343,12 @@ class StoreConfig(_Section):
     url: str | None = None
     """None: a SQLite file in data_dir (the home default). A SQLAlchemy URL such as
     ``postgresql+psycopg://user:password@host:5432/assistant`` uses that server instead (several workers share it)."""
+    turn_lease_s: float = Field(default=30.0, gt=0)
+    """With ``url`` (several workers): a turn leases its conversation for this long, renewed while it runs, so a
+    killed worker's lease expires after it (a retry of the same request_id takes it over at once)."""
+    turn_wait_s: float = Field(default=3.0, ge=0)
+    """With ``url``: how long a turn waits for another worker's turn of the same conversation before it is answered
+    with conversation-busy (nothing runs; the client may try again)."""
 
 
 class Config(BaseSettings):

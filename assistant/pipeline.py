@@ -71,6 +71,7 @@ MESSAGES: Mapping[str, str] = {
     ErrorCode.CONVERSATION_FORBIDDEN: "That conversation belongs to someone else. Start a new one.",
     ErrorCode.CONVERSATION_CONFLICT: "This conversation was continued somewhere else at the same time. "
     "Please say that again.",
+    ErrorCode.CONVERSATION_BUSY: "This conversation is busy with another request. Please try again in a moment.",
 }
 
 
@@ -160,6 +161,12 @@ class PipelineOptions:
     """Pass the home's names to the recognizer."""
     workers: int = 4
     """Worker threads for sentiment ∥ nlu."""
+    turn_lease_s: float = 30.0
+    """With a shared store: a turn's lease on its conversation lasts this long unless renewed (a dead worker's
+    expires after it)."""
+    turn_wait_s: float = 3.0
+    """With a shared store: how long a turn waits for another worker's turn of its conversation before it fails
+    with conversation-busy."""
 
 
 class Pipeline:
@@ -214,17 +221,26 @@ class Pipeline:
         on_token: Callable[[str], None] | None = None,
         speak: bool = False,
     ) -> TurnResult:
-        """Run one turn end to end and store it. Errors become a reply with a stable code, never an exception."""
+        """Run one turn end to end and store it. Errors become a reply with a stable code, never an exception.
+
+        The turn holds its conversation from start to end: one turn at a time per conversation in this worker, and
+        with a shared store across workers (a lease held by the turn's id, ``request_id`` when given, so a retried
+        request takes it over at once); a turn that finds another worker's turn running waits up to
+        ``turn_wait_s`` and then ends with conversation-busy (stored; nothing ran)."""
         if turn.conversation_id and not self._may_use(turn.conversation_id, turn.owner):
             return self._forbidden(turn)
         conversation_id = self.store.ensure_conversation(turn.conversation_id)
+        turn_id = turn.request_id or uuid.uuid4().hex
+        opts = self.options
         try:
-            with self.conversations.turn(conversation_id) as conv:
-                return self._run_locked(turn, conversation_id, conv, on_token=on_token, speak=speak)
-        except AssistantError as exc:  # another worker kept moving the conversation on: nothing ran
-            if exc.code != ErrorCode.CONVERSATION_CONFLICT:
+            with self.conversations.turn(
+                conversation_id, turn_id=turn_id, lease_s=opts.turn_lease_s, wait_s=opts.turn_wait_s
+            ) as conv:
+                return self._run_locked(turn, turn_id, conversation_id, conv, on_token=on_token, speak=speak)
+        except AssistantError as exc:  # another worker holds or kept moving the conversation on: nothing ran
+            if exc.code not in (ErrorCode.CONVERSATION_CONFLICT, ErrorCode.CONVERSATION_BUSY):
                 raise
-            rec = RunRecorder(self.bus, run_id=turn.request_id or uuid.uuid4().hex, conversation_id=conversation_id)
+            rec = RunRecorder(self.bus, run_id=turn_id, conversation_id=conversation_id)
             rec.emit(EventType.ERROR, data={"code": exc.code.value, "message": exc.message})
             return self._finish_error(
                 rec, turn.text or "", exc.code, transcript=None, message=exc.message, speak=speak, owner=turn.owner
@@ -305,13 +321,14 @@ class Pipeline:
     def _run_locked(
         self,
         turn: Turn,
+        turn_id: str,
         conversation_id: str,
         conv: ConversationState,
         *,
         on_token: Callable[[str], None] | None,
         speak: bool,
     ) -> TurnResult:
-        rec = RunRecorder(self.bus, run_id=turn.request_id or uuid.uuid4().hex, conversation_id=conversation_id)
+        rec = RunRecorder(self.bus, run_id=turn_id, conversation_id=conversation_id)
         rec.emit(EventType.RUN_START, data={"kind": "audio" if turn.audio is not None else "text", "area": turn.area})
         transcript: Transcript | None = None
         text = turn.text or ""

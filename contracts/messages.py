@@ -94,6 +94,7 @@ class ErrorCode(StrEnum):
     CONVERSATION_NOT_FOUND = "conversation-not-found"
     CONVERSATION_FORBIDDEN = "conversation-forbidden"
     CONVERSATION_CONFLICT = "conversation-conflict"
+    CONVERSATION_BUSY = "conversation-busy"
     AUTH_INVALID = "auth-invalid"
     AUTH_THROTTLED = "auth-throttled"
     INTERNAL = "internal-error"

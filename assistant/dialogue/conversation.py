@@ -6,6 +6,10 @@ The repository bounds them (least recently used first, and after ``ttl_s`` of si
 (``use_records``), loads and saves them there with a version, so any worker can continue a conversation and two
 workers never interleave one conversation's turns silently: a save from a stale version raises
 ``conversation-conflict`` (the pipeline's ``turn`` retries its start once from the fresh state, else fails cleanly).
+With records that lease turns (the store's), a turn also holds the conversation's turn lease from its start to its end,
+so a second worker's turn of it waits a moment and then fails with ``conversation-busy`` instead of running beside it;
+the lease is the turn's own (its id), so a retry of the same request takes it over at once, and it expires when a
+worker dies holding it.
 
 Pending sensitive actions stay in ``assistant.dialogue.confirm``'s ``PendingStore``: an answer must take them exactly
 once (an atomic delete), which a versioned document does not give; the state only says a yes/no is awaited.
@@ -16,11 +20,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from assistant.dialogue.codec import jsonable
 from assistant.dialogue.state import DialogueState, state_from_dict, state_to_dict
@@ -31,6 +36,8 @@ __all__ = [
     "ConversationState",
     "ConversationStates",
     "SkillState",
+    "TurnLeases",
+    "conversation_busy",
     "conversation_from_dict",
     "conversation_to_dict",
 ]
@@ -57,6 +64,28 @@ class ConversationRecords(Protocol):
     def delete(self, conversation_id: str) -> None:
         """Forget it."""
         ...
+
+
+@runtime_checkable
+class TurnLeases(Protocol):
+    """Records that also lease a conversation to one turn at a time across workers (the store's, in ``leases``)."""
+
+    def claim_turn(self, conversation_id: str, turn_id: str, ttl_s: float) -> bool:
+        """Lease the conversation to ``turn_id`` for ``ttl_s`` seconds: True when free, expired or its own."""
+        ...
+
+    def release_turn(self, conversation_id: str, turn_id: str) -> None:
+        """End the lease if ``turn_id`` still holds it."""
+        ...
+
+
+def conversation_busy(conversation_id: str) -> AssistantError:
+    """The error of a turn that found its conversation held by another worker's turn for longer than it waits."""
+    return AssistantError(
+        ErrorCode.CONVERSATION_BUSY,
+        "This conversation is busy with another request. Please try again in a moment.",
+        details={"conversation_id": conversation_id},
+    )
 
 
 class SkillState(dict[str, Any]):
@@ -221,20 +250,32 @@ class ConversationStates:
             self._records.delete(conversation_id)
 
     @contextmanager
-    def turn(self, conversation_id: str, *, retries: int = 1) -> Iterator[ConversationState]:
-        """Hold a conversation for one turn: its lock (one turn at a time in this worker), the newest stored state,
-        and with records a claim on its version before anything runs. A claim that loses to another worker is
-        retried ``retries`` times from the fresh state, then raises ``conversation-conflict`` (nothing ran). Saves
-        during the turn wait for its end, where the state is saved once; a conflict there (another worker claimed the
-        conversation meanwhile) is logged as a warning and the other worker's newer state stays."""
-        while True:
-            state = self.get(conversation_id)
-            state.lock.acquire()
-            with self._lock:
-                current = self._states.get(conversation_id)
-            if current is state:
-                break
-            state.lock.release()  # evicted or replaced while waiting: take the live one
+    def turn(
+        self,
+        conversation_id: str,
+        *,
+        retries: int = 1,
+        turn_id: str | None = None,
+        lease_s: float = 30.0,
+        wait_s: float = 3.0,
+    ) -> Iterator[ConversationState]:
+        """Hold a conversation for one turn: its lock (one turn at a time in this worker), with leasing records its
+        turn lease (one turn at a time across workers), the newest stored state, and with records a claim on its
+        version before anything runs.
+
+        The lease is held by ``turn_id`` (a fresh id by default) for ``lease_s`` seconds, renewed while the turn runs
+        and released at its end; one held by another turn is waited for up to ``wait_s`` seconds, then
+        ``conversation-busy`` is raised (nothing ran). The same ``turn_id`` (a retried request) takes it over at once.
+        A version claim that loses to another worker is retried ``retries`` times from the fresh state, then raises
+        ``conversation-conflict`` (nothing ran). Saves during the turn wait for its end, where the state is saved
+        once; a conflict there (another worker claimed the conversation meanwhile) is logged as a warning and the
+        other worker's newer state stays."""
+        state = self._hold(conversation_id)
+        try:
+            lease = self._lease(conversation_id, state, turn_id or uuid.uuid4().hex, lease_s, wait_s)
+        except BaseException:
+            state.lock.release()
+            raise
         state.in_turn = True
         try:
             self._begin(conversation_id, state, retries)
@@ -249,9 +290,37 @@ class ConversationStates:
                 _log.warning("conversation %s was continued elsewhere during a turn; its state stays", conversation_id)
         finally:
             state.in_turn = False
+            if lease is not None:
+                lease.release()
             state.lock.release()
 
     # ------------------------------------------------------------------ internals
+
+    def _hold(self, conversation_id: str) -> ConversationState:
+        """The live state of the conversation, its lock held (waiting for this worker's turn on it to end)."""
+        while True:
+            state = self.get(conversation_id)
+            state.lock.acquire()
+            with self._lock:
+                current = self._states.get(conversation_id)
+            if current is state:
+                return state
+            state.lock.release()  # evicted or replaced while waiting: take the live one
+
+    def _lease(
+        self, conversation_id: str, state: ConversationState, holder: str, lease_s: float, wait_s: float
+    ) -> _TurnLease | None:
+        """With leasing records, the conversation's turn lease (or ``conversation-busy``), then its newest state."""
+        records = self._records
+        if records is None or not isinstance(records, TurnLeases):
+            return None
+        lease = _TurnLease(records, conversation_id, holder, lease_s)
+        if not lease.acquire(wait_s):
+            raise conversation_busy(conversation_id)
+        fresh = self._newer(conversation_id, state)  # the turn that held it may have just saved
+        if fresh is not None:
+            _adopt(state, fresh)
+        return lease
 
     def _begin(self, conversation_id: str, state: ConversationState, retries: int) -> None:
         if self._records is None:
@@ -332,3 +401,64 @@ def _adopt(target: ConversationState, source: ConversationState) -> None:
     target.language = source.language
     target.version = source.version
     target.saved = source.saved
+
+
+class _TurnLease:
+    """One turn's lease on its conversation: claimed (polling while another turn holds it), renewed every third of
+    its term from a background thread while the turn runs, released at its end."""
+
+    def __init__(self, records: TurnLeases, conversation_id: str, holder: str, lease_s: float) -> None:
+        self._records = records
+        self._conversation_id = conversation_id
+        self._holder = holder
+        self._lease_s = lease_s
+        self._held = False
+        self._done = threading.Event()
+        self._keeper: threading.Thread | None = None
+
+    def acquire(self, wait_s: float) -> bool:
+        """Claim the lease, polling for up to ``wait_s`` seconds; False when another turn keeps it. A store that
+        fails is logged and the turn runs without a lease (its version claim still guards the state)."""
+        deadline = time.monotonic() + wait_s
+        pause = 0.02
+        while True:
+            try:
+                if self._records.claim_turn(self._conversation_id, self._holder, self._lease_s):
+                    self._held = True
+                    self._keep()
+                    return True
+            except Exception:
+                _log.warning("leasing conversation %s for a turn failed; it runs without the lease",
+                             self._conversation_id, exc_info=True)  # fmt: skip
+                return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, 0.25)
+
+    def release(self) -> None:
+        """Stop renewing and drop the lease (unless another turn took it over)."""
+        self._done.set()
+        if self._keeper is not None:
+            self._keeper.join()  # a renewal in flight must not claim the lease again after it is dropped
+        if not self._held:
+            return
+        self._held = False
+        try:
+            self._records.release_turn(self._conversation_id, self._holder)
+        except Exception:  # it expires by itself
+            _log.warning("releasing the turn lease of conversation %s failed", self._conversation_id, exc_info=True)
+
+    def _keep(self) -> None:
+        self._keeper = threading.Thread(target=self._renew, name="turn-lease", daemon=True)
+        self._keeper.start()
+
+    def _renew(self) -> None:
+        while not self._done.wait(self._lease_s / 3):
+            try:
+                if not self._records.claim_turn(self._conversation_id, self._holder, self._lease_s):
+                    _log.warning("the turn lease of conversation %s was taken over", self._conversation_id)
+                    return
+            except Exception:
+                _log.warning("renewing the turn lease of conversation %s failed", self._conversation_id, exc_info=True)

@@ -174,10 +174,10 @@ class Database:
         """Knowledge-base documents and chunks."""
         self.pending = PendingRepository(self._sessions)
         """Pending sensitive actions and the wrong-PIN back-off (shared by every worker)."""
-        self.dialogue = ConversationStates(self._sessions)
-        """Dialogue state per conversation (shared by every worker, versioned)."""
         self.leases = LeaseRepository(self._sessions)
-        """Leases of this worker on shared things (due timers, delayed commands)."""
+        """Leases of this worker on shared things (due timers, delayed commands, conversations during a turn)."""
+        self.dialogue = ConversationStates(self._sessions, self.leases)
+        """Dialogue state per conversation (shared by every worker, versioned) and its turn lease."""
 
     def skill_records(self, skill_id: str) -> SkillRecords:
         """A skill's durable records (``skills.api.SkillStore``)."""

@@ -112,15 +112,17 @@ class LeaseRepository:
         self.holder = holder or uuid.uuid4().hex
         """Who this repository claims as."""
 
-    def claim(self, name: str, ttl_s: float, *, now: float | None = None) -> bool:
-        """Take the lease ``name`` for ``ttl_s`` seconds; True only when this holder has it now (a new lease, an
-        expired one, or its own renewed). Atomic: an INSERT of a missing row, else one conditional UPDATE."""
+    def claim(self, name: str, ttl_s: float, *, now: float | None = None, holder: str | None = None) -> bool:
+        """Take the lease ``name`` for ``ttl_s`` seconds; True only when ``holder`` (this repository's by default) has
+        it now (a new lease, an expired one, or its own renewed). Atomic: an INSERT of a missing row, else one
+        conditional UPDATE."""
         now = time.time() if now is None else now
         until = now + ttl_s
+        holder = holder or self.holder
         try:
             with self._sessions.write_connection() as conn:
                 conn.execute(
-                    insert(LeaseModel).values(name=name, holder=self.holder, lease_until=until, updated_at=utcnow())
+                    insert(LeaseModel).values(name=name, holder=holder, lease_until=until, updated_at=utcnow())
                 )
             return True
         except sa_exc.IntegrityError:
@@ -132,17 +134,18 @@ class LeaseRepository:
             update(LeaseModel)
             .where(
                 LeaseModel.name == name,
-                or_(LeaseModel.lease_until <= now, LeaseModel.holder == self.holder),
+                or_(LeaseModel.lease_until <= now, LeaseModel.holder == holder),
             )
-            .values(holder=self.holder, lease_until=until, updated_at=utcnow())
+            .values(holder=holder, lease_until=until, updated_at=utcnow())
         )
         with self._sessions.write_connection() as conn:
             return bool(getattr(conn.execute(stmt), "rowcount", 0))
 
-    def release(self, name: str) -> None:
-        """Drop the lease if this holder has it."""
+    def release(self, name: str, *, holder: str | None = None) -> None:
+        """Drop the lease if ``holder`` (this repository's by default) has it."""
+        holder = holder or self.holder
         with self._sessions.write_connection() as conn:
-            conn.execute(delete(LeaseModel).where(LeaseModel.name == name, LeaseModel.holder == self.holder))
+            conn.execute(delete(LeaseModel).where(LeaseModel.name == name, LeaseModel.holder == holder))
 
     def holder_of(self, name: str, *, now: float | None = None) -> str | None:
         """Who holds the lease now (None when free or expired)."""
@@ -156,6 +159,10 @@ class LeaseRepository:
         """Drop the lease whoever holds it (its thing is gone)."""
         with self._sessions.write_connection() as conn:
             conn.execute(delete(LeaseModel).where(LeaseModel.name == name))
+
+
+def _turn_lease(conversation_id: str) -> str:
+    return f"turn:{conversation_id}"
 
 
 class SkillRecords:
@@ -214,10 +221,25 @@ class SkillRecords:
 
 class ConversationStates:
     """Dialogue state per conversation (``assistant.dialogue.DialogueRecords``), versioned so every worker sees
-    another's newer state."""
+    another's newer state, and a turn lease per conversation (``turn:<conversation_id>`` in ``leases``) so two
+    workers never run turns of one conversation at once."""
 
-    def __init__(self, sessions: SessionFactory) -> None:
+    def __init__(self, sessions: SessionFactory, leases: LeaseRepository | None = None) -> None:
         self._sessions = sessions
+        self._leases = leases or LeaseRepository(sessions)
+
+    def claim_turn(self, conversation_id: str, turn_id: str, ttl_s: float) -> bool:
+        """Lease the conversation to the turn ``turn_id`` for ``ttl_s`` seconds: True when it is free, expired, or
+        already this turn's (a retry of the same request takes it over at once; renewing is claiming again)."""
+        return self._leases.claim(_turn_lease(conversation_id), ttl_s, holder=turn_id)
+
+    def release_turn(self, conversation_id: str, turn_id: str) -> None:
+        """End the turn's lease (a no-op when another turn has taken it over)."""
+        self._leases.release(_turn_lease(conversation_id), holder=turn_id)
+
+    def turn_holder(self, conversation_id: str) -> str | None:
+        """The turn holding the conversation now (None when none, or its lease expired)."""
+        return self._leases.holder_of(_turn_lease(conversation_id))
 
     def version(self, conversation_id: str) -> int | None:
         """The stored version, or None."""

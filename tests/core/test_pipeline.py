@@ -315,6 +315,42 @@ def test_a_turn_that_loses_its_conversation_to_another_worker_fails_cleanly_befo
     assert skills.executed == [] and store.turns[-1].error == r.error  # nothing ran; the refusal is stored
 
 
+class _HeldElsewhere(_Conflicting):
+    """Leasing conversation records whose lease another worker's turn ("other-turn") holds."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.claims: list[str] = []
+        self.released: list[str] = []
+
+    def save(self, conversation_id: str, data: Any, *, expected: int | None = None) -> int:
+        self.version_now += 1
+        return self.version_now
+
+    def claim_turn(self, conversation_id: str, turn_id: str, ttl_s: float) -> bool:
+        self.claims.append(turn_id)
+        return turn_id == "other-turn"
+
+    def release_turn(self, conversation_id: str, turn_id: str) -> None:
+        self.released.append(turn_id)
+
+
+def test_a_turn_whose_conversation_another_worker_holds_fails_busy_without_running() -> None:
+    from assistant.dialogue import ConversationStates
+
+    records = _HeldElsewhere()
+    pipe, skills, store = make(
+        conversations=ConversationStates(records=records), options=PipelineOptions(turn_wait_s=0.1)
+    )
+    r = pipe.run(Turn(text="turn on the kitchen light", conversation_id="c", request_id="mine"))
+    assert r.error == ErrorCode.CONVERSATION_BUSY.value and "try again" in r.reply and r.turn_id == "mine"
+    assert skills.executed == [] and store.turns[-1].error == r.error  # nothing ran; the refusal is stored
+    assert len(records.claims) > 1 and set(records.claims) == {"mine"} and records.released == []  # it polled
+    r = pipe.run(Turn(text="turn on the kitchen light", conversation_id="c", request_id="other-turn"))
+    assert r.error is None and skills.executed == [("light.kitchen", False)]  # the holder's retry runs
+    assert records.released == ["other-turn"]
+
+
 def test_skill_state_and_language_live_in_the_one_conversation_state() -> None:
     seen: list[dict[str, Any]] = []
 

@@ -3,6 +3,7 @@ conversation, with a version so two workers never overwrite each other's turn si
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -143,6 +144,38 @@ def test_a_turn_that_keeps_losing_fails_cleanly_before_running(workers: OpenWork
         ran = True
     assert conflict.value.code == ErrorCode.CONVERSATION_CONFLICT and not ran
     assert records.attempts == 2  # the first claim and one retry
+
+
+def test_a_turn_leases_its_conversation_so_another_workers_turn_fails_busy(workers: OpenWorker) -> None:
+    one, two = ConversationStates(records=workers().dialogue), ConversationStates(records=workers().dialogue)
+    ran = False
+    with one.turn("c", turn_id="a", lease_s=0.3) as state:
+        state.language = "de"
+        time.sleep(0.45)  # longer than the lease: it is renewed while the turn runs
+        with pytest.raises(AssistantError) as busy, two.turn("c", turn_id="b", wait_s=0.1):
+            ran = True
+        assert busy.value.code == ErrorCode.CONVERSATION_BUSY and not ran
+    with two.turn("c", turn_id="b", wait_s=0.0) as state:  # released at the end: free at once, with its state
+        assert state.language == "de"
+
+
+def test_a_turn_of_the_same_id_takes_the_lease_over_and_memory_turns_only_queue(workers: OpenWorker) -> None:
+    one, two = ConversationStates(records=workers().dialogue), ConversationStates(records=workers().dialogue)
+    with one.turn("c", turn_id="a"), two.turn("c", turn_id="a", wait_s=0.0) as state:
+        state.language = "fr"
+    memory, ran = ConversationStates(), []
+
+    def second() -> None:
+        with memory.turn("c", turn_id="b", wait_s=0.0):
+            ran.append("b")
+
+    with memory.turn("c", turn_id="a"):  # no records: the lock serialises turns; nobody is told busy
+        waiting = threading.Thread(target=second, daemon=True)
+        waiting.start()
+        waiting.join(0.2)
+        assert waiting.is_alive() and ran == []
+    waiting.join(5)
+    assert ran == ["b"]
 
 
 class _RaceOnce:

@@ -169,3 +169,23 @@ def test_two_timer_services_on_one_store_ring_each_timer_and_delayed_command_onc
         for s in services:
             s.close()
         other.close()
+
+
+def test_a_conversations_turn_lease_is_held_by_its_turn_id(db: Database, tmp_path: Path) -> None:
+    other = _second(db, tmp_path)
+    try:
+        assert db.dialogue.claim_turn("c", "turn-a", 30.0)
+        assert other.dialogue.turn_holder("c") == "turn-a"
+        assert db.leases.holder_of("turn:c") == "turn-a"  # a row of ``leases`` (migration 0006)
+        assert not other.dialogue.claim_turn("c", "turn-b", 30.0)  # another turn, on any worker, must wait
+        assert db.dialogue.claim_turn("d", "turn-b", 30.0)  # another conversation is free
+        assert other.dialogue.claim_turn("c", "turn-a", 30.0)  # the same turn retried on another worker
+        other.dialogue.release_turn("c", "turn-b")  # not its lease: nothing happens
+        assert db.dialogue.turn_holder("c") == "turn-a"
+        db.dialogue.release_turn("c", "turn-a")
+        assert other.dialogue.turn_holder("c") is None
+        assert other.dialogue.claim_turn("c", "turn-b", 30.0)
+        assert db.leases.claim("timer:x", 30.0)  # a lease without a holder is still this worker's
+        assert db.leases.holder_of("timer:x") == db.leases.holder
+    finally:
+        other.close()
