@@ -168,6 +168,8 @@ class Assistant:
                 asr_language=config.asr.language if config.asr.model.endswith(".en") else None,
                 bias_hotwords=config.asr.biasing,
                 workers=config.pipeline.workers,
+                turn_lease_s=config.store.turn_lease_s,
+                turn_wait_s=config.store.turn_wait_s,
             ),
             confirmations=ConfirmationService(  # in the store: any worker on it answers a pending action
                 pin=config.nlu.confirm_pin,

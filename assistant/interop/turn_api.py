@@ -2,7 +2,8 @@
 
 - ``POST /api/turn`` ``{"text", "conversation_id"?, "area"?, "request_id"?}`` → the turn as ``assistant ask --json``
   prints it. ``request_id`` (any client-chosen id) becomes the turn id: retrying a request after a worker died
-  replaces the stored turn instead of adding a second one.
+  replaces the stored turn instead of adding a second one. Status 403 for another owner's conversation, 413 for a
+  text too long, 409 (``conversation-busy`` / ``conversation-conflict``) while another worker runs a turn of it.
 - ``POST /api/confirm`` ``{"conversation_id", "pending_id", "yes", "pin"?}`` answers one pending sensitive action.
 - ``GET /api/pending/{conversation_id}`` → the pending action or null; ``GET /api/health`` → status and worker pid.
 
@@ -35,7 +36,12 @@ CONFIG_ENV = "ASSISTANT_WORKER_CONFIG"
 """Environment variable naming the config file each worker loads (set by ``serve_workers``)."""
 
 _ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
-_STATUS = {ErrorCode.CONVERSATION_FORBIDDEN.value: 403, ErrorCode.INPUT_TOO_LONG.value: 413}
+_STATUS = {
+    ErrorCode.CONVERSATION_FORBIDDEN.value: 403,
+    ErrorCode.INPUT_TOO_LONG.value: 413,
+    ErrorCode.CONVERSATION_BUSY.value: 409,  # another turn of it runs on another worker: retry shortly
+    ErrorCode.CONVERSATION_CONFLICT.value: 409,
+}
 
 
 class TurnRequest(BaseModel):

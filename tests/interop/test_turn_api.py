@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -66,3 +67,27 @@ def test_two_workers_on_postgresql_with_one_killed_lose_nothing() -> None:
     for phase in report["phases"]:  # 'turn it off' acts on what the previous command did, on whichever worker
         assert phase["follow_ups"]["asked"] >= 1
         assert phase["follow_ups"]["right_target"] >= phase["follow_ups"]["asked"] - 1
+
+
+def test_a_conversation_busy_on_another_worker_is_409(tmp_path: Path) -> None:
+    """Another worker's turn holds the conversation's turn lease: this turn waits, then is refused (409), stored."""
+    url = f"sqlite:///{tmp_path / 'shared.db'}"  # a store.url: the workers' mode, with turn leases
+    a = Assistant.create(data_dir=str(tmp_path / "data"), store={"url": url, "turn_wait_s": 0.5})
+    try:
+        app = FastAPI()
+        app.include_router(create_turn_router(a, auth_check=http_auth_check(None)))
+        client = TestClient(app)
+        cid = f"api-{uuid.uuid4().hex[:8]}"
+        a.home.call_service("light.turn_off", ["light.kitchen"], {})
+        assert a.db.dialogue.claim_turn(cid, "turn-on-another-worker", 30.0)
+        try:
+            r = client.post("/api/turn", json={"text": "turn on the kitchen light", "conversation_id": cid})
+        finally:
+            a.db.dialogue.release_turn(cid, "turn-on-another-worker")
+        assert r.status_code == 409 and r.json()["error"] == "conversation-busy"
+        assert a.home.states()["light.kitchen"]["state"] == "off"  # nothing ran
+        assert [t.error_code for t in a.db.conversations.turns(cid)] == ["conversation-busy"]  # stored
+        again = client.post("/api/turn", json={"text": "turn on the kitchen light", "conversation_id": cid})
+        assert again.status_code == 200 and a.home.states()["light.kitchen"]["state"] == "on"
+    finally:
+        a.close()
