@@ -18,10 +18,11 @@ from assistant.dialogue.state import DENY, NEVERMIND, DialogueStore, parse_confi
 from assistant.nlu.catalog import DOMAIN_NOUNS, HomeIndex, build_index, registry_signature
 from assistant.nlu.learn.scorer import LearnedScorer, load_scorer
 from assistant.nlu.lexicon import ACTIONS, QUESTION, ROOM_WORDS, action_evidence, device_mentions, domain_mentions
+from assistant.nlu.media import active_players
 from assistant.nlu.normalize import normalize, parse_params, split_commands, words
 from assistant.nlu.polarity import opposite
 from assistant.nlu.rerank import LlmReranker
-from assistant.nlu.resolve import resolve_targets
+from assistant.nlu.resolve import WHOLE_HOME, resolve_targets
 from assistant.nlu.route import OpenIntent, OpenIntents, open_intents, request_kind
 from assistant.nlu.semantic import Context, RankedCandidate, SemanticRanker
 from assistant.nlu.templates import TemplateHit, TemplateMatcher
@@ -390,6 +391,10 @@ class Understanding:
         evidence = action_evidence(norm)
         prefer = frozenset(d for a in ACTIONS if evidence.get(a.key, 0.0) >= 0.9 for d in a.domains)
         resolved = resolve_targets(index, hit.intent, slots, text=norm, speaker_area=area_id, prefer_domains=prefer)
+        if len(resolved.targets) > 1 and not WHOLE_HOME.search(norm):
+            # 'pause the music in the living room': the player there that is playing, not every player there
+            active = active_players(hit.intent, resolved.targets, self._home.entity)
+            resolved = replace(resolved, targets=tuple(active)) if active else resolved
         _enrich(slots, resolved.targets, index)
         options = tuple(
             Candidate(hit.intent, (t,), {**slots, "name": index.entities[t].name}, 0.5, index.describe(t))

@@ -308,7 +308,8 @@ ACTIONS: tuple[ActionDef, ...] = (
         "HassMediaNext",
         frozenset({"media_player"}),
         (
-            (r"\b(next|skip)\b", 1.0),
+            (r"\bnext\b", 1.0),
+            (r"\bskip\b(?! ?back)", 1.0),
             (r"\bfast forward\b", 0.5),
         ),
         verb="skip to the next track on",
@@ -320,6 +321,7 @@ ACTIONS: tuple[ActionDef, ...] = (
         (
             (r"\b(previous|last|go back|back)\b.{0,20}\b(track|song|one|episode)\b", 1.0),
             (r"\b(replay|rewind)\b", 0.7),
+            (r"\b(skip|jump|go) back(wards?)?\b", 0.9),
             (r"\bprevious\b", 0.8),
         ),
         verb="go back a track on",

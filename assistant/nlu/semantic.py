@@ -29,6 +29,7 @@ from assistant.nlu.lexicon import (
     lexicon_words,
     state_classes,
 )
+from assistant.nlu.media import ACTIVE_STATES, active_players, implied_player
 from assistant.nlu.normalize import Params, words
 from assistant.nlu.polarity import action_polarity, request_polarity
 from assistant.nlu.resolve import WHOLE_HOME
@@ -391,6 +392,11 @@ class SemanticRanker:
             named = any(not action.domains or index.entities[i].domain in action.domains for i in named_ids)
             if question and is_write:
                 continue  # safety: a question never maps to a write
+            implied = (
+                _state_implied(action, index, home, names, scope, classes, context)
+                if not named_ids and not mentions - {"media_player"}
+                else None
+            )  # a request that names a device, or another kind of device, is not about what is playing
             for eid, entity in index.entities.items():
                 if action.domains and entity.domain not in action.domains:
                     continue
@@ -414,6 +420,7 @@ class SemanticRanker:
                     nouns,
                     presence,
                     sole=eid in sole and action.implied_domain == entity.domain,
+                    state_implied=eid == implied,
                 )
                 if feats["grounding"] < 0.6 and self.unique_hit(toks, entity):
                     feats["grounding"] = 0.6
@@ -479,6 +486,7 @@ class SemanticRanker:
         presence: bool = False,
         *,
         sole: bool = False,
+        state_implied: bool = False,
     ) -> dict[str, float]:
         if action.key == "get_temperature" and "climate" in mentions:
             mentions = mentions | {"sensor", "weather"}  # 'how warm is it' names whatever reports a temperature
@@ -506,6 +514,8 @@ class SemanticRanker:
         bare = name < 0.5 and not named and not mentions and not scope and action.implied_domain is None
         if entity.entity_id in context.last_targets and refers and (bare or name < 0.5):
             ctx = 1.0
+        if state_implied:
+            ctx = 1.0  # the one player whose state the request acts on ('pause': the one playing)
         emb_s = 0.0 if emb is None else max(0.0, min(1.0, (emb - 0.15) / 0.5))
         if named and name < 0.99:
             name *= 0.5  # another entity is named exactly
@@ -743,6 +753,30 @@ _MEDIA_READY: Mapping[str, tuple[str, ...]] = {
 """The states in which a media action makes sense for a player."""
 
 
+def _state_implied(
+    action: ActionDef,
+    index: HomeIndex,
+    home: HomeApi,
+    names: Mapping[str, float],
+    scope: set[str],
+    classes: set[str],
+    context: Context,
+) -> str | None:
+    """The media player a media request that names no player means: among the players its words fit (a partial
+    name, a device class, the named room), the only one in the state the intent acts on (playing for 'pause', paused
+    for 'resume'); the speaker's room first. None for other actions, or when the state does not single one out."""
+    if action.domains != frozenset({"media_player"}) or action.intent not in ACTIVE_STATES:
+        return None
+    players = [i for i, e in index.entities.items() if e.domain == "media_player"]
+    said = [i for i in players if names.get(i, 0.0) >= 0.5]
+    players = said or players
+    kinds = [i for i in players if (index.entities[i].device_class or "") in classes]
+    players = kinds or players
+    if scope:
+        players = [i for i in players if index.entities[i].area_id in scope]
+    return implied_player(action.intent, players, home.entity, speaker_area=context.speaker_area)
+
+
 def _media_ready(action: ActionDef, entity: Entity) -> bool:
     """Whether a media action applies to the player as it is now (a playing player for 'pause')."""
     states = _MEDIA_READY.get(action.key)
@@ -801,7 +835,8 @@ def _group(
     )
     if entity.domain == "media_player":
         ready = tuple(i for i in group if _media_ready(action, home.entity(i) or index.entities[i]))
-        group = ready or group  # the players that can do it ('pause the music in the lounge': the one playing)
+        # the players that can do it, the ones in the state it acts on first ('pause the music in the lounge')
+        group = tuple(active_players(action.intent, group, home.entity)) or ready or group
     if len(group) <= 1 and scope:
         return single
     out: dict[str, Any] = {"domain": entity.domain}
