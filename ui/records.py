@@ -1,8 +1,13 @@
-"""Typed view records: what the tabs read from engine records (dicts or objects), converted once, here.
+"""Typed view records: what the tabs and the formatters read from engine records, converted once, here.
 
-The engine and fakes hand back confirmations and control outcomes as dataclasses or mappings; the tabs read these
-records only, so the dict-or-object access lives in this module alone. ``source`` keeps the engine's record for the
-formatters in ``ui.views`` that print it.
+Engine records reach the UI in two shapes: dataclasses from the engine (``TurnResult``, ``Passage``, ``Entity``...)
+and mappings from the store, the fakes and the JSON API. Each kind is converted here, once, by its record's
+``from_any`` into a frozen, typed view record, and the formatters in ``ui.views`` and ``ui.dashboard`` read those
+records only: the dict-or-object access lives in this module alone (``field``). ``from_any`` hands back a record it
+is given unchanged, so a public formatter may take either and convert at its entry.
+
+A field keeps the engine's value as the formatters print it (``None`` where the record lacks it, unless the field's
+docstring names another default); each formatter still escapes what it shows.
 """
 
 from __future__ import annotations
@@ -10,14 +15,551 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
-__all__ = ["ControlOutcomeView", "HeldControl", "PendingView", "field"]
+__all__ = [
+    "ActionView",
+    "AreaView",
+    "CandidateView",
+    "ClarificationView",
+    "ControlOutcomeView",
+    "ConversationView",
+    "DocumentView",
+    "EntityView",
+    "FloorView",
+    "HeldControl",
+    "IngestView",
+    "IntentView",
+    "LoadErrorView",
+    "PassageView",
+    "PendingView",
+    "SentimentPointView",
+    "SentimentView",
+    "StoredTurnView",
+    "TranscriptView",
+    "TurnResultView",
+    "field",
+    "value_of",
+]
 
 
 def field(obj: Any, name: str, default: Any = None) -> Any:
-    """A field of a record, whether a mapping or an object (the one dict-or-object read of the tabs)."""
-    return obj.get(name, default) if isinstance(obj, dict) else getattr(obj, name, default)
+    """A field of a record, whether a mapping or an object (the one dict-or-object read of the UI)."""
+    return obj.get(name, default) if isinstance(obj, Mapping) else getattr(obj, name, default)
+
+
+def value_of(obj: Any) -> Any:
+    """An enum's value, else the object."""
+    return getattr(obj, "value", obj)
+
+
+def _all(cls: type[Any], items: Any) -> tuple[Any, ...]:
+    """Each of ``items`` (``None`` reads as none) converted by ``cls.from_any``."""
+    return tuple(cls.from_any(i) for i in items or ())
+
+
+def _texts(items: Any) -> tuple[str, ...]:
+    return tuple(str(i) for i in items or ())
+
+
+# ---------------------------------------------------------------------------------------------- knowledge
+
+
+@dataclass(frozen=True, slots=True)
+class PassageView:
+    """A knowledge-base passage: a turn's citation or a search hit (``contracts.messages.Passage``)."""
+
+    document: str
+    """The document's id (``document_id``, else the older ``document``), "" when neither."""
+    document_id: Any
+    """The ``document_id`` field alone (what a search hit shows without a title)."""
+    title: Any
+    """The document's title."""
+    chunk: Any
+    """The passage number a citation shows (``chunk_index``, else the older ``chunk``)."""
+    score: Any
+    """The score a citation shows (``None`` when it has none)."""
+    ranked_chunk: Any
+    """The passage number a search hit shows (``chunk_index``, 0 when absent)."""
+    ranked_score: Any
+    """The score a search hit shows (0.0 when absent)."""
+    text: Any
+    """The passage's text ("" when absent)."""
+
+    @classmethod
+    def from_any(cls, obj: Any) -> Self:
+        if isinstance(obj, cls):
+            return obj
+        index = field(obj, "chunk_index", None)
+        return cls(
+            document=field(obj, "document_id") or field(obj, "document") or "",
+            document_id=field(obj, "document_id"),
+            title=field(obj, "title"),
+            chunk=field(obj, "chunk", None) if index is None else index,
+            score=field(obj, "score", None),
+            ranked_chunk=field(obj, "chunk_index", 0),
+            ranked_score=field(obj, "score", 0.0),
+            text=field(obj, "text", ""),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentView:
+    """A stored document (``assistant.store.records.DocumentInfo``)."""
+
+    id: Any
+    name: Any
+    title: Any
+    chunk_count: Any
+    """Passages (0 when absent)."""
+    size_bytes: Any
+    updated_at: Any
+
+    @classmethod
+    def from_any(cls, obj: Any) -> Self:
+        if isinstance(obj, cls):
+            return obj
+        return cls(
+            id=field(obj, "id"),
+            name=field(obj, "name"),
+            title=field(obj, "title"),
+            chunk_count=field(obj, "chunk_count", 0),
+            size_bytes=field(obj, "size_bytes"),
+            updated_at=field(obj, "updated_at"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class IngestView:
+    """What the upload of one file did (``assistant.rag.kb.IngestReport``)."""
+
+    name: Any
+    """The uploaded file's name."""
+    status: Any
+    """'ingested', 'unchanged' or 'failed'."""
+    error_code: Any
+    message: Any
+    chunks: Any
+    """Passages stored (0 when absent)."""
+    document_name: Any
+    """The name it is stored under."""
+    seconds: Any
+    """How long it took (0.0 when absent)."""
+
+    @classmethod
+    def from_any(cls, obj: Any) -> Self:
+        if isinstance(obj, cls):
+            return obj
+        return cls(
+            name=field(obj, "name"),
+            status=field(obj, "status"),
+            error_code=field(obj, "error_code"),
+            message=field(obj, "message"),
+            chunks=field(obj, "chunks", 0),
+            document_name=field(obj, "document_name"),
+            seconds=field(obj, "seconds", 0.0),
+        )
+
+
+# ---------------------------------------------------------------------------------------------- turns
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateView:
+    """An alternative reading of a request (``contracts.messages.Candidate``), as a clarification offers it."""
+
+    description: Any
+    """The candidate in words ('Turn on the Kitchen Light')."""
+    name: str
+    """Its description, else its intent, else the record as text."""
+    targets: tuple[str, ...]
+    """The entities it would act on."""
+    score: Any
+    """Its score (0.0 when absent)."""
+
+    @classmethod
+    def from_any(cls, obj: Any) -> Self:
+        if isinstance(obj, cls):
+            return obj
+        description = field(obj, "description")
+        return cls(
+            description=description,
+            name=str(description or field(obj, "intent") or str(obj)),
+            targets=_texts(field(obj, "targets")),
+            score=field(obj, "score", 0.0),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ActionView:
+    """A device action a turn or a control ran (``contracts.messages.Action`` or a stored action)."""
+
+    entity_id: Any
+    """Target entity ("" when absent)."""
+    service: Any
+    """Service called ("" when absent)."""
+    data: Any
+    """Service data."""
+    success: Any
+    """Whether the adapter confirmed it (False when absent)."""
+    error_code: Any
+    confirmed_by_user: Any
+    """Whether it ran after a confirmation (False when absent)."""
+    new_state: Any
+    """The entity's state record after it."""
+    new_state_value: Any
+    """The ``state`` of ``new_state`` (None without one)."""
+
+    @classmethod
+    def from_any(cls, obj: Any) -> Self:
+        if isinstance(obj, cls):
+            return obj
+        new_state = field(obj, "new_state")
+        return cls(
+            entity_id=field(obj, "entity_id", ""),
+            service=field(obj, "service", ""),
+            data=field(obj, "data"),
+            success=field(obj, "success", False),
+            error_code=field(obj, "error_code"),
+            confirmed_by_user=field(obj, "confirmed_by_user", False),
+            new_state=new_state,
+            new_state_value=field(new_state or {}, "state"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptView:
+    """What speech recognition heard (``contracts.messages.Transcript``)."""
+
+    text: Any
+    confidence: Any
+
+    @classmethod
+    def from_any(cls, obj: Any) -> Self:
+        if isinstance(obj, cls):
+            return obj
+        return cls(text=field(obj, "text"), confidence=field(obj, "confidence"))
+
+
+@dataclass(frozen=True, slots=True)
+class SentimentView:
+    """A turn's sentiment (``contracts.messages.Sentiment``)."""
+
+    label: Any
+    score: Any
+    signals: tuple[Any, ...]
+
+    @classmethod
+    def from_any(cls, obj: Any) -> Self:
+        if isinstance(obj, cls):
+            return obj
+        return cls(label=field(obj, "label"), score=field(obj, "score"), signals=tuple(field(obj, "signals") or ()))
+
+
+@dataclass(frozen=True, slots=True)
+class IntentView:
+    """What understanding made of a request (``contracts.messages.IntentMatch``)."""
+
+    intent: Any
+    tier: Any
+    confidence: Any
+    slots: Any
+    targets: tuple[Any, ...]
+    alternatives: Any
+    """The engine's alternatives as given (None when absent)."""
+
+    @classmethod
+    def from_any(cls, obj: Any) -> Self:
+        if isinstance(obj, cls):
+            return obj
+        return cls(
+            intent=field(obj, "intent"),
+            tier=field(obj, "tier"),
+            confidence=field(obj, "confidence"),
+            slots=field(obj, "slots"),
+            targets=tuple(field(obj, "targets") or ()),
+            alternatives=field(obj, "alternatives"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ClarificationView:
+    """What makes a turn a clarification ('Which light do you mean?'): its code and the candidates it offers."""
+
+    code: str
+    """The turn's error code (``error``, else ``error_code``; 'nlu-ambiguous' for a clarification), else ""."""
+    choices: tuple[CandidateView, ...]
+    """Its intent's alternatives, else the turn's own."""
+
+    @classmethod
+    def from_any(cls, obj: Any) -> Self:
+        if isinstance(obj, cls):
+            return obj
+        error = field(obj, "error") or field(obj, "error_code")
+        intent = field(obj, "intent")
+        alternatives = field(intent, "alternatives") if intent is not None and not isinstance(intent, str) else None
+        if alternatives is None:
+            alternatives = field(obj, "alternatives")
+        return cls(code=str(value_of(error or "")), choices=_all(CandidateView, alternatives))
+
+
+@dataclass(frozen=True, slots=True)
+class TurnResultView:
+    """A live turn (``contracts.messages.TurnResult``)."""
+
+    turn_id: Any
+    """("" when absent)."""
+    text: Any
+    """What the user said ("" when absent)."""
+    reply: Any
+    """The assistant's reply ("" when absent)."""
+    transcript: TranscriptView | None
+    intent: IntentView | None
+    sentiment: SentimentView | None
+    skill_id: Any
+    actions: tuple[ActionView, ...]
+    citations: tuple[PassageView, ...]
+    timings_ms: Any
+    error: Any
+    needs_confirmation: Any
+    """(False when absent)."""
+    clarification: ClarificationView
+    """Whether it asks which one, and the choices."""
+
+    @classmethod
+    def from_any(cls, obj: Any) -> Self:
+        if isinstance(obj, cls):
+            return obj
+        transcript, intent, sentiment = field(obj, "transcript"), field(obj, "intent"), field(obj, "sentiment")
+        return cls(
+            turn_id=field(obj, "turn_id", ""),
+            text=field(obj, "text", ""),
+            reply=field(obj, "reply", ""),
+            transcript=None if transcript is None else TranscriptView.from_any(transcript),
+            intent=None if intent is None else IntentView.from_any(intent),
+            sentiment=None if sentiment is None else SentimentView.from_any(sentiment),
+            skill_id=field(obj, "skill_id"),
+            actions=_all(ActionView, field(obj, "actions")),
+            citations=_all(PassageView, field(obj, "citations")),
+            timings_ms=field(obj, "timings_ms"),
+            error=field(obj, "error"),
+            needs_confirmation=field(obj, "needs_confirmation", False),
+            clarification=ClarificationView.from_any(obj),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTurnView:
+    """A stored turn (``assistant.store.records.StoredTurn``)."""
+
+    id: Any
+    """Its id, as given."""
+    trace_id: str
+    """Its id for the trace ("" when absent)."""
+    conversation_id: Any
+    """("" when absent)."""
+    seq: Any
+    """Its number in the conversation (None when absent)."""
+    has_seq: bool
+    """Whether the record has a ``seq`` field at all."""
+    created_at: Any
+    user_text: Any
+    """("" when absent)."""
+    input_kind: Any
+    """'text' or 'audio' ('text' when absent)."""
+    reply: Any
+    """("" when absent)."""
+    transcript: Any
+    """ASR text."""
+    asr_confidence: Any
+    intent: Any
+    """The intent's name."""
+    tier: Any
+    confidence: Any
+    slots: Any
+    targets: tuple[str, ...]
+    alternatives: tuple[CandidateView, ...]
+    skill_id: Any
+    sentiment_label: Any
+    sentiment_score: Any
+    sentiment_signals: tuple[str, ...]
+    error_code: Any
+    needs_confirmation: Any
+    """(False when absent)."""
+    timings: Any
+    citations: tuple[PassageView, ...]
+    actions: tuple[ActionView, ...]
+    clarification: ClarificationView
+    """Whether it asks which one, and the choices."""
+
+    @classmethod
+    def from_any(cls, obj: Any) -> Self:
+        if isinstance(obj, cls):
+            return obj
+        seq = field(obj, "seq", _ABSENT)
+        return cls(
+            id=field(obj, "id"),
+            trace_id=str(field(obj, "id", "")),
+            conversation_id=field(obj, "conversation_id", ""),
+            seq=None if seq is _ABSENT else seq,
+            has_seq=seq is not _ABSENT,
+            created_at=field(obj, "created_at"),
+            user_text=field(obj, "user_text", ""),
+            input_kind=field(obj, "input_kind", "text"),
+            reply=field(obj, "reply", ""),
+            transcript=field(obj, "transcript"),
+            asr_confidence=field(obj, "asr_confidence"),
+            intent=field(obj, "intent"),
+            tier=field(obj, "tier"),
+            confidence=field(obj, "confidence"),
+            slots=field(obj, "slots"),
+            targets=_texts(field(obj, "targets")),
+            alternatives=_all(CandidateView, field(obj, "alternatives")),
+            skill_id=field(obj, "skill_id"),
+            sentiment_label=field(obj, "sentiment_label"),
+            sentiment_score=field(obj, "sentiment_score"),
+            sentiment_signals=_texts(field(obj, "sentiment_signals")),
+            error_code=field(obj, "error_code"),
+            needs_confirmation=field(obj, "needs_confirmation", False),
+            timings=field(obj, "timings"),
+            citations=_all(PassageView, field(obj, "citations")),
+            actions=_all(ActionView, field(obj, "actions")),
+            clarification=ClarificationView.from_any(obj),
+        )
+
+
+_ABSENT: Any = object()
+"""A field the record does not have (told apart from one that is None)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SentimentPointView:
+    """One point of a conversation's sentiment series (``SentimentPoint`` or a plain ``(seq, ..., score, label)``)."""
+
+    seq: Any
+    score: Any
+    label: Any
+
+    @classmethod
+    def from_any(cls, obj: Any) -> Self:
+        if isinstance(obj, cls):
+            return obj
+        if isinstance(obj, tuple) and not hasattr(obj, "_fields"):
+            return cls(seq=obj[0], score=obj[-2], label=obj[-1])
+        return cls(seq=field(obj, "seq"), score=field(obj, "score"), label=field(obj, "label"))
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationView:
+    """A conversation in the switcher (``assistant.store.records.ConversationSummary``)."""
+
+    id: Any
+    title: Any
+    last_text: Any
+    updated_at: Any
+    turn_count: Any
+
+    @classmethod
+    def from_any(cls, obj: Any) -> Self:
+        if isinstance(obj, cls):
+            return obj
+        return cls(
+            id=field(obj, "id"),
+            title=field(obj, "title"),
+            last_text=field(obj, "last_text"),
+            updated_at=field(obj, "updated_at"),
+            turn_count=field(obj, "turn_count"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LoadErrorView:
+    """A skill that failed to load (``skills.registry.SkillLoadError``)."""
+
+    skill: Any
+    """Which skill: its id, else its source, else its name."""
+    code: Any
+    message: Any
+    """The message, else the record as text."""
+
+    @classmethod
+    def from_any(cls, obj: Any) -> Self:
+        if isinstance(obj, cls):
+            return obj
+        return cls(
+            skill=field(obj, "skill_id") or field(obj, "source") or field(obj, "name") or "",
+            code=field(obj, "code"),
+            message=field(obj, "message") or str(obj),
+        )
+
+
+# ---------------------------------------------------------------------------------------------- home
+
+
+@dataclass(frozen=True, slots=True)
+class EntityView:
+    """A device's entity (``contracts.home.Entity``)."""
+
+    entity_id: Any
+    """As given (None when absent)."""
+    domain: str
+    """The part of the entity id before the dot ("" without an id)."""
+    name: Any
+    state: str
+    """Its state ("" when absent or empty)."""
+    attributes: Mapping[str, Any]
+    """Its attributes ({} when none)."""
+    area_id: Any
+    services: frozenset[str]
+    """The services it supports ('light.turn_on' ...)."""
+    device_class_raw: str
+    """Its device class (or the ``device_class`` attribute) as given, "" when none."""
+
+    @classmethod
+    def from_any(cls, obj: Any) -> Self:
+        if isinstance(obj, cls):
+            return obj
+        attributes = field(obj, "attributes") or {}
+        return cls(
+            entity_id=field(obj, "entity_id"),
+            domain=str(field(obj, "entity_id", "")).split(".", 1)[0],
+            name=field(obj, "name"),
+            state=str(field(obj, "state", "") or ""),
+            attributes=attributes,
+            area_id=field(obj, "area_id"),
+            services=frozenset(str(s) for s in (field(obj, "services") or ())),
+            device_class_raw=str(field(obj, "device_class") or attributes.get("device_class") or ""),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AreaView:
+    """A room (``contracts.home.Area``)."""
+
+    id: Any
+    name: Any
+    floor_id: Any
+
+    @classmethod
+    def from_any(cls, obj: Any) -> Self:
+        if isinstance(obj, cls):
+            return obj
+        return cls(id=field(obj, "id"), name=field(obj, "name"), floor_id=field(obj, "floor_id"))
+
+
+@dataclass(frozen=True, slots=True)
+class FloorView:
+    """A floor (``contracts.home.Floor``)."""
+
+    id: Any
+    name: Any
+    level: Any
+
+    @classmethod
+    def from_any(cls, obj: Any) -> Self:
+        if isinstance(obj, cls):
+            return obj
+        return cls(id=field(obj, "id"), name=field(obj, "name"), level=field(obj, "level"))
 
 
 @dataclass(frozen=True)
@@ -30,19 +572,24 @@ class PendingView:
     """Whether the PIN box is shown."""
     expires_at: float | None
     """When the engine drops it (epoch seconds), if it said."""
-    source: Any
-    """The engine's record, for ``views.confirm_prompt``."""
+    question: Any = None
+    """The question it asks ('Unlock the front door?')."""
+    expires_raw: Any = None
+    """``expires_at`` as the engine gave it."""
 
     @classmethod
     def of(cls, pending: Any) -> PendingView | None:
         if pending is None:
             return None
+        if isinstance(pending, cls):
+            return pending
         expires = field(pending, "expires_at")
         return cls(
             id=str(field(pending, "id")),
             needs_pin=bool(field(pending, "needs_pin")),
             expires_at=expires if isinstance(expires, int | float) else None,
-            source=pending,
+            question=field(pending, "question"),
+            expires_raw=expires,
         )
 
     def expired(self, now: float | None = None) -> bool:
@@ -57,13 +604,24 @@ class ControlOutcomeView:
     """The held confirmation (a sensitive control), else None."""
     error_code: str | None
     """The engine's error code, if any."""
-    source: Any
-    """The engine's record, for ``views.control_outcome_markdown``."""
+    status: str = ""
+    """'done', 'refused', 'pending' ... (``str`` of the engine's status)."""
+    actions: tuple[ActionView, ...] = ()
+    """The actions it ran."""
+    message: str = ""
+    """What the engine said about it."""
 
     @classmethod
     def of(cls, outcome: Any) -> ControlOutcomeView:
-        code = field(outcome, "error_code")
-        return cls(pending=PendingView.of(field(outcome, "pending")), error_code=code, source=outcome)
+        if isinstance(outcome, cls):
+            return outcome
+        return cls(
+            pending=PendingView.of(field(outcome, "pending")),
+            error_code=field(outcome, "error_code"),
+            status=str(value_of(field(outcome, "status", ""))),
+            actions=_all(ActionView, field(outcome, "actions")),
+            message=str(field(outcome, "message") or ""),
+        )
 
 
 @dataclass(frozen=True)
@@ -82,7 +640,7 @@ class HeldControl:
         """The state stored for a held confirmation (None when nothing is held)."""
         if pending is None:
             return None
-        return {"id": pending.id, "expires_at": field(pending.source, "expires_at")}
+        return {"id": pending.id, "expires_at": pending.expires_raw}
 
     def expired(self, now: float | None = None) -> bool:
         exp = self.expires_at

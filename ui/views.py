@@ -17,6 +17,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ui.dashboard import state_text
+from ui.records import (
+    ActionView,
+    AreaView,
+    CandidateView,
+    ClarificationView,
+    ControlOutcomeView,
+    ConversationView,
+    DocumentView,
+    EntityView,
+    FloorView,
+    IngestView,
+    LoadErrorView,
+    PassageView,
+    PendingView,
+    SentimentPointView,
+    StoredTurnView,
+    TurnResultView,
+    value_of,
+)
 
 __all__ = [
     "ORDINALS",
@@ -74,20 +93,8 @@ _ERROR_HINTS: dict[str, str] = {
 }
 
 
-def _get(obj: Any, name: str, default: Any = None) -> Any:
-    """Read a field from a dataclass/record or a mapping alike."""
-    if isinstance(obj, Mapping):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
-
-
 def _esc(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
-
-
-def _value(obj: Any) -> Any:
-    """An enum's value, else the object."""
-    return getattr(obj, "value", obj)
 
 
 _MD_ALWAYS = str.maketrans({c: f"\\{c}" for c in "\\`*_{}[]<>#|~!&$@^"})
@@ -132,23 +139,19 @@ def format_error(code: str | None, message: str = "") -> str:
     return f"⚠ {text} (error: {_md_code(code)})" if text else f"⚠ error: {_md_code(code)}"
 
 
-def citations_markdown(citations: Sequence[Any]) -> str:
+def citations_markdown(citations: Sequence[Mapping[str, Any] | PassageView | Any]) -> str:
     """'Cited passages:' lines for knowledge-base citations (title or document, chunk and score)."""
     if not citations:
         return ""
     lines = ["**Cited passages:**"]
     seen: set[tuple[str, Any]] = set()
-    for p in citations:
-        doc = _get(p, "document_id") or _get(p, "document") or ""
-        title = _get(p, "title") or doc
-        chunk = _get(p, "chunk_index", None)
-        if chunk is None:
-            chunk = _get(p, "chunk", None)
+    for p in map(PassageView.from_any, citations):
+        doc, chunk, score = p.document, p.chunk, p.score
+        title = p.title or doc
         key = (str(doc), chunk)
         if key in seen:
             continue
         seen.add(key)
-        score = _get(p, "score", None)
         score_txt = f" — score {float(score):.2f}" if isinstance(score, int | float) else ""
         chunk_txt = f", passage {chunk}" if chunk is not None and chunk != "" else ""
         name = f"{title} ({doc})" if doc and title != doc else str(title)
@@ -163,33 +166,36 @@ ORDINALS: tuple[str, ...] = ("first", "second", "third", "fourth")
 """How a clarification choice is answered ('the second one'); the engine resolves the ordinal against its question."""
 
 
-def clarification_options(result: Any) -> list[dict[str, str]]:
+def clarification_options(
+    result: Mapping[str, Any] | TurnResultView | StoredTurnView | ClarificationView | Any,
+) -> list[dict[str, str]]:
     """Choice buttons for a clarification ('Which light do you mean?'): up to four, each labelled with its
     candidate ('Turn on the Kitchen Light') and answering with its ordinal ('the first one').
 
     Empty unless the turn is a clarification (``nlu-ambiguous``) with at least two described candidates. Works on a
     live ``TurnResult`` and on a stored turn alike.
     """
-    error = _get(result, "error") or _get(result, "error_code")
-    if str(_value(error or "")) != "nlu-ambiguous":
+    if isinstance(result, TurnResultView | StoredTurnView):
+        return _options(result.clarification)
+    return _options(ClarificationView.from_any(result))
+
+
+def _options(clarification: ClarificationView) -> list[dict[str, str]]:
+    if clarification.code != "nlu-ambiguous":
         return []
-    intent = _get(result, "intent")
-    alternatives = _get(intent, "alternatives") if intent is not None and not isinstance(intent, str) else None
-    if alternatives is None:
-        alternatives = _get(result, "alternatives")
-    labels = [" ".join(str(_get(c, "description") or "").split()).rstrip(".") for c in alternatives or ()]
+    labels = [" ".join(str(c.description or "").split()).rstrip(".") for c in clarification.choices]
     labels = [label for label in labels if label][: len(ORDINALS)]
     if len(labels) < 2:
         return []
     return [{"label": label, "value": f"the {ORDINALS[i]} one"} for i, label in enumerate(labels)]
 
 
-def _reply_body(reply: Any, citations: Sequence[Any], error: Any, *, choices: bool) -> str:
+def _reply_body(reply: Any, citations: Sequence[PassageView], error: Any, *, choices: bool) -> str:
     parts = [md_escape(reply or "")]
     cites = citations_markdown(citations)
     if cites:
         parts.append(cites)
-    code = str(_value(error)) if error else ""
+    code = str(value_of(error)) if error else ""
     if choices:
         parts.append("*Choose one below, or say which.*")
     elif code and code not in _QUIET_ERRORS:
@@ -197,31 +203,31 @@ def _reply_body(reply: Any, citations: Sequence[Any], error: Any, *, choices: bo
     return "\n\n".join(p for p in parts if p)
 
 
-def assistant_message(result: Any) -> dict[str, Any]:
+def assistant_message(result: Mapping[str, Any] | TurnResultView | Any) -> dict[str, Any]:
     """The assistant's chat message for a turn, with clarification choices as buttons (``options``)."""
-    options = clarification_options(result)
-    message: dict[str, Any] = {"role": "assistant", "content": format_reply(result)}
+    turn = TurnResultView.from_any(result)
+    options = _options(turn.clarification)
+    message: dict[str, Any] = {"role": "assistant", "content": format_reply(turn)}
     if options:
         message["options"] = options
     return message
 
 
-def format_reply(result: Any) -> str:
+def format_reply(result: Mapping[str, Any] | TurnResultView | Any) -> str:
     """The assistant's chat message text for a turn: the heard transcript, reply, sources and an error notice.
 
     A clarification reads as a question and a 'didn't understand' as the polite reply alone: neither gets an error
     tag (the trace keeps the code).
     """
+    turn = TurnResultView.from_any(result)
     parts: list[str] = []
-    transcript = _get(result, "transcript")
-    if transcript is not None and _get(transcript, "text"):
-        conf = _get(transcript, "confidence")
+    transcript = turn.transcript
+    if transcript is not None and transcript.text:
+        conf = transcript.confidence
         conf_txt = f" (ASR confidence {float(conf):.2f})" if isinstance(conf, int | float) else ""
-        parts.append(f"*Heard:* “{md_escape(_get(transcript, 'text'))}”{conf_txt}")
-    choices = bool(clarification_options(result))
-    parts.append(
-        _reply_body(_get(result, "reply"), _get(result, "citations") or (), _get(result, "error"), choices=choices)
-    )
+        parts.append(f"*Heard:* “{md_escape(transcript.text)}”{conf_txt}")
+    choices = bool(_options(turn.clarification))
+    parts.append(_reply_body(turn.reply, turn.citations, turn.error, choices=choices))
     return "\n\n".join(p for p in parts if p)
 
 
@@ -231,22 +237,23 @@ def user_message(text: Any, *, voice: bool = False) -> dict[str, Any]:
     return {"role": "user", "content": f"(voice) {shown}" if voice else shown}
 
 
-def confirm_prompt(pending: Any, *, button: str = "Yes") -> str:
+def confirm_prompt(pending: Mapping[str, Any] | PendingView | Any, *, button: str = "Yes") -> str:
     """The line beside the confirm buttons: the pending question (escaped) and whether a PIN is needed."""
-    question = md_escape(_get(pending, "question") or "Confirm the sensitive action?")
-    pin = f" Enter the PIN, then press {button}." if _get(pending, "needs_pin") else ""
+    view = PendingView.of(pending)
+    question = md_escape((view.question if view is not None else None) or "Confirm the sensitive action?")
+    pin = f" Enter the PIN, then press {button}." if view is not None and view.needs_pin else ""
     return f"**Waiting for your confirmation:** {question}{pin}"
 
 
-def chat_history_from_turns(turns: Iterable[Any]) -> list[dict[str, Any]]:
+def chat_history_from_turns(turns: Iterable[Mapping[str, Any] | StoredTurnView | Any]) -> list[dict[str, Any]]:
     """Chatbot messages (Gradio 'messages' format) for stored turns; the last one keeps its clarification choices."""
-    turns = list(turns)
+    views = [StoredTurnView.from_any(t) for t in turns]
     messages: list[dict[str, Any]] = []
-    for i, t in enumerate(turns):
-        user = _get(t, "user_text") or _get(t, "transcript") or ""
-        messages.append(user_message(user, voice=_get(t, "input_kind") == "audio"))
-        options = clarification_options(t) if i == len(turns) - 1 else []
-        body = _reply_body(_get(t, "reply"), _get(t, "citations") or (), _get(t, "error_code"), choices=bool(options))
+    for i, t in enumerate(views):
+        user = t.user_text or t.transcript or ""
+        messages.append(user_message(user, voice=t.input_kind == "audio"))
+        options = _options(t.clarification) if i == len(views) - 1 else []
+        body = _reply_body(t.reply, t.citations, t.error_code, choices=bool(options))
         message: dict[str, Any] = {"role": "assistant", "content": body}
         if options:
             message["options"] = options
@@ -256,9 +263,9 @@ def chat_history_from_turns(turns: Iterable[Any]) -> list[dict[str, Any]]:
 
 def message_text(message: Any) -> str:
     """The text of a chat message as the Chatbot hands it back (a string, or a list of typed parts)."""
-    content = _get(message, "content", "")
+    content = message.get("content", "") if isinstance(message, Mapping) else getattr(message, "content", "")
     if isinstance(content, list | tuple):
-        return "".join(str(_get(p, "text", "") or "") if isinstance(p, Mapping) else str(p) for p in content)
+        return "".join(str(p.get("text", "") or "") if isinstance(p, Mapping) else str(p) for p in content)
     return "" if content is None else str(content)
 
 
@@ -287,10 +294,10 @@ def _lower_title(title: str) -> str:
 
 
 def welcome_examples(
-    entities: Iterable[Any],
-    areas: Iterable[Any] = (),
+    entities: Iterable[Mapping[str, Any] | EntityView | Any],
+    areas: Iterable[Mapping[str, Any] | AreaView | Any] = (),
     *,
-    documents: Sequence[Any] = (),
+    documents: Sequence[Mapping[str, Any] | DocumentView | Any] = (),
     topic: str | None = None,
     timers: bool = True,
     limit: int = 6,
@@ -298,89 +305,90 @@ def welcome_examples(
     """Example requests built from the live home: its first light, lock, temperature sensor, cover and climate,
     a timer (when a timer skill is installed) and a question about a shipped document (with one of its sections as
     ``topic``). At most ``limit``, each naming things this home really has."""
-    ents = list(entities)
-    area_names = {_get(a, "id"): str(_get(a, "name")) for a in areas}
+    ents = [EntityView.from_any(e) for e in entities]
+    area_names = {a.id: str(a.name) for a in map(AreaView.from_any, areas)}
     light = _first_entity(ents, "light") or _first_entity(ents, "switch")
     lock = _first_entity(ents, "lock")
     sensor = _first_entity(ents, "sensor", "temperature")
-    area = area_names.get(_get(sensor, "area_id")) if sensor is not None else None
+    area = area_names.get(sensor.area_id) if sensor is not None else None
     out = [
         _toggle_example(light, ("on",), "Turn off", "Turn on"),
         f"Is {_article(_entity_name(lock))} locked?" if lock is not None else "",
         "Set a timer for 5 minutes" if timers else "",
-        _document_example(documents[0] if documents else None, topic),
+        _document_example(DocumentView.from_any(documents[0]) if documents else None, topic),
         f"What's the temperature in {_article(area)}?" if area else "",
         _toggle_example(_first_entity(ents, "cover"), ("open", "opening"), "Close", "Open"),
     ]
     return [e for e in out if e.strip()][:limit]
 
 
-def _first_entity(ents: Sequence[Any], domain: str, device_class: str | None = None) -> Any | None:
+def _first_entity(ents: Sequence[EntityView], domain: str, device_class: str | None = None) -> EntityView | None:
     """The first usable entity of a domain (and device class), for a welcome example."""
     for e in ents:
-        if str(_get(e, "entity_id", "")).split(".", 1)[0] != domain:
+        if e.domain != domain:
             continue
-        if str(_get(e, "state", "")) in ("unavailable", "unknown") and domain != "lock":
+        if e.state in ("unavailable", "unknown") and domain != "lock":
             continue
-        cls = str(_get(e, "device_class") or (_get(e, "attributes") or {}).get("device_class") or "")
-        if device_class is None or cls.rsplit(".", 1)[-1].lower() == device_class:
+        if device_class is None or e.device_class_raw.rsplit(".", 1)[-1].lower() == device_class:
             return e
     return None
 
 
-def _entity_name(e: Any) -> str:
-    return " ".join(str(_get(e, "name") or "").split())
+def _entity_name(e: EntityView) -> str:
+    return " ".join(str(e.name or "").split())
 
 
-def _toggle_example(entity: Any | None, on_states: tuple[str, ...], off_verb: str, on_verb: str) -> str:
+def _toggle_example(entity: EntityView | None, on_states: tuple[str, ...], off_verb: str, on_verb: str) -> str:
     """'Turn off the kitchen light' / 'Open the blinds': the verb that changes the entity's state ("" for None)."""
     if entity is None:
         return ""
-    verb = off_verb if str(_get(entity, "state")) in on_states else on_verb
+    verb = off_verb if entity.state in on_states else on_verb
     return f"{verb} {_article(_entity_name(entity))}"
 
 
-def _document_example(doc: Any | None, topic: str | None) -> str:
+def _document_example(doc: DocumentView | None, topic: str | None) -> str:
     """A question about a document, about one of its sections when there is a ``topic`` ("" without a title)."""
     if doc is None:
         return ""
-    title = " ".join(str(_get(doc, "title") or _get(doc, "name") or "").split())
+    title = " ".join(str(doc.title or doc.name or "").split())
     about = " ".join((topic or "").split())
     if title and about:
         return f"What does {_article(_lower_title(title))} say about {about}?"
     return f"What is in {_article(_lower_title(title))}?" if title else ""
 
 
-def conversation_choices(summaries: Iterable[Any]) -> list[tuple[str, str]]:
+def conversation_choices(summaries: Iterable[Mapping[str, Any] | ConversationView | Any]) -> list[tuple[str, str]]:
     """(label, id) pairs for the conversation switcher, newest first as given."""
     out: list[tuple[str, str]] = []
-    for s in summaries:
-        title = _get(s, "title") or _get(s, "last_text") or "(empty)"
-        when = _get(s, "updated_at")
+    for s in map(ConversationView.from_any, summaries):
+        title = s.title or s.last_text or "(empty)"
+        when = s.updated_at
         when_txt = when.strftime("%Y-%m-%d %H:%M") if hasattr(when, "strftime") else ""
-        count = _get(s, "turn_count")
+        count = s.turn_count
         count_txt = f" · {count} turn{'s' if count != 1 else ''}" if isinstance(count, int) else ""
         label = f"{_short(str(title), 40)} ({when_txt}{count_txt})" if when_txt else f"{_short(str(title), 40)}"
-        out.append((label, str(_get(s, "id"))))
+        out.append((label, str(s.id)))
     return out
 
 
-def turn_choices(turns: Iterable[Any]) -> list[tuple[str, str]]:
+def turn_choices(turns: Iterable[Mapping[str, Any] | StoredTurnView | Any]) -> list[tuple[str, str]]:
     """(label, turn id) pairs for the trace's turn selector."""
+    views = map(StoredTurnView.from_any, turns)
     return [
-        (f"#{_get(t, 'seq', i + 1)} {_short(_get(t, 'user_text') or '', 50)}", str(_get(t, "id")))
-        for i, t in enumerate(turns)
+        (f"#{t.seq if t.has_seq else i + 1} {_short(t.user_text or '', 50)}", str(t.id)) for i, t in enumerate(views)
     ]
 
 
-def area_choices(areas: Iterable[Any], floors: Iterable[Any] = ()) -> list[tuple[str, str]]:
+def area_choices(
+    areas: Iterable[Mapping[str, Any] | AreaView | Any], floors: Iterable[Mapping[str, Any] | FloorView | Any] = ()
+) -> list[tuple[str, str]]:
     """(label, area id) pairs for the room selector: 'Kitchen (Ground floor)'; first entry = no room."""
-    floor_names = {_get(f, "id"): _get(f, "name") for f in floors}
+    floor_names = {f.id: f.name for f in map(FloorView.from_any, floors)}
     out: list[tuple[str, str]] = [("(no room)", "")]
-    for a in sorted(areas, key=lambda a: str(_get(a, "name")).casefold()):
-        floor = floor_names.get(_get(a, "floor_id"))
-        label = f"{_get(a, 'name')} ({floor})" if floor else str(_get(a, "name"))
-        out.append((label, str(_get(a, "id"))))
+    for a in sorted(map(AreaView.from_any, areas), key=lambda a: str(a.name).casefold()):
+        floor = floor_names.get(a.floor_id)
+        label = f"{a.name} ({floor})" if floor else str(a.name)
+        out.append((label, str(a.id)))
     return out
 
 
@@ -392,33 +400,41 @@ def _short(text: str, n: int) -> str:
 # ---------------------------------------------------------------------------------------------- home tab
 
 
-def control_outcome_markdown(outcome: Any, entity: Callable[[str], Any] | None = None) -> str:
+def control_outcome_markdown(
+    outcome: Mapping[str, Any] | ControlOutcomeView | Any, entity: Callable[[str], Any] | None = None
+) -> str:
     """What a Home-tab control did (``ControlOutcome``): the confirmed actions, the question it waits for, or why
     it was refused. With ``entity`` (id → the entity now), a done action reads 'Kitchen Light: On · 40%'."""
-    status = str(_value(_get(outcome, "status", "")))
-    pending = _get(outcome, "pending")
-    lines: list[str] = []
-    for a in _get(outcome, "actions") or ():
-        eid, service = str(_get(a, "entity_id") or ""), str(_get(a, "service") or "")
-        now = entity(eid) if entity is not None and eid else None
-        if _get(a, "success") and now is not None:
-            lines.append(f"✔ {md_escape(_get(now, 'name') or eid)}: {md_escape(state_text(now))} ({_md_code(service)})")
-            continue
-        target = f"{md_escape(service)} → {md_escape(eid)}"
-        if _get(a, "success"):
-            new = _get(_get(a, "new_state") or {}, "state")
-            lines.append(f"✔ {target}" + (f": {md_escape(new)}" if new is not None else ""))
-        else:
-            lines.append(f"✘ {target}: {format_error(_get(a, 'error_code') or 'failed')}")
-    code = _get(outcome, "error_code")
-    message = str(_get(outcome, "message") or "")
+    view = ControlOutcomeView.of(outcome)
+    lookup = None if entity is None else lambda eid: _entity_now(entity, eid)
+    lines = [_control_action_line(a, lookup) for a in view.actions]
+    code, message = view.error_code, view.message
     if code:
-        lines.append(format_error(str(_value(code)), message))
-    elif message and status != "done":
+        lines.append(format_error(str(value_of(code)), message))
+    elif message and view.status != "done":
         lines.append(md_escape(message))
-    if pending is not None:
-        lines.append(f"⚠ {confirm_prompt(pending, button='Confirm')}")
+    if view.pending is not None:
+        lines.append(f"⚠ {confirm_prompt(view.pending, button='Confirm')}")
     return "\n\n".join(lines) or "Nothing was done."
+
+
+def _entity_now(entity: Callable[[str], Any], eid: str) -> EntityView | None:
+    """The entity as it is now (None when the home does not know it)."""
+    now = entity(eid)
+    return None if now is None else EntityView.from_any(now)
+
+
+def _control_action_line(a: ActionView, entity: Callable[[str], EntityView | None] | None) -> str:
+    """One action of a control: the device's state now when it is known, else the service and what it reported."""
+    eid, service = str(a.entity_id or ""), str(a.service or "")
+    now = entity(eid) if entity is not None and eid else None
+    if a.success and now is not None:
+        return f"✔ {md_escape(now.name or eid)}: {md_escape(state_text(now))} ({_md_code(service)})"
+    target = f"{md_escape(service)} → {md_escape(eid)}"
+    if a.success:
+        new = a.new_state_value
+        return f"✔ {target}" + (f": {md_escape(new)}" if new is not None else "")
+    return f"✘ {target}: {format_error(a.error_code or 'failed')}"
 
 
 # ---------------------------------------------------------------------------------------------- trace
@@ -442,6 +458,21 @@ class ActionRow:
     """Ran after a confirmation."""
     new_state: Any = None
     """State after the action."""
+    new_state_value: Any = field(default=None, repr=False, compare=False)
+    """The ``state`` of ``new_state`` (what the trace shows)."""
+
+    @classmethod
+    def of(cls, action: ActionView) -> ActionRow:
+        return cls(
+            entity_id=str(action.entity_id),
+            service=str(action.service),
+            data=dict(action.data or {}),
+            success=bool(action.success),
+            error_code=action.error_code,
+            confirmed_by_user=bool(action.confirmed_by_user),
+            new_state=action.new_state,
+            new_state_value=action.new_state_value,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -490,59 +521,59 @@ class TraceView:
     """The reply asked yes/no."""
 
     @classmethod
-    def from_result(cls, result: Any) -> TraceView:
+    def from_result(cls, result: Mapping[str, Any] | TurnResultView | Any) -> TraceView:
         """From a live ``TurnResult``."""
-        intent = _get(result, "intent")
-        sentiment = _get(result, "sentiment")
-        transcript = _get(result, "transcript")
+        r = TurnResultView.from_any(result)
+        intent, sentiment, transcript = r.intent, r.sentiment, r.transcript
         return cls(
-            turn_id=str(_get(result, "turn_id", "")),
-            text=str(_get(result, "text", "")),
-            reply=str(_get(result, "reply", "")),
+            turn_id=str(r.turn_id),
+            text=str(r.text),
+            reply=str(r.reply),
             input_kind="audio" if transcript is not None else "text",
-            transcript=_get(transcript, "text") if transcript is not None else None,
-            asr_confidence=_get(transcript, "confidence") if transcript is not None else None,
-            sentiment_label=str(_value(_get(sentiment, "label"))) if sentiment is not None else None,
-            sentiment_score=_get(sentiment, "score") if sentiment is not None else None,
-            sentiment_signals=tuple(_get(sentiment, "signals") or ()) if sentiment is not None else (),
-            intent=_get(intent, "intent") if intent is not None else None,
-            tier=str(_value(_get(intent, "tier"))) if intent is not None else None,
-            confidence=_get(intent, "confidence") if intent is not None else None,
-            slots=dict(_get(intent, "slots") or {}) if intent is not None else {},
-            targets=tuple(_get(intent, "targets") or ()) if intent is not None else (),
-            candidates=_candidates(_get(intent, "alternatives") or ()) if intent is not None else (),
-            actions=tuple(_action_row(a) for a in _get(result, "actions") or ()),
-            timings_ms={str(k): float(v) for k, v in (_get(result, "timings_ms") or {}).items()},
-            error=_get(result, "error"),
-            skill_id=_get(result, "skill_id"),
-            needs_confirmation=bool(_get(result, "needs_confirmation", False)),
+            transcript=transcript.text if transcript is not None else None,
+            asr_confidence=transcript.confidence if transcript is not None else None,
+            sentiment_label=str(value_of(sentiment.label)) if sentiment is not None else None,
+            sentiment_score=sentiment.score if sentiment is not None else None,
+            sentiment_signals=sentiment.signals if sentiment is not None else (),
+            intent=intent.intent if intent is not None else None,
+            tier=str(value_of(intent.tier)) if intent is not None else None,
+            confidence=intent.confidence if intent is not None else None,
+            slots=dict(intent.slots or {}) if intent is not None else {},
+            targets=intent.targets if intent is not None else (),
+            candidates=_candidates(_all_candidates(intent.alternatives)) if intent is not None else (),
+            actions=tuple(ActionRow.of(a) for a in r.actions),
+            timings_ms={str(k): float(v) for k, v in (r.timings_ms or {}).items()},
+            error=r.error,
+            skill_id=r.skill_id,
+            needs_confirmation=bool(r.needs_confirmation),
         )
 
     @classmethod
-    def from_stored(cls, turn: Any) -> TraceView:
+    def from_stored(cls, turn: Mapping[str, Any] | StoredTurnView | Any) -> TraceView:
         """From a stored turn (``assistant.store.records.StoredTurn``)."""
-        label = _get(turn, "sentiment_label")
+        t = StoredTurnView.from_any(turn)
+        label = t.sentiment_label
         return cls(
-            turn_id=str(_get(turn, "id", "")),
-            text=str(_get(turn, "user_text", "")),
-            reply=str(_get(turn, "reply", "")),
-            input_kind=str(_get(turn, "input_kind", "text") or "text"),
-            transcript=_get(turn, "transcript"),
-            asr_confidence=_get(turn, "asr_confidence"),
+            turn_id=t.trace_id,
+            text=str(t.user_text),
+            reply=str(t.reply),
+            input_kind=str(t.input_kind or "text"),
+            transcript=t.transcript,
+            asr_confidence=t.asr_confidence,
             sentiment_label=str(label) if label else None,
-            sentiment_score=_get(turn, "sentiment_score"),
-            sentiment_signals=tuple(str(s) for s in _get(turn, "sentiment_signals") or ()),
-            intent=_get(turn, "intent"),
-            tier=_get(turn, "tier"),
-            confidence=_get(turn, "confidence"),
-            slots=dict(_get(turn, "slots") or {}),
-            targets=tuple(str(t) for t in _get(turn, "targets") or ()),
-            candidates=_candidates(_get(turn, "alternatives") or ()),
-            actions=tuple(_action_row(a) for a in _get(turn, "actions") or ()),
-            timings_ms={str(k): float(v) for k, v in (_get(turn, "timings") or {}).items() if _is_num(v)},
-            error=_get(turn, "error_code"),
-            skill_id=_get(turn, "skill_id"),
-            needs_confirmation=bool(_get(turn, "needs_confirmation", False)),
+            sentiment_score=t.sentiment_score,
+            sentiment_signals=t.sentiment_signals,
+            intent=t.intent,
+            tier=t.tier,
+            confidence=t.confidence,
+            slots=dict(t.slots or {}),
+            targets=t.targets,
+            candidates=_candidates(t.alternatives),
+            actions=tuple(ActionRow.of(a) for a in t.actions),
+            timings_ms={str(k): float(v) for k, v in (t.timings or {}).items() if _is_num(v)},
+            error=t.error_code,
+            skill_id=t.skill_id,
+            needs_confirmation=bool(t.needs_confirmation),
         )
 
 
@@ -550,28 +581,19 @@ def _is_num(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
-def _candidates(alts: Iterable[Any]) -> tuple[tuple[str, float], ...]:
+def _all_candidates(alternatives: Any) -> tuple[CandidateView, ...]:
+    return tuple(CandidateView.from_any(c) for c in alternatives or ())
+
+
+def _candidates(alts: Iterable[CandidateView]) -> tuple[tuple[str, float], ...]:
     out: list[tuple[str, float]] = []
     for c in alts:
-        desc = _get(c, "description") or _get(c, "intent") or str(c)
-        targets = _get(c, "targets") or ()
-        if targets and not _get(c, "description"):
-            desc = f"{desc} → {', '.join(str(t) for t in targets)}"
-        score = _get(c, "score", 0.0)
+        desc = c.name
+        if c.targets and not c.description:
+            desc = f"{desc} → {', '.join(c.targets)}"
+        score = c.score
         out.append((str(desc), float(score) if _is_num(score) else 0.0))
     return tuple(out)
-
-
-def _action_row(a: Any) -> ActionRow:
-    return ActionRow(
-        entity_id=str(_get(a, "entity_id", "")),
-        service=str(_get(a, "service", "")),
-        data=dict(_get(a, "data") or {}),
-        success=bool(_get(a, "success", False)),
-        error_code=_get(a, "error_code"),
-        confirmed_by_user=bool(_get(a, "confirmed_by_user", False)),
-        new_state=_get(a, "new_state"),
-    )
 
 
 def latency_svg(timings_ms: Mapping[str, float], *, width: int = 520, bar_height: int = 18) -> str:
@@ -660,7 +682,7 @@ def _actions_table(actions: Sequence[ActionRow]) -> str:
     for a in actions:
         status = "✔ ok" if a.success else f"✘ {_esc(a.error_code or 'failed')}"
         conf = " (confirmed)" if a.confirmed_by_user else ""
-        new = _get(a.new_state, "state") if a.new_state is not None else None
+        new = a.new_state_value if a.new_state is not None else None
         arows.append(
             f"<tr><td>{_esc(a.service)}</td><td>{_esc(a.entity_id)}</td>"
             f"<td>{_esc(json.dumps(dict(a.data), default=str)) if a.data else ''}</td>"
@@ -675,19 +697,19 @@ def _actions_table(actions: Sequence[ActionRow]) -> str:
 # ---------------------------------------------------------------------------------------------- knowledge base
 
 
-def documents_rows(documents: Iterable[Any]) -> list[list[Any]]:
+def documents_rows(documents: Iterable[Mapping[str, Any] | DocumentView | Any]) -> list[list[Any]]:
     """Table rows: name, title, chunks, size, updated, id."""
     rows = []
-    for d in documents:
-        when = _get(d, "updated_at")
+    for d in map(DocumentView.from_any, documents):
+        when = d.updated_at
         rows.append(
             [
-                _get(d, "name"),
-                _get(d, "title") or "",
-                int(_get(d, "chunk_count", 0) or 0),
-                _human_size(_get(d, "size_bytes")),
+                d.name,
+                d.title or "",
+                int(d.chunk_count or 0),
+                _human_size(d.size_bytes),
                 when.strftime("%Y-%m-%d %H:%M") if hasattr(when, "strftime") else str(when or ""),
-                str(_get(d, "id")),
+                str(d.id),
             ]
         )
     return rows
@@ -704,31 +726,32 @@ def _human_size(n: Any) -> str:
     return f"{size:.1f} GB"
 
 
-def ingest_markdown(reports: Sequence[Any]) -> str:
+def ingest_markdown(reports: Sequence[Mapping[str, Any] | IngestView | Any]) -> str:
     """What a (batch) upload did, one line per file in the order given: ingested or unchanged with its chunks, or
     failed with a plain sentence and its error code; a summary line first when there were several files."""
     if not reports:
         return "Nothing was uploaded."
+    views = [IngestView.from_any(r) for r in reports]
     lines: list[str] = []
     ok = 0
-    for r in reports:
-        name = md_escape(_get(r, "name") or "")
-        status = str(_get(r, "status") or "")
-        code = _get(r, "error_code")
+    for r in views:
+        name = md_escape(r.name or "")
+        status = str(r.status or "")
+        code = r.error_code
         if status == "failed" or code:
-            message = str(_get(r, "message") or "") or "This file could not be added."
+            message = str(r.message or "") or "This file could not be added."
             lines.append(f"- ✘ **{name}**: {format_error(str(code or 'kb-failed'), message).removeprefix('⚠ ')}")
             continue
         ok += 1
-        chunks = int(_get(r, "chunks", 0) or 0)
-        stored = _get(r, "document_name") or ""
-        as_name = f" as {md_escape(stored)}" if stored and stored != _get(r, "name") else ""
+        chunks = int(r.chunks or 0)
+        stored = r.document_name or ""
+        as_name = f" as {md_escape(stored)}" if stored and stored != r.name else ""
         if status == "unchanged":
             lines.append(f"- ✔ **{name}**: already in the knowledge base, unchanged{as_name}")
         else:
             lines.append(f"- ✔ **{name}**: added{as_name}, {chunks} passage{'s' if chunks != 1 else ''}")
     failed = len(reports) - ok
-    seconds = max((float(_get(r, "seconds", 0.0) or 0.0) for r in reports), default=0.0)
+    seconds = max((float(r.seconds or 0.0) for r in views), default=0.0)
     took = f" in {seconds:.1f} s" if seconds else ""
     if failed:
         summary = f"**{ok} of {len(reports)} files added{took}; {failed} could not be added.**"
@@ -737,16 +760,16 @@ def ingest_markdown(reports: Sequence[Any]) -> str:
     return "\n".join([summary, "", *lines])
 
 
-def passages_markdown(passages: Sequence[Any]) -> str:
+def passages_markdown(passages: Sequence[Mapping[str, Any] | PassageView | Any]) -> str:
     """Retrieved passages with their scores, best first."""
     if not passages:
         return "_No passage matched._"
     out = []
-    for i, p in enumerate(passages, 1):
-        title = _get(p, "title") or _get(p, "document_id")
-        text = md_escape(_short(str(_get(p, "text", "")), 600))
-        score = float(_get(p, "score", 0.0))
-        chunk = md_escape(_get(p, "chunk_index", 0))
+    for i, p in enumerate(map(PassageView.from_any, passages), 1):
+        title = p.title or p.document_id
+        text = md_escape(_short(str(p.text), 600))
+        score = float(p.ranked_score)
+        chunk = md_escape(p.ranked_chunk)
         out.append(f"**{i}. {md_escape(title)}** — passage {chunk}, score **{score:.3f}**\n\n> {text}")
     return "\n\n".join(out)
 
@@ -754,54 +777,50 @@ def passages_markdown(passages: Sequence[Any]) -> str:
 # ---------------------------------------------------------------------------------------------- history
 
 
-def history_rows(turns: Iterable[Any]) -> list[list[Any]]:
+def history_rows(turns: Iterable[Mapping[str, Any] | StoredTurnView | Any]) -> list[list[Any]]:
     """Search results: time, conversation, user text, reply, intent, sentiment, error."""
     rows = []
-    for t in turns:
-        when = _get(t, "created_at")
-        score = _get(t, "sentiment_score")
+    for t in map(StoredTurnView.from_any, turns):
+        when = t.created_at
+        score = t.sentiment_score
         rows.append(
             [
                 when.strftime("%Y-%m-%d %H:%M:%S") if hasattr(when, "strftime") else str(when or ""),
-                str(_get(t, "conversation_id", ""))[:8],
-                _get(t, "user_text") or "",
-                _short(str(_get(t, "reply") or ""), 120),
-                _get(t, "intent") or "",
-                f"{_get(t, 'sentiment_label') or ''} {float(score):+.2f}".strip() if _is_num(score) else "",
-                _get(t, "error_code") or "",
+                str(t.conversation_id)[:8],
+                t.user_text or "",
+                _short(str(t.reply or ""), 120),
+                t.intent or "",
+                f"{t.sentiment_label or ''} {float(score):+.2f}".strip() if _is_num(score) else "",
+                t.error_code or "",
             ]
         )
     return rows
 
 
-def sentiment_rows(points: Iterable[Any]) -> list[dict[str, Any]]:
+def sentiment_rows(points: Iterable[Mapping[str, Any] | SentimentPointView | Any]) -> list[dict[str, Any]]:
     """Records for the sentiment-over-time plot: turn number, score, label."""
-    out = []
-    for p in points:
-        if isinstance(p, tuple) and not hasattr(p, "_fields"):
-            seq, score, label = p[0], p[-2], p[-1]
-        else:
-            seq, score, label = _get(p, "seq"), _get(p, "score"), _get(p, "label")
-        out.append({"turn": int(seq), "score": float(score), "label": str(label)})
-    return out
+    return [
+        {"turn": int(p.seq), "score": float(p.score), "label": str(p.label)}
+        for p in map(SentimentPointView.from_any, points)
+    ]
 
 
 # ---------------------------------------------------------------------------------------------- skills, settings
 
 
-def skills_markdown(skills: Mapping[str, Any], errors: Sequence[Any] = ()) -> str:
+def skills_markdown(skills: Mapping[str, Any], errors: Sequence[Mapping[str, Any] | LoadErrorView | Any] = ()) -> str:
     """Installed skills with their intents and example sentences, then load errors."""
     parts: list[str] = []
     for sid in sorted(skills):
         skill = skills[sid]
         desc = getattr(skill, "description", "") or ""
-        perms = sorted(str(_value(p)) for p in getattr(skill, "permissions", ()) or ())
+        perms = sorted(str(value_of(p)) for p in getattr(skill, "permissions", ()) or ())
         perm_txt = f" · permissions: {', '.join(perms)}" if perms else ""
         parts.append(f"### {md_escape(sid)}\n{md_escape(desc)}{md_escape(perm_txt)}")
         handlers = getattr(skill, "intent_handlers", None)
         specs = [spec for spec, _name in handlers()] if callable(handlers) else []
         for spec in specs:
-            risk = str(_value(getattr(spec, "risk", "normal")))
+            risk = str(value_of(getattr(spec, "risk", "normal")))
             risk_txt = " ⚠ sensitive" if risk == "sensitive" else ""
             examples = list(getattr(spec, "examples", ()) or ())[:4]
             ex = "; ".join(f"“{md_escape(e)}”" for e in examples) if examples else "_(templates only)_"
@@ -810,11 +829,9 @@ def skills_markdown(skills: Mapping[str, Any], errors: Sequence[Any] = ()) -> st
         parts.append("_No skills installed._")
     if errors:
         parts.append("### Load errors")
-        for err in errors:
-            sid = _get(err, "skill_id") or _get(err, "source") or _get(err, "name") or ""
-            code = _get(err, "code")
-            msg = _get(err, "message") or str(err)
-            code_txt = f" ({_md_code(_value(code))})" if code else ""
+        for err in map(LoadErrorView.from_any, errors):
+            sid, code, msg = err.skill, err.code, err.message
+            code_txt = f" ({_md_code(value_of(code))})" if code else ""
             sid_txt, msg_txt = md_escape(sid), md_escape(msg)
             parts.append(f"- ✘ **{sid_txt}**{code_txt}: {msg_txt}" if sid else f"- ✘ {msg_txt}{code_txt}")
     return "\n\n".join(parts)

@@ -216,7 +216,7 @@ class ChatCallbacks:
         t = self.tab
         return {
             t.confirm_row: gr.update(visible=pending is not None),
-            t.confirm_md: views.confirm_prompt(pending.source) if pending is not None else "",
+            t.confirm_md: views.confirm_prompt(pending) if pending is not None else "",
             t.confirm_pin: gr.update(visible=pending is not None and pending.needs_pin, value=""),
             t.shown_pending: pending.id if pending is not None else None,
         }

@@ -99,7 +99,7 @@ class HomeCallbacks:
         """The Home tab after a control: what was done, or the Confirm row (with a PIN box when asked)."""
         t, pending = self.tab, outcome.pending
         return {
-            t.control_msg: views.control_outcome_markdown(outcome.source, self.home.entity),
+            t.control_msg: views.control_outcome_markdown(outcome, self.home.entity),
             t.dash: self.shared.dashboard(),
             t.control_confirm: gr.update(visible=pending is not None),
             t.control_pin: gr.update(visible=pending is not None and pending.needs_pin, value=""),
@@ -140,7 +140,7 @@ class HomeCallbacks:
             return self.control_failed(exc)
         if outcome.error_code in _RETRY_CODES:  # still held: the PIN may be tried again
             return {
-                self.tab.control_msg: views.control_outcome_markdown(outcome.source, self.home.entity),
+                self.tab.control_msg: views.control_outcome_markdown(outcome, self.home.entity),
                 self.tab.control_pin: gr.update(value=""),
             }
         return self.control_updates(outcome)
