@@ -50,6 +50,8 @@ class DialogueState:
 
     last_intent: str | None = None
     """Intent of the last command that ran."""
+    ran_intent: str | None = None
+    """Intent of the last turn any skill ran (a timer turn has no targets): a skill's '@followup' evidence."""
     last_targets: tuple[str, ...] = ()
     """Entities the last command acted on."""
     last_slots: dict[str, Any] = field(default_factory=dict)
@@ -177,6 +179,7 @@ def state_to_dict(state: DialogueState) -> dict[str, Any]:
     pending = state.pending
     return {
         "last_intent": state.last_intent,
+        "ran_intent": state.ran_intent,
         "last_targets": list(state.last_targets),
         "last_slots": jsonable(state.last_slots),
         "pending": None
@@ -202,6 +205,7 @@ def state_from_dict(data: Mapping[str, Any]) -> DialogueState:
         pending = Pending(match, options, float(raw.get("asked_at") or time.time()))
     return DialogueState(
         last_intent=data.get("last_intent"),
+        ran_intent=data.get("ran_intent"),
         last_targets=tuple(str(t) for t in data.get("last_targets") or ()),
         last_slots=dict(data.get("last_slots") or {}),
         pending=pending,

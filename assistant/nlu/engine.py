@@ -70,7 +70,6 @@ class Understanding:
         self._templates: TemplateMatcher | None = None
         self._owners: dict[str, str] = {}
         self._requires: dict[str, tuple[re.Pattern[str] | None, bool]] = {}
-        self._ran: dict[str, str] = {}
         self._open = OpenIntents()
         self._last_norm = ""
         self._index: HomeIndex = build_index(home)
@@ -137,12 +136,9 @@ class Understanding:
 
     def observe(self, conversation_id: str, match: IntentMatch, result: SkillResult) -> None:
         """Update the dialogue state with what actually ran."""
-        self._dialogue.observe(conversation_id, match, result)
-        if match.intent not in ("Confirm", "Deny", "HassNevermind", UNKNOWN):
-            self._ran.pop(conversation_id, None)
-            self._ran[conversation_id] = match.intent  # for '@followup' evidence (a timer turn has no targets)
-            while len(self._ran) > 1000:
-                self._ran.pop(next(iter(self._ran)))
+        if match.intent not in ("Confirm", "Deny", "HassNevermind", UNKNOWN):  # '@followup' evidence, any skill
+            self._dialogue.get(conversation_id).ran_intent = match.intent
+        self._dialogue.observe(conversation_id, match, result)  # saves the conversation's state
 
     @property
     def dialogue(self) -> DialogueStore:
@@ -186,7 +182,7 @@ class Understanding:
         segments: tuple[str, ...] = (text,)
         if matches is None:
             matches, segments = self._commands(text, norm, conversation_id, index, timings, considered)
-        ran = self._ran.get(conversation_id)
+        ran = self._dialogue.get(conversation_id).ran_intent
         matches = [self._guard(replace(m, text=m.text or norm), index, ran) for m in matches]
         timings["total"] = (time.perf_counter() - started) * 1000
         for m in matches:
@@ -282,7 +278,7 @@ class Understanding:
         considered: list[dict[str, Any]],
     ) -> tuple[list[IntentMatch], tuple[str, ...]]:
         state = self._dialogue.get(conversation_id)
-        whole = self._template(text, state.area, index, norm, timings, self._ran.get(conversation_id))
+        whole = self._template(text, state.area, index, norm, timings, state.ran_intent)
         if whole is not None:
             return [whole], (text,)
         fu = follow_up(
@@ -296,7 +292,7 @@ class Understanding:
             if multi is not None:
                 return multi, tuple(parts)
         single = self._single(text, norm, conversation_id, index, timings, considered, try_template=False)
-        last = self._ran.get(conversation_id)
+        last = self._dialogue.get(conversation_id).ran_intent
         continues = last is not None and is_follow_up(norm) and single.intent != UNKNOWN
         if continues and self._owner(single.intent) != self._owner(last):
             # 'and the bedroom?' continues the last turn: never another skill's intent
@@ -434,7 +430,7 @@ class Understanding:
     ) -> IntentMatch:
         state = self._dialogue.get(conversation_id)
         if try_template:
-            hit = self._template(text, state.area, index, norm, timings, self._ran.get(conversation_id))
+            hit = self._template(text, state.area, index, norm, timings, state.ran_intent)
             if hit is not None:
                 return hit
         if not self._cfg.semantic and self._reranker is None:
@@ -448,7 +444,7 @@ class Understanding:
              "features": {k: round(v, 3) for k, v in c.features.items()}}
             for c in ranked[:6]
         )  # fmt: skip
-        ran = self._ran.get(conversation_id)
+        ran = self._dialogue.get(conversation_id).ran_intent
         ranked = [c for c in ranked if not c.skill_intent or self._evidence(c.intent, norm, index, ran)]
         kind = request_kind(norm)
         self._last_norm = norm

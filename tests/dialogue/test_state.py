@@ -117,3 +117,14 @@ def test_dialogue_state_moves_between_workers_through_the_database(workers: Open
     assert one.get("c1") is back
     one.forget("c1")
     assert db.dialogue.load("c1") is None and two.get("c1").last_intent is None
+
+
+def test_the_last_skill_turn_is_shared_between_workers(workers: OpenWorker) -> None:
+    """'@followup' evidence (the previous turn went to this skill, e.g. a timer turn without targets) is part of the
+    conversation's state, so 'add five minutes' refers to the timer whichever worker gets it."""
+    from assistant.dialogue.state import DialogueStore
+
+    one, two = DialogueStore(records=workers().dialogue), DialogueStore(records=workers().dialogue)
+    one.get("c2").ran_intent = "HassStartTimer"
+    one.save("c2")
+    assert two.get("c2").ran_intent == "HassStartTimer" and two.get("c2").last_targets == ()
