@@ -16,6 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
+from ui.records import AreaView, EntityView, FloorView
+
 __all__ = [
     "ControlPlan",
     "SliderSpec",
@@ -29,12 +31,6 @@ __all__ = [
 ]
 
 
-def _get(obj: Any, name: str, default: Any = None) -> Any:
-    if isinstance(obj, Mapping):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
-
-
 def _esc(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
@@ -43,17 +39,16 @@ def _num(value: Any) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _domain(entity: Any) -> str:
-    return str(_get(entity, "entity_id", "")).split(".", 1)[0]
+Entityish = Mapping[str, Any] | EntityView | Any
+"""An entity as the engine hands it (``contracts.home.Entity``), as a mapping, or already a view record."""
 
 
-def device_class(entity: Any) -> str:
+def device_class(entity: Entityish) -> str:
     """The entity's device class, normalised: 'garage', 'door', 'motion' ... ('' when it has none).
 
     Home Assistant's enum spellings ('binary_sensor.BinarySensorDeviceClass.MOTION') read as their last part.
     """
-    raw = _get(entity, "device_class") or (_get(entity, "attributes") or {}).get("device_class") or ""
-    return str(raw).rsplit(".", 1)[-1].strip().lower()
+    return EntityView.from_any(entity).device_class_raw.rsplit(".", 1)[-1].strip().lower()
 
 
 # ---------------------------------------------------------------------------------------------- states
@@ -162,11 +157,9 @@ def _live(kind: str, text: str) -> str:
     return f'<span class="live" data-kind="{_esc(kind)}">{_esc(text)}</span>'
 
 
-def _state_parts(entity: Any) -> list[str]:
+def _state_parts(entity: EntityView) -> list[str]:
     """The state line as HTML fragments (escaped), joined with ' · '."""
-    domain = _domain(entity)
-    state = str(_get(entity, "state", "") or "")
-    attrs: Mapping[str, Any] = _get(entity, "attributes") or {}
+    domain, state, attrs = entity.domain, entity.state, entity.attributes
     plain = _plain_state_parts(entity, domain, state, attrs)
     if plain is not None:
         return plain
@@ -174,7 +167,7 @@ def _state_parts(entity: Any) -> list[str]:
     return [_esc(words.get(state) or _humanise(state)), *_control_parts(entity, domain, state, attrs)]
 
 
-def _plain_state_parts(entity: Any, domain: str, state: str, attrs: Mapping[str, Any]) -> list[str] | None:
+def _plain_state_parts(entity: EntityView, domain: str, state: str, attrs: Mapping[str, Any]) -> list[str] | None:
     """The state line of a device without controls (a sensor, the weather, a script...); None for the others."""
     if state in ("unknown", "unavailable"):
         return [_esc(_humanise(state))]
@@ -197,7 +190,7 @@ def _plain_state_parts(entity: Any, domain: str, state: str, attrs: Mapping[str,
     return None
 
 
-def _control_parts(entity: Any, domain: str, state: str, attrs: Mapping[str, Any]) -> list[str]:
+def _control_parts(entity: EntityView, domain: str, state: str, attrs: Mapping[str, Any]) -> list[str]:
     """What a controllable device's state line adds: the live value of its slider, a climate's temperatures."""
     parts: list[str] = []
     plan = plan_controls(entity)
@@ -227,10 +220,10 @@ def _climate_parts(state: str, attrs: Mapping[str, Any], plan: ControlPlan) -> l
     return [now] if now else []
 
 
-def state_text(entity: Any) -> str:
+def state_text(entity: Entityish) -> str:
     """The state as Home Assistant shows it: 'Open'/'Closed' for a door sensor, 'Detected'/'Clear' for motion,
     'On · 71%' for a dimmed light, 'Partly cloudy · 13 °C' for a weather entity, '21.4 °C' for a temperature."""
-    return html.unescape(" · ".join(_strip_tags(p) for p in _state_parts(entity)))
+    return html.unescape(" · ".join(_strip_tags(p) for p in _state_parts(EntityView.from_any(entity))))
 
 
 def _strip_tags(fragment: str) -> str:
@@ -245,10 +238,10 @@ def _strip_tags(fragment: str) -> str:
     return "".join(out)
 
 
-def state_class(entity: Any) -> str:
+def state_class(entity: Entityish) -> str:
     """The badge style: 'on' (highlighted), 'off' (quiet), 'alert' (red) or 'value' (a reading)."""
-    domain = _domain(entity)
-    state = str(_get(entity, "state", "") or "")
+    view = EntityView.from_any(entity)
+    domain, state = view.domain, view.state
     if state in _ALERTS:
         return "alert"
     if state == "unknown":
@@ -256,7 +249,7 @@ def state_class(entity: Any) -> str:
     if domain == "binary_sensor":
         if state != "on":
             return "off"
-        return "alert" if device_class(entity) in _BINARY_ALERTS else "on"
+        return "alert" if device_class(view) in _BINARY_ALERTS else "on"
     if domain in ("sensor", "number", "input_number", "weather", "todo"):
         return "value"
     return "on" if state in _ACTIVE else "off"
@@ -349,13 +342,13 @@ _FIXED_BUTTONS: dict[str, tuple[tuple[str, str], ...]] = {
 """Rows whose buttons do not depend on the state."""
 
 
-def _row_buttons(domain: str, state: str, services: set[str]) -> list[tuple[str, str]]:
+def _row_buttons(domain: str, state: str, services: frozenset[str]) -> list[tuple[str, str]]:
     """The buttons a device's row offers in its current state (each only when the entity supports it)."""
     wanted = _wanted_buttons(domain, state, services)
     return [(label, f"{domain}.{svc}") for label, svc in wanted if f"{domain}.{svc}" in services]
 
 
-def _wanted_buttons(domain: str, state: str, services: set[str]) -> list[tuple[str, str]]:
+def _wanted_buttons(domain: str, state: str, services: frozenset[str]) -> list[tuple[str, str]]:
     """The buttons a row of this domain would offer in this state (before the entity's services are checked)."""
     if domain in _TOGGLES:
         return _toggle_buttons(domain, state, services)
@@ -374,7 +367,7 @@ def _wanted_buttons(domain: str, state: str, services: set[str]) -> list[tuple[s
     return []
 
 
-def _toggle_buttons(domain: str, state: str, services: set[str]) -> list[tuple[str, str]]:
+def _toggle_buttons(domain: str, state: str, services: frozenset[str]) -> list[tuple[str, str]]:
     """On/off (or Toggle when the entity has neither), and Play/Pause for a playing media player."""
     wanted = [("Turn on", "turn_on")] if state in _OFF_LIKE else [("Turn off", "turn_off")]
     if f"{domain}.turn_on" not in services and f"{domain}.turn_off" not in services:
@@ -392,13 +385,11 @@ def _vacuum_buttons(state: str) -> list[tuple[str, str]]:
     return [("Start", "start"), ("Dock", "return_to_base")]
 
 
-def plan_controls(entity: Any) -> ControlPlan:
+def plan_controls(entity: Entityish) -> ControlPlan:
     """The controls for one entity's row, from its supported services, state and attributes."""
-    eid = str(_get(entity, "entity_id"))
-    domain = _domain(entity)
-    state = str(_get(entity, "state", "") or "")
-    services = {str(s) for s in (_get(entity, "services") or ())}
-    attrs: Mapping[str, Any] = _get(entity, "attributes") or {}
+    view = EntityView.from_any(entity)
+    eid, domain, state = str(view.entity_id), view.domain, view.state
+    services, attrs = view.services, view.attributes
     brightness = position = temperature = volume = fan = None
     position_service = ""
     t_range, t_step, f_step = (7.0, 35.0), 0.5, 1.0
@@ -460,7 +451,7 @@ def slider_service(plan: ControlPlan, kind: str, value: float) -> tuple[str, dic
     raise ValueError(f"unknown control {kind!r}")
 
 
-def row_request(entity: Any, payload: Any) -> tuple[str, dict[str, Any]] | None:
+def row_request(entity: Entityish | None, payload: Any) -> tuple[str, dict[str, Any]] | None:
     """The (service, data) a row event asks for, or None when it is not one this entity's row offers.
 
     ``payload`` is what the page sent: ``{"entity": id, "service": "lock.unlock"}`` for a button, or
@@ -469,16 +460,17 @@ def row_request(entity: Any, payload: Any) -> tuple[str, dict[str, Any]] | None:
     """
     if entity is None or not isinstance(payload, Mapping):
         return None
-    if str(payload.get("entity", "")) != str(_get(entity, "entity_id")):
+    view = EntityView.from_any(entity)
+    if str(payload.get("entity", "")) != str(view.entity_id):
         return None
-    services = {str(s) for s in (_get(entity, "services") or ())}
+    services = view.services
     service = payload.get("service")
     if service is not None:
         service = str(service)
-        if service in services and service.split(".", 1)[0] == _domain(entity):
+        if service in services and service.split(".", 1)[0] == view.domain:
             return service, {}
         return None
-    plan = plan_controls(entity)
+    plan = plan_controls(view)
     kind = str(payload.get("kind", ""))
     spec = next((s for s in plan.sliders() if s.kind == kind), None)
     value = payload.get("value")
@@ -516,11 +508,10 @@ def _slider_html(name: str, spec: SliderSpec) -> str:
     )
 
 
-def _row_html(entity: Any, changed: bool) -> str:
-    eid = str(_get(entity, "entity_id"))
-    name = str(_get(entity, "name") or eid)
-    domain = _domain(entity)
-    state = str(_get(entity, "state", "") or "")
+def _row_html(entity: EntityView, changed: bool) -> str:
+    eid = str(entity.entity_id)
+    name = str(entity.name or eid)
+    domain, state = entity.domain, entity.state
     plan = plan_controls(entity)
     buttons = [
         f'<button type="button" class="act" data-service="{_esc(svc)}" aria-label="{_esc(f"{label} {name}")}">'
@@ -550,48 +541,52 @@ _DOMAIN_ORDER = (
 """Rows within an area: what people control first, readings last."""
 
 
-def _row_key(entity: Any) -> tuple[int, str]:
-    domain = _domain(entity)
+def _row_key(entity: EntityView) -> tuple[int, str]:
+    domain = entity.domain
     rank = _DOMAIN_ORDER.index(domain) if domain in _DOMAIN_ORDER else len(_DOMAIN_ORDER)
-    return rank, str(_get(entity, "name")).casefold()
+    return rank, str(entity.name).casefold()
 
 
-def _area_card(name: str, entities: list[Any], marked: set[str]) -> str:
+def _area_card(name: str, entities: list[EntityView], marked: set[str]) -> str:
     if not entities:
         return ""
-    rows = "".join(_row_html(e, str(_get(e, "entity_id")) in marked) for e in sorted(entities, key=_row_key))
+    rows = "".join(_row_html(e, str(e.entity_id) in marked) for e in sorted(entities, key=_row_key))
     return f'<div class="area-card"><h4>{_esc(name)}</h4>{rows}</div>'
 
 
 def dashboard_html(
-    entities: Iterable[Any], areas: Iterable[Any], floors: Iterable[Any], *, highlight: Iterable[str] = ()
+    entities: Iterable[Entityish],
+    areas: Iterable[Mapping[str, Any] | AreaView | Any],
+    floors: Iterable[Mapping[str, Any] | FloorView | Any],
+    *,
+    highlight: Iterable[str] = (),
 ) -> str:
     """Devices grouped by floor, then area, each row with its state and controls; ``highlight`` marks recently
     changed entities."""
-    floors = list(floors)
-    areas = list(areas)
+    floor_views = [FloorView.from_any(f) for f in floors]
+    area_views = [AreaView.from_any(a) for a in areas]
     marked = set(highlight)
-    area_by_id = {_get(a, "id"): a for a in areas}
-    by_area: dict[str | None, list[Any]] = {}
-    for e in entities:
-        aid = _get(e, "area_id")
+    area_by_id = {a.id: a for a in area_views}
+    by_area: dict[str | None, list[EntityView]] = {}
+    for e in map(EntityView.from_any, entities):
+        aid = e.area_id
         by_area.setdefault(aid if aid in area_by_id else None, []).append(e)
 
-    def floor_key(f: Any) -> tuple[int, str]:
-        level = _get(f, "level")
-        return (level if isinstance(level, int) else 999, str(_get(f, "name")))
+    def floor_key(f: FloorView) -> tuple[int, str]:
+        level = f.level
+        return (level if isinstance(level, int) else 999, str(f.name))
 
-    groups: list[tuple[str, list[Any]]] = []
-    for f in sorted(floors, key=floor_key):
-        groups.append((str(_get(f, "name")), [a for a in areas if _get(a, "floor_id") == _get(f, "id")]))
-    floor_ids = {_get(f, "id") for f in floors}
-    no_floor = [a for a in areas if _get(a, "floor_id") not in floor_ids]
+    groups: list[tuple[str, list[AreaView]]] = []
+    for f in sorted(floor_views, key=floor_key):
+        groups.append((str(f.name), [a for a in area_views if a.floor_id == f.id]))
+    floor_ids = {f.id for f in floor_views}
+    no_floor = [a for a in area_views if a.floor_id not in floor_ids]
     if no_floor:
-        groups.append(("Other areas" if floors else "Areas", no_floor))
+        groups.append(("Other areas" if floor_views else "Areas", no_floor))
 
     parts = ['<div class="home-dashboard">']
     for floor_name, floor_areas in groups:
-        cards = [_area_card(str(_get(a, "name")), by_area.get(_get(a, "id"), []), marked) for a in floor_areas]
+        cards = [_area_card(str(a.name), by_area.get(a.id, []), marked) for a in floor_areas]
         cards = [c for c in cards if c]
         if not cards:
             continue
