@@ -175,3 +175,47 @@ def test_hostile_names_stay_text() -> None:
     out = dashboard.dashboard_html([evil], [], [])
     assert "<img" not in out and "&lt;img src=x onerror=alert(1)&gt;" in out
     assert 'aria-label="Turn off &quot;&gt;&lt;img' in out
+
+
+def test_entities_areas_and_floors_convert_once_from_a_dataclass_or_a_mapping_alike() -> None:
+    from dataclasses import FrozenInstanceError, asdict
+    from types import MappingProxyType, SimpleNamespace
+
+    from ui.records import AreaView, EntityView, FloorView
+
+    home = FakeHome()
+    light = home.entity("light.kitchen")
+    assert light is not None
+    as_dict = asdict(light)
+    view = EntityView.from_any(light)
+    assert view == EntityView.from_any(as_dict) == EntityView.from_any(MappingProxyType(as_dict))
+    assert EntityView.from_any(view) is view  # a record passes through unconverted
+    assert view.domain == "light" and "light.turn_on" in view.services and isinstance(view.services, frozenset)
+    with pytest.raises(FrozenInstanceError):
+        view.state = "on"  # type: ignore[misc]
+    # the device class is read from the field, else from the attributes
+    sensor = EntityView.from_any(
+        {"entity_id": "binary_sensor.x", "state": "on", "attributes": {"device_class": "door"}}
+    )
+    assert sensor.device_class_raw == "door" and dashboard.state_text(sensor) == "Open"
+    assert EntityView.from_any(SimpleNamespace(entity_id="sensor.t")).state == ""  # missing fields read as empty
+    # every public formatter shows the same for the engine's record, a plain mapping and the view record
+    for given in (light, as_dict, view):
+        assert dashboard.state_text(given) == dashboard.state_text(light)
+        assert dashboard.state_class(given) == dashboard.state_class(light)
+        assert dashboard.plan_controls(given) == dashboard.plan_controls(light)
+        assert dashboard.row_request(given, {"entity": "light.kitchen", "service": "light.turn_on"}) == (
+            "light.turn_on",
+            {},
+        )
+    entities, areas, floors = home.entities(), home.areas(), home.floors()
+    expected = dashboard.dashboard_html(entities, areas, floors, highlight={"light.kitchen"})
+    assert (
+        dashboard.dashboard_html(
+            [asdict(e) for e in entities],
+            [AreaView.from_any(asdict(a)) for a in areas],
+            [FloorView.from_any(f) for f in floors],
+            highlight={"light.kitchen"},
+        )
+        == expected
+    )

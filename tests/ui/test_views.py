@@ -361,3 +361,75 @@ def test_confirm_prompt_and_control_outcomes() -> None:
     )
     assert "That PIN is not right." in refused and "`confirm-wrong-pin`" in refused
     assert views.control_outcome_markdown(ControlOutcome("done")) == "Nothing was done."
+
+
+# ---------------------------------------------------------------------------------------------- view records
+
+
+def test_turn_records_convert_once_from_a_dataclass_or_a_mapping_alike() -> None:
+    from dataclasses import FrozenInstanceError, asdict
+
+    from ui.records import StoredTurnView, TurnResultView
+
+    alts = (Candidate("light.on", ("light.a",), description="Turn on A"), Candidate("light.on", description="B"))
+    live = _result(
+        transcript=Transcript("turn on <b>it</b>", confidence=0.8),
+        intent=IntentMatch("light.on", tier=Tier.TEMPLATE, confidence=0.4, alternatives=alts),
+        citations=(Passage("manual.md", "c1", "text", 0.5, title="Manual", chunk_index=2),),
+        error="nlu-ambiguous",
+    )
+    from_object, from_mapping = TurnResultView.from_any(live), TurnResultView.from_any(asdict(live))
+    assert from_object.transcript is not None and from_object.transcript.text == "turn on <b>it</b>"
+    assert [c.description for c in from_object.clarification.choices] == ["Turn on A", "B"]
+    assert from_object.citations[0].document == "manual.md" and from_object.citations[0].chunk == 2
+    # a formatter given the engine's record, a plain dict or the record itself shows the same
+    for given in (live, asdict(live), from_object, from_mapping):
+        assert views.format_reply(given) == views.format_reply(live)
+        assert views.assistant_message(given) == views.assistant_message(live)
+        assert views.clarification_options(given) == views.clarification_options(live)
+        assert views.trace_html(views.TraceView.from_result(given)) == views.trace_html(
+            views.TraceView.from_result(live)
+        )
+    assert TurnResultView.from_any(from_object) is from_object  # converted once: a record passes through
+    with pytest.raises(FrozenInstanceError):
+        from_object.reply = "changed"  # type: ignore[misc]
+
+    stored = StoredTurn(
+        id="s1", conversation_id="c1", seq=4, created_at=datetime(2026, 1, 1, tzinfo=UTC), user_text="hi",
+        input_kind="text", reply="<i>Hello</i>", success=True, targets=["light.a"],
+    )  # fmt: skip
+    assert StoredTurnView.from_any(stored) == StoredTurnView.from_any(asdict(stored))
+    assert views.chat_history_from_turns([stored]) == views.chat_history_from_turns([asdict(stored)])
+    assert views.history_rows([stored]) == views.history_rows([StoredTurnView.from_any(stored)])
+
+
+def test_record_fields_keep_each_formatters_default() -> None:
+    from ui.records import PassageView, StoredTurnView
+
+    # a turn without a number is numbered by its place; one whose number is None says so
+    assert views.turn_choices([{"id": "a", "user_text": "x"}, {"id": "b", "user_text": "y"}])[1][0] == "#2 y"
+    assert views.turn_choices([{"id": "a", "seq": None, "user_text": "x"}])[0][0] == "#None x"
+    assert StoredTurnView.from_any({"id": "a"}).has_seq is False
+    # a citation without a score shows none; a search hit without one shows 0
+    bare = PassageView.from_any({"document_id": "d", "text": "t"})
+    assert (bare.score, bare.ranked_score, bare.chunk, bare.ranked_chunk) == (None, 0.0, None, 0)
+    assert PassageView.from_any({"document": "old", "chunk": 3}).chunk == 3  # the older keys still read
+    assert "score" not in views.citations_markdown([{"document_id": "d"}])
+    assert "score **0.000**" in views.passages_markdown([{"document_id": "d"}])
+
+
+def test_records_keep_untrusted_text_raw_and_the_formatters_escape_it() -> None:
+    from ui.records import ActionView, PassageView
+
+    hostile = "<img src=x onerror=alert(1)> [click](http://evil) *x*"
+    p = PassageView.from_any({"document_id": hostile, "title": hostile, "text": hostile, "score": 0.9})
+    assert p.title == hostile  # the record holds the value; escaping is the formatter's
+    for out in (views.passages_markdown([p]), views.citations_markdown([p])):
+        assert "\\<img" in out and "<img" not in out.replace("\\<", "") and "http://" not in out
+    a = ActionView.from_any(
+        {"entity_id": hostile, "service": "light.turn_on", "success": True, "new_state": {"state": hostile}}
+    )
+    assert a.new_state_value == hostile
+    html_out = views.trace_html(views.TraceView("t", "x", "y", actions=(views.ActionRow.of(a),)))
+    assert "<img" not in html_out and "&lt;img" in html_out
+    assert views.control_outcome_markdown({"status": "done", "actions": [a]}).count("\\<img") == 2
