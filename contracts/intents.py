@@ -84,7 +84,9 @@ _DEFAULT_SERVICES: dict[str, frozenset[str]] = {
     "cover": frozenset({"cover.open_cover", "cover.close_cover", "cover.set_cover_position", "cover.toggle"}),
     "valve": frozenset({"valve.open_valve", "valve.close_valve", "valve.set_valve_position"}),
     "lock": frozenset({"lock.lock", "lock.unlock"}),
-    "climate": frozenset({"climate.set_temperature", "climate.turn_on", "climate.turn_off"}),
+    "climate": frozenset(
+        {"climate.set_temperature", "climate.turn_on", "climate.turn_off", "climate.set_hvac_mode"}
+    ),
     "media_player": frozenset(
         {
             "media_player.turn_on",
@@ -207,11 +209,22 @@ def _light_call(entity: Entity, slots: Mapping[str, Any]) -> tuple[str, dict[str
     return ("light.turn_on", data) if data else None
 
 
+def _climate_mode_call(entity: Entity, mode: str) -> tuple[str, dict[str, Any]]:
+    """'Turn on the heating': the requested mode when the thermostat has it, else a plain turn-on (its own mode)."""
+    modes = entity.attributes.get("hvac_modes")
+    has_mode = mode in modes if isinstance(modes, list | tuple) else mode in ("heat", "cool")
+    if has_mode and "climate.set_hvac_mode" in supported_services(entity):
+        return "climate.set_hvac_mode", {"hvac_mode": mode}
+    return "climate.turn_on", {}
+
+
 def service_call(intent: str, entity: Entity, slots: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
     """(service, data) that carries out ``intent`` with ``slots`` on ``entity``, or None when it does not apply."""
     domain = entity.domain
     if domain == "alarm_control_panel":
         return _alarm_call(intent, entity, slots)
+    if intent == "HassTurnOn" and domain == "climate" and slots.get("hvac_mode"):
+        return _climate_mode_call(entity, str(slots["hvac_mode"]))
     if intent == "HassTurnOn":
         if domain in _ON:
             return _ON[domain], {}

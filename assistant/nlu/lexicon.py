@@ -24,6 +24,7 @@ __all__ = [
     "binary_state",
     "device_mentions",
     "domain_mentions",
+    "hvac_mode",
     "lexicon_words",
     "state_classes",
 ]
@@ -418,6 +419,19 @@ ACTIONS: tuple[ActionDef, ...] = (
     ),
 )
 """Every action the semantic tier can propose."""
+
+_HVAC_MODES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("heat", re.compile(r"\b(heat|heating|heater|warm (it |things |the \w+ )?up|warmth|warm)\b")),
+    ("cool", re.compile(r"\b(cool|cooling|cooler|ac|a c|air ?con(ditioning|ditioner)?|cool (it |things )?down)\b")),
+)
+"""How a request names what a thermostat should do ('turn on the heating' heats, 'put the AC on' cools)."""
+
+
+def hvac_mode(text: str) -> str | None:
+    """The climate mode a request names ('heat' or 'cool'), or None when it names neither or both."""
+    found = [mode for mode, rx in _HVAC_MODES if rx.search(text)]
+    return found[0] if len(found) == 1 else None
+
 
 QUESTION = re.compile(
     r"^(is|are|was|were|do|does|did|has|have|what|what's|whats|which|how|how's|who|where|when|why|tell me|check|"

@@ -26,6 +26,7 @@ from assistant.nlu.lexicon import (
     binary_state,
     device_mentions,
     domain_mentions,
+    hvac_mode,
     lexicon_words,
     state_classes,
 )
@@ -711,6 +712,9 @@ def _action_slots(action: ActionDef, p: Params, text: str, entity: Entity) -> di
                 "percentage_delta": int(p.relative * fan_step)}  # fmt: skip
     if key == "add_item":
         return {"item": p.item} if p.item else None
+    if key == "on" and entity.domain == "climate":
+        hvac = hvac_mode(text)
+        return {"hvac_mode": hvac} if hvac else {}
     if key == "arm":
         mode = next((m for m, rx in _ALARM_MODE_WORDS if rx.search(text)), None)
         return {"alarm_mode": mode} if mode else {}
