@@ -6,6 +6,9 @@ and sliders are plain ``<button>`` and ``<input type="range">`` elements carryin
 (``data-service``, ``data-kind``) that the app's own script (``ui.app.DASHBOARD_JS``) turns into events. The
 server checks every such event against the entity's supported services (``row_request``); nothing from the page is
 trusted.
+
+Entities, areas and floors are converted once, at each public function's entry, into the view records of
+``ui.records`` (``EntityView``, ``AreaView``, ``FloorView``); everything below reads those records only.
 """
 
 from __future__ import annotations

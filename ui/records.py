@@ -265,8 +265,8 @@ class IntentView:
     confidence: Any
     slots: Any
     targets: tuple[Any, ...]
-    alternatives: Any
-    """The engine's alternatives as given (None when absent)."""
+    alternatives: tuple[CandidateView, ...]
+    """The other readings it considered."""
 
     @classmethod
     def from_any(cls, obj: Any) -> Self:
@@ -278,7 +278,7 @@ class IntentView:
             confidence=field(obj, "confidence"),
             slots=field(obj, "slots"),
             targets=tuple(field(obj, "targets") or ()),
-            alternatives=field(obj, "alternatives"),
+            alternatives=_all(CandidateView, field(obj, "alternatives")),
         )
 
 

@@ -5,6 +5,10 @@ All HTML is built from escaped text and inline SVG (no scripts, no external reso
 (document text and titles, user and assistant messages, device, skill and conversation names, error messages) goes
 into Markdown through ``md_escape`` and into HTML through ``html.escape``, so it always shows as plain text: no tag,
 image, link or autolink from it ever becomes live.
+
+Engine records (turns, passages, actions, entities, documents...) arrive as dataclasses or mappings; each public
+function converts them once, at its entry, into the typed view records of ``ui.records`` (a record passes through
+unchanged), and everything below reads those records only.
 """
 
 from __future__ import annotations
@@ -247,12 +251,12 @@ def confirm_prompt(pending: Mapping[str, Any] | PendingView | Any, *, button: st
 
 def chat_history_from_turns(turns: Iterable[Mapping[str, Any] | StoredTurnView | Any]) -> list[dict[str, Any]]:
     """Chatbot messages (Gradio 'messages' format) for stored turns; the last one keeps its clarification choices."""
-    views = [StoredTurnView.from_any(t) for t in turns]
+    stored = [StoredTurnView.from_any(t) for t in turns]
     messages: list[dict[str, Any]] = []
-    for i, t in enumerate(views):
+    for i, t in enumerate(stored):
         user = t.user_text or t.transcript or ""
         messages.append(user_message(user, voice=t.input_kind == "audio"))
-        options = _options(t.clarification) if i == len(views) - 1 else []
+        options = _options(t.clarification) if i == len(stored) - 1 else []
         body = _reply_body(t.reply, t.citations, t.error_code, choices=bool(options))
         message: dict[str, Any] = {"role": "assistant", "content": body}
         if options:
@@ -373,9 +377,9 @@ def conversation_choices(summaries: Iterable[Mapping[str, Any] | ConversationVie
 
 def turn_choices(turns: Iterable[Mapping[str, Any] | StoredTurnView | Any]) -> list[tuple[str, str]]:
     """(label, turn id) pairs for the trace's turn selector."""
-    views = map(StoredTurnView.from_any, turns)
+    stored = map(StoredTurnView.from_any, turns)
     return [
-        (f"#{t.seq if t.has_seq else i + 1} {_short(t.user_text or '', 50)}", str(t.id)) for i, t in enumerate(views)
+        (f"#{t.seq if t.has_seq else i + 1} {_short(t.user_text or '', 50)}", str(t.id)) for i, t in enumerate(stored)
     ]
 
 
@@ -540,7 +544,7 @@ class TraceView:
             confidence=intent.confidence if intent is not None else None,
             slots=dict(intent.slots or {}) if intent is not None else {},
             targets=intent.targets if intent is not None else (),
-            candidates=_candidates(_all_candidates(intent.alternatives)) if intent is not None else (),
+            candidates=_candidates(intent.alternatives) if intent is not None else (),
             actions=tuple(ActionRow.of(a) for a in r.actions),
             timings_ms={str(k): float(v) for k, v in (r.timings_ms or {}).items()},
             error=r.error,
@@ -579,10 +583,6 @@ class TraceView:
 
 def _is_num(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
-
-
-def _all_candidates(alternatives: Any) -> tuple[CandidateView, ...]:
-    return tuple(CandidateView.from_any(c) for c in alternatives or ())
 
 
 def _candidates(alts: Iterable[CandidateView]) -> tuple[tuple[str, float], ...]:
@@ -731,10 +731,10 @@ def ingest_markdown(reports: Sequence[Mapping[str, Any] | IngestView | Any]) -> 
     failed with a plain sentence and its error code; a summary line first when there were several files."""
     if not reports:
         return "Nothing was uploaded."
-    views = [IngestView.from_any(r) for r in reports]
+    files = [IngestView.from_any(r) for r in reports]
     lines: list[str] = []
     ok = 0
-    for r in views:
+    for r in files:
         name = md_escape(r.name or "")
         status = str(r.status or "")
         code = r.error_code
@@ -751,7 +751,7 @@ def ingest_markdown(reports: Sequence[Mapping[str, Any] | IngestView | Any]) -> 
         else:
             lines.append(f"- ✔ **{name}**: added{as_name}, {chunks} passage{'s' if chunks != 1 else ''}")
     failed = len(reports) - ok
-    seconds = max((float(r.seconds or 0.0) for r in views), default=0.0)
+    seconds = max((float(r.seconds or 0.0) for r in files), default=0.0)
     took = f" in {seconds:.1f} s" if seconds else ""
     if failed:
         summary = f"**{ok} of {len(reports)} files added{took}; {failed} could not be added.**"
