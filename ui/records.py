@@ -108,12 +108,17 @@ class DocumentView:
     """A stored document (``assistant.store.records.DocumentInfo``)."""
 
     id: Any
+    """Its id in the store."""
     name: Any
+    """Its file name."""
     title: Any
+    """Its title, if it has one."""
     chunk_count: Any
     """Passages (0 when absent)."""
     size_bytes: Any
+    """Its size in bytes."""
     updated_at: Any
+    """When it was last (re)ingested."""
 
     @classmethod
     def from_any(cls, obj: Any) -> Self:
@@ -138,7 +143,9 @@ class IngestView:
     status: Any
     """'ingested', 'unchanged' or 'failed'."""
     error_code: Any
+    """Why it failed, if it did."""
     message: Any
+    """What went wrong, in words."""
     chunks: Any
     """Passages stored (0 when absent)."""
     document_name: Any
@@ -203,6 +210,7 @@ class ActionView:
     success: Any
     """Whether the adapter confirmed it (False when absent)."""
     error_code: Any
+    """Why it failed, if it did."""
     confirmed_by_user: Any
     """Whether it ran after a confirmation (False when absent)."""
     new_state: Any
@@ -232,7 +240,9 @@ class TranscriptView:
     """What speech recognition heard (``contracts.messages.Transcript``)."""
 
     text: Any
+    """The text heard."""
     confidence: Any
+    """How sure the recogniser was (0..1)."""
 
     @classmethod
     def from_any(cls, obj: Any) -> Self:
@@ -246,8 +256,11 @@ class SentimentView:
     """A turn's sentiment (``contracts.messages.Sentiment``)."""
 
     label: Any
+    """negative / neutral / positive (maybe an enum)."""
     score: Any
+    """Polarity."""
     signals: tuple[Any, ...]
+    """The reasons for the label."""
 
     @classmethod
     def from_any(cls, obj: Any) -> Self:
@@ -261,10 +274,15 @@ class IntentView:
     """What understanding made of a request (``contracts.messages.IntentMatch``)."""
 
     intent: Any
+    """The intent's name."""
     tier: Any
+    """Which tier understood it (maybe an enum)."""
     confidence: Any
+    """How sure it was."""
     slots: Any
+    """The slots it filled."""
     targets: tuple[Any, ...]
+    """The entities it acts on."""
     alternatives: tuple[CandidateView, ...]
     """The other readings it considered."""
 
@@ -314,13 +332,21 @@ class TurnResultView:
     reply: Any
     """The assistant's reply ("" when absent)."""
     transcript: TranscriptView | None
+    """What was heard (None for typed text)."""
     intent: IntentView | None
+    """What was understood."""
     sentiment: SentimentView | None
+    """How the request sounded."""
     skill_id: Any
+    """The skill that answered."""
     actions: tuple[ActionView, ...]
+    """The device actions it ran."""
     citations: tuple[PassageView, ...]
+    """The passages the reply cites."""
     timings_ms: Any
+    """Milliseconds per stage, as given."""
     error: Any
+    """Its error code, if any."""
     needs_confirmation: Any
     """(False when absent)."""
     clarification: ClarificationView
@@ -363,6 +389,7 @@ class StoredTurnView:
     has_seq: bool
     """Whether the record has a ``seq`` field at all."""
     created_at: Any
+    """When it was stored."""
     user_text: Any
     """("" when absent)."""
     input_kind: Any
@@ -372,23 +399,37 @@ class StoredTurnView:
     transcript: Any
     """ASR text."""
     asr_confidence: Any
+    """How sure the recogniser was."""
     intent: Any
     """The intent's name."""
     tier: Any
+    """Which tier understood it."""
     confidence: Any
+    """How sure understanding was."""
     slots: Any
+    """The slots it filled."""
     targets: tuple[str, ...]
+    """The entities it acted on."""
     alternatives: tuple[CandidateView, ...]
+    """The other readings it considered."""
     skill_id: Any
+    """The skill that answered."""
     sentiment_label: Any
+    """negative / neutral / positive."""
     sentiment_score: Any
+    """Polarity."""
     sentiment_signals: tuple[str, ...]
+    """The reasons for the label."""
     error_code: Any
+    """Its error code, if any."""
     needs_confirmation: Any
     """(False when absent)."""
     timings: Any
+    """Milliseconds per stage, as stored."""
     citations: tuple[PassageView, ...]
+    """The passages the reply cited."""
     actions: tuple[ActionView, ...]
+    """The device actions it ran."""
     clarification: ClarificationView
     """Whether it asks which one, and the choices."""
 
@@ -437,8 +478,11 @@ class SentimentPointView:
     """One point of a conversation's sentiment series (``SentimentPoint`` or a plain ``(seq, ..., score, label)``)."""
 
     seq: Any
+    """The turn's number."""
     score: Any
+    """Polarity."""
     label: Any
+    """negative / neutral / positive."""
 
     @classmethod
     def from_any(cls, obj: Any) -> Self:
@@ -454,10 +498,15 @@ class ConversationView:
     """A conversation in the switcher (``assistant.store.records.ConversationSummary``)."""
 
     id: Any
+    """Its id."""
     title: Any
+    """Its title, if it has one."""
     last_text: Any
+    """What the user said last."""
     updated_at: Any
+    """When it last changed."""
     turn_count: Any
+    """How many turns it has."""
 
     @classmethod
     def from_any(cls, obj: Any) -> Self:
@@ -479,6 +528,7 @@ class LoadErrorView:
     skill: Any
     """Which skill: its id, else its source, else its name."""
     code: Any
+    """Its error code."""
     message: Any
     """The message, else the record as text."""
 
@@ -505,11 +555,13 @@ class EntityView:
     domain: str
     """The part of the entity id before the dot ("" without an id)."""
     name: Any
+    """Its friendly name."""
     state: str
     """Its state ("" when absent or empty)."""
     attributes: Mapping[str, Any]
     """Its attributes ({} when none)."""
     area_id: Any
+    """The room it is in."""
     services: frozenset[str]
     """The services it supports ('light.turn_on' ...)."""
     device_class_raw: str
@@ -537,8 +589,11 @@ class AreaView:
     """A room (``contracts.home.Area``)."""
 
     id: Any
+    """Its id."""
     name: Any
+    """Its name."""
     floor_id: Any
+    """The floor it is on."""
 
     @classmethod
     def from_any(cls, obj: Any) -> Self:
@@ -552,8 +607,11 @@ class FloorView:
     """A floor (``contracts.home.Floor``)."""
 
     id: Any
+    """Its id."""
     name: Any
+    """Its name."""
     level: Any
+    """Its level (0 = ground), if known."""
 
     @classmethod
     def from_any(cls, obj: Any) -> Self:
@@ -629,7 +687,9 @@ class HeldControl:
     """The Home tab's held control as kept in its ``gr.State`` (a plain mapping ``{"id", "expires_at"}``)."""
 
     id: str
+    """The held confirmation's id."""
     expires_at: Any
+    """When it expires, as the engine gave it."""
 
     @classmethod
     def of(cls, state: Mapping[str, Any] | None) -> HeldControl | None:
