@@ -53,6 +53,10 @@ def value_of(obj: Any) -> Any:
     return getattr(obj, "value", obj)
 
 
+_ABSENT: Any = object()
+"""A field the record does not have (told apart from one that is None)."""
+
+
 def _all(cls: type[Any], items: Any) -> tuple[Any, ...]:
     """Each of ``items`` (``None`` reads as none) converted by ``cls.from_any``."""
     return tuple(cls.from_any(i) for i in items or ())
@@ -326,7 +330,7 @@ class TurnResultView:
     """A live turn (``contracts.messages.TurnResult``)."""
 
     turn_id: Any
-    """("" when absent)."""
+    """The turn's id ("" when absent)."""
     text: Any
     """What the user said ("" when absent)."""
     reply: Any
@@ -348,7 +352,7 @@ class TurnResultView:
     error: Any
     """Its error code, if any."""
     needs_confirmation: Any
-    """(False when absent)."""
+    """Whether the reply asked yes/no (False when absent)."""
     clarification: ClarificationView
     """Whether it asks which one, and the choices."""
 
@@ -383,7 +387,7 @@ class StoredTurnView:
     trace_id: str
     """Its id for the trace ("" when absent)."""
     conversation_id: Any
-    """("" when absent)."""
+    """The conversation's id ("" when absent)."""
     seq: Any
     """Its number in the conversation (None when absent)."""
     has_seq: bool
@@ -391,11 +395,11 @@ class StoredTurnView:
     created_at: Any
     """When it was stored."""
     user_text: Any
-    """("" when absent)."""
+    """What the user typed or said ("" when absent)."""
     input_kind: Any
     """'text' or 'audio' ('text' when absent)."""
     reply: Any
-    """("" when absent)."""
+    """The assistant's reply ("" when absent)."""
     transcript: Any
     """ASR text."""
     asr_confidence: Any
@@ -423,7 +427,7 @@ class StoredTurnView:
     error_code: Any
     """Its error code, if any."""
     needs_confirmation: Any
-    """(False when absent)."""
+    """Whether the reply asked yes/no (False when absent)."""
     timings: Any
     """Milliseconds per stage, as stored."""
     citations: tuple[PassageView, ...]
@@ -467,10 +471,6 @@ class StoredTurnView:
             actions=_all(ActionView, field(obj, "actions")),
             clarification=ClarificationView.from_any(obj),
         )
-
-
-_ABSENT: Any = object()
-"""A field the record does not have (told apart from one that is None)."""
 
 
 @dataclass(frozen=True, slots=True)
