@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError, asdict
+from types import MappingProxyType, SimpleNamespace
 from typing import Any
 
 import pytest
@@ -9,6 +11,7 @@ import pytest
 from contracts.home import Entity
 from tests.ui.conftest import FakeHome
 from ui import dashboard
+from ui.records import AreaView, EntityView, FloorView
 
 
 def _e(entity_id: str, state: str, attributes: dict[str, Any] | None = None, **kw: Any) -> Entity:
@@ -178,11 +181,6 @@ def test_hostile_names_stay_text() -> None:
 
 
 def test_entities_areas_and_floors_convert_once_from_a_dataclass_or_a_mapping_alike() -> None:
-    from dataclasses import FrozenInstanceError, asdict
-    from types import MappingProxyType, SimpleNamespace
-
-    from ui.records import AreaView, EntityView, FloorView
-
     home = FakeHome()
     light = home.entity("light.kitchen")
     assert light is not None

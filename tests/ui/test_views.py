@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import FrozenInstanceError, asdict, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +23,7 @@ from contracts.messages import (
 )
 from tests.ui.conftest import FakeHome
 from ui import views
+from ui.records import ActionView, PassageView, StoredTurnView, TurnResultView
 
 
 def _result(**kw: Any) -> TurnResult:
@@ -367,10 +368,6 @@ def test_confirm_prompt_and_control_outcomes() -> None:
 
 
 def test_turn_records_convert_once_from_a_dataclass_or_a_mapping_alike() -> None:
-    from dataclasses import FrozenInstanceError, asdict
-
-    from ui.records import StoredTurnView, TurnResultView
-
     alts = (Candidate("light.on", ("light.a",), description="Turn on A"), Candidate("light.on", description="B"))
     live = _result(
         transcript=Transcript("turn on <b>it</b>", confidence=0.8),
@@ -404,8 +401,6 @@ def test_turn_records_convert_once_from_a_dataclass_or_a_mapping_alike() -> None
 
 
 def test_record_fields_keep_each_formatters_default() -> None:
-    from ui.records import PassageView, StoredTurnView
-
     # a turn without a number is numbered by its place; one whose number is None says so
     assert views.turn_choices([{"id": "a", "user_text": "x"}, {"id": "b", "user_text": "y"}])[1][0] == "#2 y"
     assert views.turn_choices([{"id": "a", "seq": None, "user_text": "x"}])[0][0] == "#None x"
@@ -419,8 +414,6 @@ def test_record_fields_keep_each_formatters_default() -> None:
 
 
 def test_records_keep_untrusted_text_raw_and_the_formatters_escape_it() -> None:
-    from ui.records import ActionView, PassageView
-
     hostile = "<img src=x onerror=alert(1)> [click](http://evil) *x*"
     p = PassageView.from_any({"document_id": hostile, "title": hostile, "text": hostile, "score": 0.9})
     assert p.title == hostile  # the record holds the value; escaping is the formatter's
