@@ -278,6 +278,11 @@ ACTIONS: tuple[ActionDef, ...] = (
             (r"\bhalf ?way\b|\bhalf\b", 0.6),
             (r"\bposition\b", 0.8),
             (r"\b(open|close|raise|lower)\b.{0,40}\b(\d{1,3}%|half|partly|partially)", 1.0),
+            (
+                r"\b(half|halfway|partly|partially|part way|a quarter|(three|3) quarters?|fully|completely) ?"
+                r"(open|opened|closed?|shut)\b",
+                1.0,
+            ),
             (r"\b(open|close|shut|raise|lower)\b.{0,40}\b" + RELATIVE_AMOUNT, 1.0),
         ),
         verb="set the position of",

@@ -71,7 +71,8 @@ class Params:
     """Parameters parsed from a request; None when not said."""
 
     percent: int | None = None
-    """An explicit percentage, or 'max'/'half'/'min' as 100/50/1."""
+    """An explicit percentage, or a word for one: 'max' 100, 'three quarters' 75, 'half' or 'partially' 50,
+    'a quarter' 25, 'fully closed' 0, 'min' 1."""
     number: float | None = None
     """A bare number (no unit)."""
     degrees: float | None = None
@@ -103,18 +104,28 @@ _DOWN = re.compile(
 )
 
 
-def parse_params(text: str) -> Params:
-    """Parse the parameters of a normalised request."""
-    percent: int | None = None
+_PERCENT_WORDS: tuple[tuple[re.Pattern[str], int], ...] = (
+    (re.compile(r"\b(fully|all the way|completely) (closed?|shut)\b"), 0),
+    (re.compile(r"\b(three|3) quarters?\b"), 75),
+    (re.compile(r"\b(a|one) quarter\b"), 25),
+    (re.compile(r"\b(max|maximum|full|fully|all the way|100)\b(?! degrees)"), 100),
+    (re.compile(r"\b(half|halfway|half way|partially|partly|part way|partway)\b"), 50),
+    (re.compile(r"\b(min|minimum|lowest)\b"), 1),
+)
+"""Words for a level, first match wins ('fully closed' before 'fully'; 'partially open' is strictly in between)."""
+
+
+def _percent(text: str) -> int | None:
+    """An explicit percentage ('30%'), else the level a word names."""
     m = re.search(r"\b(\d{1,3})%", text)
     if m:
-        percent = min(100, int(m.group(1)))
-    elif re.search(r"\b(max|maximum|full|fully|all the way|100)\b(?! degrees)", text):
-        percent = 100
-    elif re.search(r"\b(half|halfway|half way)\b", text):
-        percent = 50
-    elif re.search(r"\b(min|minimum|lowest)\b", text):
-        percent = 1
+        return min(100, int(m.group(1)))
+    return next((value for rx, value in _PERCENT_WORDS if rx.search(text)), None)
+
+
+def parse_params(text: str) -> Params:
+    """Parse the parameters of a normalised request."""
+    percent = _percent(text)
     degrees: float | None = None
     m = re.search(r"\b(\d{1,3}(?:\.\d)?) degrees\b", text)
     if m:
