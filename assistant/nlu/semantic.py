@@ -33,6 +33,7 @@ from assistant.nlu.lexicon import (
 from assistant.nlu.media import ACTIVE_STATES, active_players, implied_player
 from assistant.nlu.normalize import Params, words
 from assistant.nlu.polarity import action_polarity, request_polarity
+from assistant.nlu.purpose import PurposeFit, clear_purpose, misfits
 from assistant.nlu.resolve import WHOLE_HOME
 from assistant.stemming import stem
 from contracts.engines import Embedder
@@ -62,6 +63,12 @@ _LEVEL_KEYS = frozenset({"brightness", "volume", "fan_speed", "position"})
 """Actions whose bare number ('to 30') is a percentage."""
 _VALUE_SLOTS = frozenset({"brightness", "color", "temperature", "position", "volume_level", "percentage", "item"})
 """Slots that carry a value said in the request (the learned scorer sees whether a candidate uses one)."""
+_PURPOSE_FLOOR = 0.35
+"""A request whose best-fitting device purpose is below this similarity names no purpose (the guard stays out)."""
+_PURPOSE_MARGIN = 0.2
+"""How much worse a kind's purpose must fit than the best one's before its writes lose score."""
+_PURPOSE_FACTOR = 0.85
+"""The share of its score a write on a misfitting kind of device keeps."""
 _COVER_STEP = 25
 """Points a relative cover or valve move changes the position by."""
 _PRESENCE = re.compile(r"\b(anyone|anybody|someone|somebody|nobody|no one|people|movement|motion|occupied)\b")
@@ -204,6 +211,7 @@ class SemanticRanker:
         self._vocab: frozenset[str] = frozenset()
         self._vocab_stems: frozenset[str] = frozenset()
         self._unique: frozenset[str] = frozenset()
+        self._purpose = PurposeFit(embedder)
 
     # -- preparation -------------------------------------------------------------------------------------------
     def set_skill_intents(self, specs: Sequence[tuple[str, IntentSpec]]) -> None:
@@ -340,6 +348,9 @@ class SemanticRanker:
         evidence = action_evidence(text)
         question = bool(QUESTION.search(text))
         mentions = domain_mentions(text)
+        if not mentions:  # no kind of device named: the one whose purpose the request names counts as named
+            purpose = self._purpose_domain(text, index)
+            mentions = {purpose} if purpose else mentions
         classes = (
             state_classes(text)
             | {
@@ -458,6 +469,7 @@ class SemanticRanker:
                         features=feats,
                     )
                 )
+        out = self._purpose_guard(text, out)
         for sid, spec, sim in self.skill_scores(text)[:3]:
             if sim < 0.3:
                 continue
@@ -470,6 +482,30 @@ class SemanticRanker:
             )  # fmt: skip
         out.sort(key=lambda c: -c.score)
         return _dedupe(out)[:limit]
+
+    def _purpose_domain(self, text: str, index: HomeIndex) -> str | None:
+        """The kind of device of this home whose purpose the request clearly names ('water the roses': a valve)."""
+        domains = sorted({e.domain for e in index.entities.values()})
+        fit = self._purpose.scores(text, domains)
+        return clear_purpose(fit, floor=_PURPOSE_FLOOR, margin=_PURPOSE_MARGIN)
+
+    def _purpose_guard(self, text: str, cands: list[RankedCandidate]) -> list[RankedCandidate]:
+        """A device write on a kind of device whose purpose fits the request clearly worse than another candidate's
+        ('stop watering the backyard': the sprinklers, not the Backyard Light) loses part of its score, unless the
+        request names that device exactly."""
+        domains = {c.targets[0].split(".", 1)[0] for c in cands if c.intent in WRITE_INTENTS and c.targets}
+        if len(domains) < 2:
+            return cands
+        bad = misfits(self._purpose.scores(text, sorted(domains)), floor=_PURPOSE_FLOOR, margin=_PURPOSE_MARGIN)
+        if not bad:
+            return cands
+        return [
+            replace(c, score=c.score * _PURPOSE_FACTOR, features={**c.features, "purpose_misfit": 1.0})
+            if c.intent in WRITE_INTENTS and c.targets and c.targets[0].split(".", 1)[0] in bad
+            and c.features.get("name", 0.0) < 0.99
+            else c
+            for c in cands
+        ]  # fmt: skip
 
     def _target_features(
         self,
