@@ -131,7 +131,7 @@ def parse_params(text: str) -> Params:
     if m:
         degrees = float(m.group(1))
     number: float | None = None
-    m = re.search(r"\b(?:to|at|of)\s+(\d{1,3}(?:\.\d)?)\b(?!%| degrees)", text)
+    m = re.search(r"\b(?:to|at|of|volume|brightness|level|speed|position)\s+(\d{1,3}(?:\.\d)?)\b(?!%| degrees)", text)
     if m:
         number = float(m.group(1))
     color = next((c for c in COLORS if re.search(rf"\b{c}\b", text)), None)

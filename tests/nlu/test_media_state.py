@@ -85,3 +85,13 @@ def test_a_named_device_of_another_kind_is_not_a_media_request() -> None:
     home = _home({"media_player.den_tv": "playing"})
     m = _engine(home).recognize("turn the den lamp up to 100%", conversation_id="c")[0]
     assert "media_player.den_tv" not in m.targets
+
+
+def test_a_level_noun_before_a_bare_number_sets_that_level() -> None:
+    from assistant.nlu.normalize import normalize, parse_params
+
+    assert parse_params(normalize("volume 30")).number == 30
+    assert parse_params(normalize("brightness 40 in the den")).number == 40
+    home = _home({"media_player.den_tv": "playing"})
+    m = _engine(home).recognize("volume 30", conversation_id="c")[0]
+    assert (m.intent, m.targets, m.slots.get("volume_level")) == ("HassSetVolume", ("media_player.den_tv",), 30)
