@@ -386,7 +386,9 @@ class Understanding:
             return IntentMatch(hit.intent, slots, targets, Tier.TEMPLATE, confidence, skill_id=owner, text=norm)
         evidence = action_evidence(norm)
         prefer = frozenset(d for a in ACTIONS if evidence.get(a.key, 0.0) >= 0.9 for d in a.domains)
-        resolved = resolve_targets(index, hit.intent, slots, text=norm, speaker_area=area_id, prefer_domains=prefer)
+        resolved = resolve_targets(
+            index, hit.intent, slots, text=norm, speaker_area=area_id, prefer_domains=prefer, live=self._home.entity
+        )
         if len(resolved.targets) > 1 and not WHOLE_HOME.search(norm):
             # 'pause the music in the living room': the player there that is playing, not every player there
             active = active_players(hit.intent, resolved.targets, self._home.entity)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from assistant.nlu.catalog import DOMAIN_NOUNS, HomeIndex
+from assistant.nlu.media import active_players
+from contracts.home import Entity
 from contracts.intents import READ_INTENTS, entity_supports
 
 __all__ = ["WHOLE_HOME", "Resolved", "resolve_targets"]
@@ -49,8 +51,13 @@ def resolve_targets(
     text: str = "",
     speaker_area: str | None = None,
     prefer_domains: frozenset[str] = frozenset(),
+    live: Callable[[str], Entity | None] | None = None,
 ) -> Resolved:
-    """Entities the intent applies to. Never targets the whole home unless the request says so explicitly."""
+    """Entities the intent applies to. Never targets the whole home unless the request says so explicitly.
+
+    ``live`` gives an entity's current state and features (the index may hold an older copy): what an entity
+    supports is judged on it, and of several players with one name a media intent takes the one in the state it acts
+    on ('pause the TV': the TV that is playing)."""
     domains = set(_values(slots.get("domain")))
     classes = set(_values(slots.get("device_class")))
     area = index.area_of(str(slots["area"])) if slots.get("area") else None
@@ -66,7 +73,7 @@ def resolve_targets(
         area_ids = index.in_floor(floor.id)
 
     def fits(entity_id: str) -> bool:
-        e = index.entities[entity_id]
+        e = (live(entity_id) if live else None) or index.entities[entity_id]
         if domains and e.domain not in domains:
             return False
         if classes and (e.device_class or e.attributes.get("device_class")) not in classes:
@@ -81,6 +88,8 @@ def resolve_targets(
             ids = [i for i in ids if index.entities[i].area_id in area_ids] or ids
         if len(ids) > 1 and prefer_domains:
             ids = [i for i in ids if index.entities[i].domain in prefer_domains] or ids
+        if len(ids) > 1 and live is not None:
+            ids = active if len(active := active_players(intent, ids, live)) == 1 else ids
         if len(ids) > 1 and intent not in READ_INTENTS:
             local = [i for i in ids if speaker_area and index.entities[i].area_id == _area_id(index, speaker_area)]
             if len(local) == 1:

@@ -95,3 +95,21 @@ def test_a_level_noun_before_a_bare_number_sets_that_level() -> None:
     home = _home({"media_player.den_tv": "playing"})
     m = _engine(home).recognize("volume 30", conversation_id="c")[0]
     assert (m.intent, m.targets, m.slots.get("volume_level")) == ("HassSetVolume", ("media_player.den_tv",), 30)
+
+
+def test_of_two_players_with_one_name_the_playing_one_is_meant() -> None:
+    from assistant.nlu.catalog import build_index
+    from assistant.nlu.resolve import resolve_targets
+
+    areas = [Area("den", "Den"), Area("study", "Study")]
+    tvs = [
+        Entity("media_player.tv", "TV", "off", {}, (), "den"),
+        Entity("media_player.tv_2", "TV", "playing", {}, (), "study"),
+    ]
+    home = FakeHome(tvs, areas)
+    index = build_index(home)
+    assert resolve_targets(index, "HassMediaPause", {"name": "TV"}).clarification  # without live states: ask
+    got = resolve_targets(index, "HassMediaPause", {"name": "TV"}, live=home.entity)
+    assert got.targets == ("media_player.tv_2",)
+    m = _engine(home).recognize("pause the tv", conversation_id="c")[0]
+    assert (m.intent, m.targets) == ("HassMediaPause", ("media_player.tv_2",))
