@@ -90,6 +90,7 @@ def resolve_targets(
             ids = [i for i in ids if index.entities[i].domain in prefer_domains] or ids
         if len(ids) > 1 and live is not None:
             ids = active if len(active := active_players(intent, ids, live)) == 1 else ids
+            ids = pending if len(pending := _still_to_change(intent, ids, live)) == 1 else ids
         if len(ids) > 1 and intent not in READ_INTENTS:
             local = [i for i in ids if speaker_area and index.entities[i].area_id == _area_id(index, speaker_area)]
             if len(local) == 1:
@@ -112,6 +113,27 @@ def resolve_targets(
     if not ids:
         return Resolved(error="device-unknown", clarification="I couldn't find a matching device.")
     return Resolved(targets=tuple(sorted(ids)))
+
+
+_ALREADY: Mapping[str, str] = {"HassTurnOn": "on", "HassTurnOff": "off"}
+"""The state an on/off intent leaves a light, switch or fan in."""
+_ONOFF = frozenset({"light", "switch", "fan", "input_boolean"})
+
+
+def _still_to_change(intent: str, ids: list[str], live: Callable[[str], Entity | None]) -> list[str]:
+    """Of several same-named lights, switches or fans, the ones not already as the request leaves them ('turn on the
+    bedroom light' where two of three are on: the one that is off)."""
+    done = _ALREADY.get(intent)
+    if done is None:
+        return []
+    out = []
+    for i in ids:
+        e = live(i)
+        if e is None or e.domain not in _ONOFF:
+            return []  # another kind of device among them: the state does not decide
+        if e.state != done:
+            out.append(i)
+    return out
 
 
 def _area_id(index: HomeIndex, area: str | None) -> str | None:

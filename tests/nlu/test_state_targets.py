@@ -1,0 +1,36 @@
+"""Of several devices with one name, an on/off request means the one not already as it would leave it ('turn on the
+bedroom light' where the other bedroom lights are on). Homes and requests written for these tests."""
+
+from __future__ import annotations
+
+from assistant.config import NluConfig
+from assistant.nlu import create_understanding
+from assistant.nlu.catalog import build_index
+from assistant.nlu.resolve import resolve_targets
+from contracts.home import Area, Entity
+from tests.nlu.fakes import FakeHome
+
+
+def _home(states: tuple[str, str, str]) -> FakeHome:
+    areas = [Area("a", "Attic"), Area("b", "Basement"), Area("c", "Cellar")]
+    lights = [Entity(f"light.bedroom_{k}", "Bedroom Light", s, {}, (), k) for k, s in zip("abc", states, strict=True)]
+    return FakeHome(lights, areas)
+
+
+def test_the_one_still_to_change_is_meant() -> None:
+    home = _home(("on", "off", "on"))
+    index = build_index(home)
+    assert resolve_targets(index, "HassTurnOn", {"name": "Bedroom Light"}, live=home.entity).targets == (
+        "light.bedroom_b",
+    )
+    assert resolve_targets(index, "HassTurnOff", {"name": "Bedroom Light"}, live=home.entity).clarification
+    engine = create_understanding(NluConfig(llm=False), home=home, intents=[], embedder=None, llm=None)
+    m = engine.recognize("turn on the bedroom light", conversation_id="c")[0]
+    assert (m.intent, m.targets) == ("HassTurnOn", ("light.bedroom_b",))
+
+
+def test_without_live_states_or_with_two_to_change_it_asks() -> None:
+    home = _home(("off", "off", "on"))
+    index = build_index(home)
+    assert resolve_targets(index, "HassTurnOn", {"name": "Bedroom Light"}, live=home.entity).clarification
+    assert resolve_targets(index, "HassTurnOn", {"name": "Bedroom Light"}).clarification
