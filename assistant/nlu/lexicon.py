@@ -207,6 +207,7 @@ ACTIONS: tuple[ActionDef, ...] = (
         (
             (r"\b(water|irrigate) (the |my |our )?(garden|lawn|grass|plants|flowers|beds|yard|backyard|veg\w*)\b", 1.0),
             (r"\b(start|begin|run) (the )?(watering|sprinklers?|irrigation)\b", 0.9),
+            (r"^(please )?(water|irrigate) (the|my|our|all the) \w+", 0.8),
         ),
         verb="water",
         implied_domain="valve",

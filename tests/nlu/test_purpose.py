@@ -76,3 +76,14 @@ def test_a_named_device_keeps_its_request() -> None:
     engine = create_understanding(NluConfig(llm=False), home=home, intents=[], embedder=ConceptEmbedder(), llm=None)
     m = engine.recognize("turn off the backyard light", conversation_id="c")[0]
     assert (m.intent, m.targets) == ("HassTurnOff", ("light.backyard_light",))
+
+
+def test_water_anything_is_watering() -> None:
+    from assistant.nlu.lexicon import action_evidence
+
+    assert action_evidence("water the roses").get("water", 0.0) > 0
+    assert action_evidence("water heater on").get("water", 0.0) == 0.0  # a device's name, not the verb
+    home = _home()
+    engine = create_understanding(NluConfig(llm=False), home=home, intents=[], embedder=ConceptEmbedder(), llm=None)
+    m = engine.recognize("water the roses", conversation_id="c")[0]
+    assert (m.intent, m.targets) == ("HassTurnOn", ("valve.backyard_sprinklers",))
