@@ -629,7 +629,7 @@ class Understanding:
                 text=norm,
                 clarification=f"Sorry, I'm not sure what you mean. Did you mean: {best.description[:-1].lower()}?",
             )
-        if tier != Tier.LLM and best.features.get("area", 0.5) < 1.0:
+        if tier != Tier.LLM and best.features.get("area", 0.5) < 1.0 and best.features.get("context", 0.0) < 1.0:
             # the speaker's (or the named) room wins a tie: one close candidate there beats the others elsewhere
             local = [
                 c for c, _p in order[:6]

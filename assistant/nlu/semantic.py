@@ -409,6 +409,8 @@ class SemanticRanker:
                 if not named_ids and not mentions - {"media_player"}
                 else None
             )  # a request that names a device, or another kind of device, is not about what is playing
+            if action.key == "brightness" and len(named_ids) > 1:
+                implied = _lit_one(named_ids, index, home)
             for eid, entity in index.entities.items():
                 if action.domains and entity.domain not in action.domains:
                     continue
@@ -815,6 +817,16 @@ def _state_implied(
     if scope:
         players = [i for i in players if index.entities[i].area_id in scope]
     return implied_player(action.intent, players, home.entity, speaker_area=context.speaker_area)
+
+
+def _lit_one(named_ids: Sequence[str], index: HomeIndex, home: HomeApi) -> str | None:
+    """Of several lights the request names exactly ('dim the bedroom light' with three Bedroom Lights), the only one
+    that is on: a brightness change acts on a lit light. None when none or several are on."""
+    lit = [
+        i for i in named_ids
+        if index.entities[i].domain == "light" and (e := home.entity(i)) is not None and e.state == "on"
+    ]  # fmt: skip
+    return lit[0] if len(lit) == 1 else None
 
 
 def _media_ready(action: ActionDef, entity: Entity) -> bool:

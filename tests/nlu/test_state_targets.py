@@ -34,3 +34,17 @@ def test_without_live_states_or_with_two_to_change_it_asks() -> None:
     index = build_index(home)
     assert resolve_targets(index, "HassTurnOn", {"name": "Bedroom Light"}, live=home.entity).clarification
     assert resolve_targets(index, "HassTurnOn", {"name": "Bedroom Light"}).clarification
+
+
+def test_a_brightness_change_never_lands_on_an_unlit_namesake_by_the_room_word() -> None:
+    areas = [Area("bedroom", "Bedroom"), Area("master", "Master Bedroom")]
+    lights = [
+        Entity("light.bedroom_light", "Bedroom Light", "off", {"supported_color_modes": ["brightness"]}, (), "bedroom"),
+        Entity("light.bedroom_light_2", "Bedroom Light", "on",
+               {"supported_color_modes": ["brightness"], "brightness": 255}, (), "master"),
+    ]  # fmt: skip
+    home = FakeHome(lights, areas)
+    engine = create_understanding(NluConfig(llm=False), home=home, intents=[], embedder=None, llm=None)
+    m = engine.recognize("dim the bedroom light to 30%", conversation_id="c")[0]
+    assert "light.bedroom_light" not in m.targets  # the room word is part of both names: it does not decide
+    assert m.targets == ("light.bedroom_light_2",) or m.clarification
