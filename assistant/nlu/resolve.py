@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.nlu.catalog import DOMAIN_NOUNS, HomeIndex
+from assistant.nlu.catalog import DOMAIN_NOUNS, HomeIndex, clean_name
 from assistant.nlu.media import active_players
 from contracts.home import Entity
 from contracts.intents import READ_INTENTS, entity_supports
@@ -85,7 +85,11 @@ def resolve_targets(
         if not ids:
             return Resolved(error="device-unknown", clarification=f"I couldn't find {slots['name']}.")
         if area_ids is not None:
-            ids = [i for i in ids if index.entities[i].area_id in area_ids] or ids
+            ids = (
+                [i for i in ids if index.entities[i].area_id in area_ids]
+                or _named_in_area(index, str(slots["name"]), area_ids, fits)
+                or ids
+            )
         if len(ids) > 1 and prefer_domains:
             ids = [i for i in ids if index.entities[i].domain in prefer_domains] or ids
         if len(ids) > 1 and live is not None:
@@ -113,6 +117,17 @@ def resolve_targets(
     if not ids:
         return Resolved(error="device-unknown", clarification="I couldn't find a matching device.")
     return Resolved(targets=tuple(sorted(ids)))
+
+
+def _named_in_area(index: HomeIndex, name: str, area_ids: set[str], fits: Callable[[str], bool]) -> list[str]:
+    """'The guest bedroom light' when the only 'Light' is elsewhere: the one entity in that room whose name ends with
+    the name said ('Bedroom Light'), if there is exactly one."""
+    said = clean_name(name)
+    found = [
+        i for i, e in index.entities.items()
+        if e.area_id in area_ids and fits(i) and clean_name(e.name).endswith(f" {said}")
+    ]  # fmt: skip
+    return found if len(found) == 1 else []
 
 
 _ALREADY: Mapping[str, str] = {"HassTurnOn": "on", "HassTurnOff": "off"}

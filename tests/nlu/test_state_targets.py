@@ -48,3 +48,15 @@ def test_a_brightness_change_never_lands_on_an_unlit_namesake_by_the_room_word()
     m = engine.recognize("dim the bedroom light to 30%", conversation_id="c")[0]
     assert "light.bedroom_light" not in m.targets  # the room word is part of both names: it does not decide
     assert m.targets == ("light.bedroom_light_2",) or m.clarification
+
+
+def test_a_room_and_a_short_name_mean_the_rooms_device_whose_name_ends_so() -> None:
+    areas = [Area("living", "Living Room"), Area("guest", "Guest Bedroom")]
+    lights = [
+        Entity("light.light", "Light", "off", {}, (), "living"),
+        Entity("light.bedroom_light", "Bedroom Light", "off", {}, (), "guest"),
+    ]
+    home = FakeHome(lights, areas)
+    index = build_index(home)
+    got = resolve_targets(index, "HassTurnOn", {"name": "Light", "area": "Guest Bedroom"}, live=home.entity)
+    assert got.targets == ("light.bedroom_light",)  # not the 'Light' in the living room
