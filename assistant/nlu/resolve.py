@@ -95,6 +95,10 @@ def resolve_targets(
         if len(ids) > 1 and live is not None:
             ids = active if len(active := active_players(intent, ids, live)) == 1 else ids
             ids = pending if len(pending := _still_to_change(intent, ids, live)) == 1 else ids
+            if intent == "HassLightSet":  # a brightness or colour change acts on a lit light
+                ids = (
+                    lit if len(lit := [i for i in ids if (e := live(i)) is not None and e.state == "on"]) == 1 else ids
+                )
         if len(ids) > 1 and intent not in READ_INTENTS:
             local = [i for i in ids if speaker_area and index.entities[i].area_id == _area_id(index, speaker_area)]
             if len(local) == 1:

@@ -60,3 +60,14 @@ def test_a_room_and_a_short_name_mean_the_rooms_device_whose_name_ends_so() -> N
     index = build_index(home)
     got = resolve_targets(index, "HassTurnOn", {"name": "Light", "area": "Guest Bedroom"}, live=home.entity)
     assert got.targets == ("light.bedroom_light",)  # not the 'Light' in the living room
+
+
+def test_a_brightness_change_takes_the_lit_namesake() -> None:
+    home = _home(("off", "on", "off"))
+    index = build_index(home)
+    got = resolve_targets(index, "HassLightSet", {"name": "Bedroom Light", "brightness": 40}, live=home.entity)
+    assert got.targets == ("light.bedroom_b",)
+    both = _home(("on", "on", "off"))
+    got = resolve_targets(build_index(both), "HassLightSet", {"name": "Bedroom Light", "brightness": 40},
+                          live=both.entity)  # fmt: skip
+    assert got.clarification  # two lit: ask
