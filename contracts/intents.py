@@ -84,9 +84,7 @@ _DEFAULT_SERVICES: dict[str, frozenset[str]] = {
     "cover": frozenset({"cover.open_cover", "cover.close_cover", "cover.set_cover_position", "cover.toggle"}),
     "valve": frozenset({"valve.open_valve", "valve.close_valve", "valve.set_valve_position"}),
     "lock": frozenset({"lock.lock", "lock.unlock"}),
-    "climate": frozenset(
-        {"climate.set_temperature", "climate.turn_on", "climate.turn_off", "climate.set_hvac_mode"}
-    ),
+    "climate": frozenset({"climate.set_temperature", "climate.turn_on", "climate.turn_off", "climate.set_hvac_mode"}),
     "media_player": frozenset(
         {
             "media_player.turn_on",
