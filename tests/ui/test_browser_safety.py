@@ -32,6 +32,7 @@ if not Path("/usr/bin/chromium").exists():  # pragma: no cover - depends on the 
     pytest.skip("Debian's chromium is not installed", allow_module_level=True)
 
 from playwright.sync_api import Browser, Page, Route  # noqa: E402
+from playwright.sync_api import Error as PlaywrightError  # noqa: E402
 
 from tests.ui.browser import ChatPage, chromium_browser, external_requests  # noqa: E402
 
@@ -402,8 +403,14 @@ def test_home_tab_unlock_needs_the_pin(alice: ChatPage) -> None:
     _new_conversation(ui)
     _ask_unlock(ui)
     reply = _press(ui, "#confirm-yes", pin=PIN)
-    assert PIN not in ui.page.locator("#chatbot").inner_text(), reply
-    ui.wait_dashboard_state(LOCK, "unlocked")
+    chat = ui.page.locator("#chatbot").inner_text()
+    assert PIN not in chat, reply
+    try:
+        ui.wait_dashboard_state(LOCK, "unlocked")
+    except PlaywrightError as exc:  # once seen on a loaded machine (1 run in 3): keep what the page said
+        raise AssertionError(
+            f"the chat's Yes with the PIN did not unlock; reply {reply!r}; chat {chat[-600:]!r}"
+        ) from exc
     ui.press_control(LOCK, "Lock")
     ui.wait_dashboard_state(LOCK, "locked")
 
