@@ -24,7 +24,7 @@ from assistant.nlu.polarity import opposite
 from assistant.nlu.rerank import LlmReranker
 from assistant.nlu.resolve import WHOLE_HOME, resolve_targets
 from assistant.nlu.route import OpenIntent, OpenIntents, open_intents, request_kind
-from assistant.nlu.semantic import Context, RankedCandidate, SemanticRanker
+from assistant.nlu.semantic import Context, RankedCandidate, SemanticRanker, singular
 from assistant.nlu.templates import TemplateHit, TemplateMatcher
 from assistant.nlu.trace import Trace
 from contracts.engines import Embedder, LanguageModel
@@ -263,7 +263,7 @@ class Understanding:
         self._ranker.prepare(index)
 
         def score(text: str, entity_id: str) -> float:
-            toks = {w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words(text)}
+            toks = {singular(w) for w in words(text)}
             return self._ranker.name_score(toks, text, index.entities[entity_id])
 
         return score

@@ -41,7 +41,7 @@ from contracts.home import Entity, HomeApi
 from contracts.intents import WRITE_INTENTS, entity_supports
 from contracts.skills import IntentSpec
 
-__all__ = ["Context", "RankedCandidate", "SemanticRanker", "normalize_example", "verbalise"]
+__all__ = ["Context", "RankedCandidate", "SemanticRanker", "normalize_example", "singular", "verbalise"]
 
 _PRONOUN = re.compile(r"\b(it|them|that|those|this|these|they|one)\b")
 _HERE = re.compile(r"\b(in here|here|this room|in this room|the room)\b")
@@ -239,7 +239,7 @@ class SemanticRanker:
             self._idf = {t: math.log(1 + n / c) for t, c in df.items()}
             names = [*(x for e in index.entities.values() for x in (e.name, *e.aliases)), *index.area_names,
                      *index.floor_names]  # fmt: skip
-            self._vocab = frozenset(_singular(t) for n_ in names for t in clean_name(n_).split())
+            self._vocab = frozenset(singular(t) for n_ in names for t in clean_name(n_).split())
             self._vocab_stems = frozenset(stem(t) for t in self._vocab)
             self._unique = frozenset(t for t, c in df.items() if c == 1 and len(t) >= 4)
             vectors = None
@@ -273,9 +273,9 @@ class SemanticRanker:
             and "'" not in w
             and w not in _STOP
             and w not in _PRONOUN_WORDS
-            and _singular(w) not in self._vocab
+            and singular(w) not in self._vocab
             and w not in lexicon
-            and _singular(w) not in lexicon
+            and singular(w) not in lexicon
             and stem(w) not in self._vocab_stems
             and stem(w) not in _lexicon_stems()
         ]
@@ -344,7 +344,7 @@ class SemanticRanker:
     ) -> list[RankedCandidate]:
         """Valid candidate actions for a normalised request, best first."""
         self.prepare(index)
-        toks = {_singular(w) for w in words(text) if w not in _STOP}
+        toks = {singular(w) for w in words(text) if w not in _STOP}
         evidence = action_evidence(text)
         question = bool(QUESTION.search(text))
         mentions = domain_mentions(text)
@@ -636,7 +636,7 @@ def _generic_names(names: dict[str, float], index: HomeIndex) -> dict[str, float
     for eid, score in names.items():
         e = index.entities[eid]
         kind = (e.device_class or e.attributes.get("device_class") or "").replace("_", " ")
-        if score >= 0.99 and kind and _singular(clean_name(e.name)) == kind:
+        if score >= 0.99 and kind and singular(clean_name(e.name)) == kind:
             out[eid] = 0.9
     return out
 
@@ -648,10 +648,11 @@ def _lexicon_stems() -> frozenset[str]:
 
 
 def _tokens(name: str) -> list[str]:
-    return [_singular(t) for t in clean_name(name).split() if t not in _STOP]
+    return [singular(t) for t in clean_name(name).split() if t not in _STOP]
 
 
-def _singular(word: str) -> str:
+def singular(word: str) -> str:
+    """A plural name token's singular for exact token matching ('lights' → 'light'; 'glass' stays)."""
     if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
         return word[:-1]
     return word
