@@ -211,13 +211,20 @@ class ChatCallbacks:
         self.answer_speaks = accepts_kw(getattr(engine, "answer_confirmation", None), "speak")
 
     # -------------------------------------------------------------- shown state
-    def confirm_updates(self, pending: PendingView | None) -> Updates:
-        """The chat's Yes/No row for a pending confirmation (hidden for None), tagged with its id."""
+    def confirm_updates(self, pending: PendingView | None, *, clear_pin: bool = True) -> Updates:
+        """The chat's Yes/No row for a pending confirmation (hidden for None), tagged with its id.
+
+        ``clear_pin=False`` leaves the PIN box's text alone while showing a confirmation: the poll passes it, because
+        its answer may arrive after the turn's own (which already showed the row) and after the user typed the PIN.
+        """
         t = self.tab
+        pin_box = gr.update(visible=pending is not None and pending.needs_pin)
+        if clear_pin or pending is None:
+            pin_box = gr.update(visible=pending is not None and pending.needs_pin, value="")
         return {
             t.confirm_row: gr.update(visible=pending is not None),
             t.confirm_md: views.confirm_prompt(pending) if pending is not None else "",
-            t.confirm_pin: gr.update(visible=pending is not None and pending.needs_pin, value=""),
+            t.confirm_pin: pin_box,
             t.shown_pending: pending.id if pending is not None else None,
         }
 
@@ -426,8 +433,8 @@ class ChatCallbacks:
                 said = [{"role": "assistant", "content": f"⏰ {views.md_escape(t)}"} for t in self.inbox.take(cid)]
                 updates[self.tab.chatbot] = [*(history or []), *said]
         pending = self.shared.live_pending(cid, who)
-        if (pending.id if pending is not None else None) != shown:
-            updates.update(self.confirm_updates(pending))
+        if (pending.id if pending is not None else None) != shown:  # ``shown`` may be stale: never wipe a typed PIN
+            updates.update(self.confirm_updates(pending, clear_pin=False))
         return out(updates)
 
     def load_updates(self, who: str, latest: str | None) -> Updates:
