@@ -72,16 +72,21 @@ def parse_duration(slots: Mapping[str, Any], prefix: str = "") -> float | None:
 
 
 _NUM = r"(\d+(?:\.\d+)?|an?|half)"
-_SPAN = re.compile(rf"\b{_NUM}[\s-]*(hours?|hrs?|minutes?|mins?|seconds?|secs?)\b", re.IGNORECASE)
+_SPAN = re.compile(
+    # 'a second' before a noun is the ordinal ('a second timer', 'a second one'), not one second
+    r"\b(?!an?\s+second\s+(?:[a-z]+\s+)?(?:timers?|ones?|1|alarms?|count ?downs?|reminders?)\b)"
+    rf"{_NUM}[\s-]*(hours?|hrs?|minutes?|mins?|seconds?|secs?)\b",
+    re.IGNORECASE,
+)
 _HALF = re.compile(
     r"\b(?:(?P<n>\d+|an?|one|two|three)\s+(?:hours?\s+)?and\s+a\s+half(?:\s+hours?)?|half\s+an?\s+hour)\b", re.I
 )
 _NAMED = re.compile(
-    r"\b(?:(?:a|an|the|my)\s+(?P<before>[a-z][a-z ]{1,30}?)\s+timer"
+    r"\b(?:(?:a|an|the|my|another)\s+(?P<before>[a-z][a-z ]{1,30}?)\s+timer"
     r"|timer\s+(?:called|named|for\s+the)\s+(?P<after>[a-z][a-z ]{1,30}?))(?=\s+(?:for|to|of|in)\b|[.!?]?$)",
     re.IGNORECASE,
 )
-_NOT_NAMES = {"new", "quick", "short", "long", "second", "another", "other"}
+_NOT_NAMES = {"new", "quick", "short", "long", "second", "third", "another", "other", "extra"}
 
 
 def duration_from_text(text: str) -> float | None:
@@ -111,8 +116,12 @@ def name_from_text(text: str) -> str | None:
     found = next((m for m in map(_NAMED.search, tries) if m), None)
     if not found:
         return None
-    name = (found.group("before") or found.group("after") or "").strip()
-    return None if not name or name.lower() in _NOT_NAMES or _number(name) is not None else name
+    before = found.group("before")
+    words = (before or found.group("after") or "").split()
+    while before and words and words[0].lower() in _NOT_NAMES:  # 'a second pasta timer' is named 'pasta'
+        words.pop(0)
+    name = " ".join(words)
+    return None if not name or _number(name) is not None else name
 
 
 def _hooks(host: SkillHost) -> Callable[[str], tuple[Callable[[str], None], Callable[[str], None]]]:

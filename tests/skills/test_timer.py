@@ -79,6 +79,20 @@ def test_number_words_of_any_size_are_read_by_text2num() -> None:
     assert name_from_text("a timer called one direction for five minutes") == "one direction"
 
 
+def test_a_second_timer_is_an_ordinal_not_one_second() -> None:
+    assert duration_from_text("set a second timer for 5 minutes") == 300  # was 301
+    assert duration_from_text("add a second timer called pasta for 8 minutes") == 480
+    assert duration_from_text("set a second one for 3 minutes") == 180
+    assert duration_from_text("a second timer") is None
+    assert duration_from_text("set a timer for a second") == 1  # the unit, where no noun follows
+    assert duration_from_text("add a second to the timer") == 1
+    assert duration_from_text("a minute and a second") == 61
+    assert name_from_text("start a second pasta timer for 4 minutes") == "pasta"
+    assert name_from_text("set another egg timer for 3 minutes") == "egg"
+    assert name_from_text("a timer called second hand") == "second hand"  # a name said after 'called' is kept whole
+    assert name_from_text("set a second timer for 5 minutes") is None
+
+
 def test_timer_rings_once_at_its_end(skill: TimerSkill, clock: Clock) -> None:
     said: list[str] = []
     ctx = make_ctx("set a timer for 5 minutes", announce=said.append)
