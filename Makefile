@@ -14,7 +14,7 @@ export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test setup system-deps models lint typecheck bench soak eval clean
+.PHONY: run test setup system-deps models lint typecheck bench soak eval clean gpu
 
 run: setup models
 	$(VENV)/bin/assistant serve
@@ -71,3 +71,12 @@ eval: bench
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# `make gpu` adds what faster-whisper on an NVIDIA GPU needs to .venv: cuBLAS 12 (CTranslate2 4.8.5 opens
+# libcublas.so.12; its wheel needs no cuDNN) as pip wheels (~670 MB download). assistant/asr/cuda.py loads them from
+# .venv, so no LD_LIBRARY_PATH. The NVIDIA driver comes from the host. Then it prints what loads and torch's build.
+CUDA_WHEELS := nvidia-cublas-cu12==12.9.3.13 nvidia-cuda-nvrtc-cu12==12.9.86
+
+gpu: setup
+	$(PIP) install -q $(CUDA_WHEELS)
+	@$(PY) -c 'from assistant.asr.cuda import main; raise SystemExit(main())'

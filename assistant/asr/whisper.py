@@ -16,6 +16,7 @@ import numpy.typing as npt
 from assistant.asr.biasing import bias_prompt
 from assistant.asr.confidence import confidence, weighted_mean
 from assistant.asr.correction import VocabularySnapper
+from assistant.asr.cuda import preload_cuda_libraries
 from assistant.asr.grammar import HomeGrammar
 from assistant.asr.models import DeviceChoice, ModelSource, resolve_model, select_device
 from assistant.asr.rescoring import Choice, Hypothesis, choose
@@ -120,13 +121,13 @@ class WhisperRecognizer:
         source = resolve_model(self._cfg.model, data_dir=self._data_dir, offline=self._offline, progress=self._progress)
         try:
             self._model = self._load(source, self._choice)
-        except AssistantError:
-            raise
         except Exception as exc:
             if self._choice.device == "cuda" and self._cfg.device == "auto":
                 log.warning("Whisper on CUDA failed (%s); falling back to CPU int8.", exc)
                 self._choice = select_device("cpu", "auto", self._cfg.cpu_threads)
                 self._model = self._load(source, self._choice)
+            elif isinstance(exc, AssistantError):
+                raise
             else:
                 raise AssistantError(
                     ErrorCode.MODEL_UNAVAILABLE,
@@ -139,6 +140,8 @@ class WhisperRecognizer:
     def _load(self, source: ModelSource, choice: DeviceChoice) -> Any:
         from faster_whisper import WhisperModel
 
+        if choice.device == "cuda":  # cuBLAS 12 from the pip wheels (`make gpu`), found without LD_LIBRARY_PATH
+            preload_cuda_libraries()
         model = WhisperModel(
             source.path_or_id,
             device=choice.device,
