@@ -12,10 +12,14 @@ docstring names another default); each formatter still escapes what it shows.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self, TypeVar
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 __all__ = [
     "ActionView",
@@ -57,6 +61,23 @@ _ABSENT: Any = object()
 """A field the record does not have (told apart from one that is None)."""
 
 
+_View = TypeVar("_View", bound="DataclassInstance")
+
+
+def _read(cls: type[_View], obj: Any, /, defaults: Mapping[str, Any] | None = None, **values: Any) -> _View:
+    """A ``cls`` with each of its fields read from ``obj`` under the field's name (``field``: its entry in
+    ``defaults`` where ``obj`` lacks it, else None), but those given in ``values`` (a field a record converts, or
+    reads under another name)."""
+    defaults = defaults or {}
+    read = {f.name: field(obj, f.name, defaults.get(f.name)) for f in dataclasses.fields(cls) if f.name not in values}
+    return cls(**read, **values)
+
+
+def _optional(cls: type[Any], obj: Any) -> Any:
+    """``obj`` converted by ``cls.from_any``, None for None."""
+    return None if obj is None else cls.from_any(obj)
+
+
 def _all(cls: type[Any], items: Any) -> tuple[Any, ...]:
     """Each of ``items`` (``None`` reads as none) converted by ``cls.from_any``."""
     return tuple(cls.from_any(i) for i in items or ())
@@ -95,15 +116,14 @@ class PassageView:
         if isinstance(obj, cls):
             return obj
         index = field(obj, "chunk_index", None)
-        return cls(
+        return _read(
+            cls,
+            obj,
+            defaults={"text": ""},
             document=field(obj, "document_id") or field(obj, "document") or "",
-            document_id=field(obj, "document_id"),
-            title=field(obj, "title"),
             chunk=field(obj, "chunk", None) if index is None else index,
-            score=field(obj, "score", None),
             ranked_chunk=field(obj, "chunk_index", 0),
             ranked_score=field(obj, "score", 0.0),
-            text=field(obj, "text", ""),
         )
 
 
@@ -128,14 +148,7 @@ class DocumentView:
     def from_any(cls, obj: Any) -> Self:
         if isinstance(obj, cls):
             return obj
-        return cls(
-            id=field(obj, "id"),
-            name=field(obj, "name"),
-            title=field(obj, "title"),
-            chunk_count=field(obj, "chunk_count", 0),
-            size_bytes=field(obj, "size_bytes"),
-            updated_at=field(obj, "updated_at"),
-        )
+        return _read(cls, obj, defaults={"chunk_count": 0})
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,15 +174,7 @@ class IngestView:
     def from_any(cls, obj: Any) -> Self:
         if isinstance(obj, cls):
             return obj
-        return cls(
-            name=field(obj, "name"),
-            status=field(obj, "status"),
-            error_code=field(obj, "error_code"),
-            message=field(obj, "message"),
-            chunks=field(obj, "chunks", 0),
-            document_name=field(obj, "document_name"),
-            seconds=field(obj, "seconds", 0.0),
-        )
+        return _read(cls, obj, defaults={"chunks": 0, "seconds": 0.0})
 
 
 # ---------------------------------------------------------------------------------------------- turns
@@ -193,11 +198,13 @@ class CandidateView:
         if isinstance(obj, cls):
             return obj
         description = field(obj, "description")
-        return cls(
+        return _read(
+            cls,
+            obj,
+            defaults={"score": 0.0},
             description=description,
             name=str(description or field(obj, "intent") or str(obj)),
             targets=_texts(field(obj, "targets")),
-            score=field(obj, "score", 0.0),
         )
 
 
@@ -227,13 +234,10 @@ class ActionView:
         if isinstance(obj, cls):
             return obj
         new_state = field(obj, "new_state")
-        return cls(
-            entity_id=field(obj, "entity_id", ""),
-            service=field(obj, "service", ""),
-            data=field(obj, "data"),
-            success=field(obj, "success", False),
-            error_code=field(obj, "error_code"),
-            confirmed_by_user=field(obj, "confirmed_by_user", False),
+        return _read(
+            cls,
+            obj,
+            defaults={"entity_id": "", "service": "", "success": False, "confirmed_by_user": False},
             new_state=new_state,
             new_state_value=field(new_state or {}, "state"),
         )
@@ -252,7 +256,7 @@ class TranscriptView:
     def from_any(cls, obj: Any) -> Self:
         if isinstance(obj, cls):
             return obj
-        return cls(text=field(obj, "text"), confidence=field(obj, "confidence"))
+        return _read(cls, obj)
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,7 +274,7 @@ class SentimentView:
     def from_any(cls, obj: Any) -> Self:
         if isinstance(obj, cls):
             return obj
-        return cls(label=field(obj, "label"), score=field(obj, "score"), signals=tuple(field(obj, "signals") or ()))
+        return _read(cls, obj, signals=tuple(field(obj, "signals") or ()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,11 +298,9 @@ class IntentView:
     def from_any(cls, obj: Any) -> Self:
         if isinstance(obj, cls):
             return obj
-        return cls(
-            intent=field(obj, "intent"),
-            tier=field(obj, "tier"),
-            confidence=field(obj, "confidence"),
-            slots=field(obj, "slots"),
+        return _read(
+            cls,
+            obj,
             targets=tuple(field(obj, "targets") or ()),
             alternatives=_all(CandidateView, field(obj, "alternatives")),
         )
@@ -360,20 +362,15 @@ class TurnResultView:
     def from_any(cls, obj: Any) -> Self:
         if isinstance(obj, cls):
             return obj
-        transcript, intent, sentiment = field(obj, "transcript"), field(obj, "intent"), field(obj, "sentiment")
-        return cls(
-            turn_id=field(obj, "turn_id", ""),
-            text=field(obj, "text", ""),
-            reply=field(obj, "reply", ""),
-            transcript=None if transcript is None else TranscriptView.from_any(transcript),
-            intent=None if intent is None else IntentView.from_any(intent),
-            sentiment=None if sentiment is None else SentimentView.from_any(sentiment),
-            skill_id=field(obj, "skill_id"),
+        return _read(
+            cls,
+            obj,
+            defaults={"turn_id": "", "text": "", "reply": "", "needs_confirmation": False},
+            transcript=_optional(TranscriptView, field(obj, "transcript")),
+            intent=_optional(IntentView, field(obj, "intent")),
+            sentiment=_optional(SentimentView, field(obj, "sentiment")),
             actions=_all(ActionView, field(obj, "actions")),
             citations=_all(PassageView, field(obj, "citations")),
-            timings_ms=field(obj, "timings_ms"),
-            error=field(obj, "error"),
-            needs_confirmation=field(obj, "needs_confirmation", False),
             clarification=ClarificationView.from_any(obj),
         )
 
@@ -442,31 +439,22 @@ class StoredTurnView:
         if isinstance(obj, cls):
             return obj
         seq = field(obj, "seq", _ABSENT)
-        return cls(
-            id=field(obj, "id"),
+        return _read(
+            cls,
+            obj,
+            defaults={
+                "conversation_id": "",
+                "user_text": "",
+                "input_kind": "text",
+                "reply": "",
+                "needs_confirmation": False,
+            },
             trace_id=str(field(obj, "id", "")),
-            conversation_id=field(obj, "conversation_id", ""),
             seq=None if seq is _ABSENT else seq,
             has_seq=seq is not _ABSENT,
-            created_at=field(obj, "created_at"),
-            user_text=field(obj, "user_text", ""),
-            input_kind=field(obj, "input_kind", "text"),
-            reply=field(obj, "reply", ""),
-            transcript=field(obj, "transcript"),
-            asr_confidence=field(obj, "asr_confidence"),
-            intent=field(obj, "intent"),
-            tier=field(obj, "tier"),
-            confidence=field(obj, "confidence"),
-            slots=field(obj, "slots"),
             targets=_texts(field(obj, "targets")),
             alternatives=_all(CandidateView, field(obj, "alternatives")),
-            skill_id=field(obj, "skill_id"),
-            sentiment_label=field(obj, "sentiment_label"),
-            sentiment_score=field(obj, "sentiment_score"),
             sentiment_signals=_texts(field(obj, "sentiment_signals")),
-            error_code=field(obj, "error_code"),
-            needs_confirmation=field(obj, "needs_confirmation", False),
-            timings=field(obj, "timings"),
             citations=_all(PassageView, field(obj, "citations")),
             actions=_all(ActionView, field(obj, "actions")),
             clarification=ClarificationView.from_any(obj),
@@ -490,7 +478,7 @@ class SentimentPointView:
             return obj
         if isinstance(obj, tuple) and not hasattr(obj, "_fields"):
             return cls(seq=obj[0], score=obj[-2], label=obj[-1])
-        return cls(seq=field(obj, "seq"), score=field(obj, "score"), label=field(obj, "label"))
+        return _read(cls, obj)
 
 
 @dataclass(frozen=True, slots=True)
@@ -512,13 +500,7 @@ class ConversationView:
     def from_any(cls, obj: Any) -> Self:
         if isinstance(obj, cls):
             return obj
-        return cls(
-            id=field(obj, "id"),
-            title=field(obj, "title"),
-            last_text=field(obj, "last_text"),
-            updated_at=field(obj, "updated_at"),
-            turn_count=field(obj, "turn_count"),
-        )
+        return _read(cls, obj)
 
 
 @dataclass(frozen=True, slots=True)
@@ -536,9 +518,10 @@ class LoadErrorView:
     def from_any(cls, obj: Any) -> Self:
         if isinstance(obj, cls):
             return obj
-        return cls(
+        return _read(
+            cls,
+            obj,
             skill=field(obj, "skill_id") or field(obj, "source") or field(obj, "name") or "",
-            code=field(obj, "code"),
             message=field(obj, "message") or str(obj),
         )
 
@@ -572,13 +555,12 @@ class EntityView:
         if isinstance(obj, cls):
             return obj
         attributes = field(obj, "attributes") or {}
-        return cls(
-            entity_id=field(obj, "entity_id"),
+        return _read(
+            cls,
+            obj,
             domain=str(field(obj, "entity_id", "")).split(".", 1)[0],
-            name=field(obj, "name"),
             state=str(field(obj, "state", "") or ""),
             attributes=attributes,
-            area_id=field(obj, "area_id"),
             services=frozenset(str(s) for s in (field(obj, "services") or ())),
             device_class_raw=str(field(obj, "device_class") or attributes.get("device_class") or ""),
         )
@@ -599,7 +581,7 @@ class AreaView:
     def from_any(cls, obj: Any) -> Self:
         if isinstance(obj, cls):
             return obj
-        return cls(id=field(obj, "id"), name=field(obj, "name"), floor_id=field(obj, "floor_id"))
+        return _read(cls, obj)
 
 
 @dataclass(frozen=True, slots=True)
@@ -617,7 +599,7 @@ class FloorView:
     def from_any(cls, obj: Any) -> Self:
         if isinstance(obj, cls):
             return obj
-        return cls(id=field(obj, "id"), name=field(obj, "name"), level=field(obj, "level"))
+        return _read(cls, obj)
 
 
 @dataclass(frozen=True)
@@ -642,11 +624,12 @@ class PendingView:
         if isinstance(pending, cls):
             return pending
         expires = field(pending, "expires_at")
-        return cls(
+        return _read(
+            cls,
+            pending,
             id=str(field(pending, "id")),
             needs_pin=bool(field(pending, "needs_pin")),
             expires_at=expires if isinstance(expires, int | float) else None,
-            question=field(pending, "question"),
             expires_raw=expires,
         )
 
@@ -673,9 +656,10 @@ class ControlOutcomeView:
     def of(cls, outcome: Any) -> ControlOutcomeView:
         if isinstance(outcome, cls):
             return outcome
-        return cls(
+        return _read(
+            cls,
+            outcome,
             pending=PendingView.of(field(outcome, "pending")),
-            error_code=field(outcome, "error_code"),
             status=str(value_of(field(outcome, "status", ""))),
             actions=_all(ActionView, field(outcome, "actions")),
             message=str(field(outcome, "message") or ""),
