@@ -37,7 +37,7 @@ from contracts.intents import WRITE_INTENTS  # noqa: E402
 from contracts.messages import IntentMatch, Tier  # noqa: E402
 from devices import create_home  # noqa: E402
 
-__all__ = ["SLURP_MAP", "run"]
+__all__ = ["SLURP_MAP", "loto", "run"]
 
 DEFAULT_EVAL = ROOT.parent / "shared" / "data" / "eval"
 DEFAULT_HOME = ROOT / "config" / "homes" / "default.yaml"
@@ -252,6 +252,47 @@ def run(
     return report
 
 
+def loto(
+    data_dir: Path | None = None,
+    *,
+    per_template: int = 2,
+    seed: int = 0,
+    limit: int | None = None,
+    embeddings: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Leave-one-template-out on Home Assistant's sentences (``assistant.nlu.loto``): every template line of the
+    intents the HA dev set uses, held out in turn from the template tier, ``per_template`` seeded sentences each over
+    the HA fixture home, scored through templates → semantic (no LLM) on intent + slots."""
+    from assistant.nlu.loto import evaluate_loto, loto_units
+
+    folder = _intents_dir(data_dir)
+    cfg = load_config()
+    embedder: Embedder | None = None
+    if embeddings:
+        from assistant.embeddings import create_embedder
+
+        embedder = create_embedder(cfg.embeddings)
+    nlu_cfg = cfg.nlu.model_copy(update={"llm": False})
+    home = _home_for(folder, "fixtures.json")
+    engine = create_understanding(nlu_cfg, home=home, intents=[], embedder=embedder, llm=None)
+    engine.warmup()
+    dev_intents = sorted({r["intent"] for r in read_jsonl(folder / "ha_intents_en.dev.jsonl")})
+    units = loto_units(dev_intents)
+    units = units[:limit] if limit else units
+
+    def end_state(sample: Any, match: IntentMatch) -> bool | None:
+        if sample.intent not in WRITE_INTENTS:
+            return None
+        row = {"fixtures": "fixtures.json", "context": {"area": sample.area}, "intent": sample.intent,
+               "slots": {k: v[0] if isinstance(v, list) else v for k, v in sample.slots.items()},
+               "text": sample.text}  # fmt: skip
+        return _end_state_agrees(folder, row, match)
+
+    return evaluate_loto(engine, build_index(home), units, per_template=per_template, seed=seed, progress=progress,
+                         end_state=end_state)  # fmt: skip
+
+
 def _device_actions_dir(data_dir: Path | None) -> Path | None:
     """``DIR/device_actions`` (or ``DIR`` itself, or the shared eval data's) when it holds tasks and homes."""
     for base in (data_dir, data_dir.parent if data_dir else None, DEFAULT_EVAL):
@@ -317,11 +358,19 @@ def main() -> None:
     parser.add_argument("--no-embeddings", action="store_true")
     parser.add_argument("--llm", action="store_true")
     parser.add_argument("--llm-ab", action="store_true", help="every LLM scoring variant, then without the LLM")
+    parser.add_argument("--loto", action="store_true", help="only leave-one-template-out on Home Assistant's sentences")
+    parser.add_argument("--per-template", type=int, default=2, help="--loto: sentences drawn per template line")
+    parser.add_argument("--seed", type=int, default=0, help="--loto: the draw's seed")
     args = parser.parse_args()
 
     def say(m: str) -> None:
         print(m, file=sys.stderr)
 
+    if args.loto:
+        figures = loto(args.data, per_template=args.per_template, seed=args.seed, limit=args.limit,
+                       embeddings=not args.no_embeddings, progress=say)  # fmt: skip
+        print(json.dumps(figures, indent=2, ensure_ascii=False))
+        return
     if args.llm_ab:
         figures = llm_ab(args.data, limit=args.limit, embeddings=not args.no_embeddings, progress=say)
         print(json.dumps(figures, indent=2))

@@ -19,6 +19,7 @@ from assistant.nlu.catalog import DOMAIN_NOUNS, HomeIndex, build_index, registry
 from assistant.nlu.learn.scorer import LearnedScorer, load_scorer
 from assistant.nlu.lexicon import ACTIONS, QUESTION, ROOM_WORDS, action_evidence, device_mentions, domain_mentions
 from assistant.nlu.media import active_players
+from assistant.nlu.nearest import delexicalise, nearest_sentences, refill
 from assistant.nlu.normalize import normalize, parse_params, split_commands, words
 from assistant.nlu.polarity import opposite
 from assistant.nlu.rerank import LlmReranker
@@ -37,6 +38,12 @@ __all__ = ["UNKNOWN", "Understanding", "calibrate"]
 _log = logging.getLogger(__name__)
 
 UNKNOWN = "Unknown"
+NEAREST_FALLBACK = True
+"""Whether a request nothing understood is read as the nearest generated template sentence (``nearest.py``)."""
+NEAREST_MIN_SIMILARITY = 0.5
+"""The least word/word-pair Jaccard similarity to the nearest generated sentence (fixed, not tuned on eval rows)."""
+NEAREST_FIRST: float | None = None
+"""When set, a nearest generated sentence at least this similar is taken before the semantic tier (an experiment)."""
 
 
 def calibrate(score: float) -> float:
@@ -68,6 +75,8 @@ class Understanding:
         mode = str(getattr(cfg, "llm_mode", "score"))
         self._reranker = LlmReranker(llm, mode=mode) if (llm is not None and cfg.llm) else None
         self._templates: TemplateMatcher | None = None
+        self._specs: list[Any] = []
+        self._held_out: frozenset[str] = frozenset()
         self._owners: dict[str, str] = {}
         self._requires: dict[str, tuple[re.Pattern[str] | None, bool]] = {}
         self._open = OpenIntents()
@@ -90,12 +99,22 @@ class Understanding:
             self._requires = {
                 spec.name: _compile_requires(spec.requires) for _sid, spec in specs if spec.name not in DEVICE_INTENTS
             }
-            self._templates = TemplateMatcher([s for _sid, s in specs]) if self._cfg.templates else None
+            self._specs = [s for _sid, s in specs]
+            self._templates = TemplateMatcher(self._specs, without=self._held_out) if self._cfg.templates else None
             if self._templates is not None:
                 self._templates.update_lists(self._index)
             skill_only = [(sid, s) for sid, s in specs if s.name not in DEVICE_INTENTS]
             self._ranker.set_skill_intents(skill_only)
             self._open = open_intents(skill_only)
+
+    def hold_out_templates(self, ids: Sequence[str]) -> None:
+        """Recompile the template tier without these Home Assistant template lines (``templates.template_units``
+        ids): a leave-one-template-out evaluation asks the other tiers for the phrasings of a held-out line."""
+        with self._lock:
+            self._held_out = frozenset(ids)
+            if self._cfg.templates:
+                self._templates = TemplateMatcher(self._specs, without=self._held_out)
+                self._templates.update_lists(self._index)
 
     def use_scorer(self, scorer: LearnedScorer | None) -> None:
         """Score device candidates with this learned scorer (None: the hand weights), e.g. weights fitted without the
@@ -420,6 +439,65 @@ class Understanding:
         return tuple((shopping or lists)[:1])
 
     def _single(
+        self,
+        text: str,
+        norm: str,
+        conversation_id: str,
+        index: HomeIndex,
+        timings: dict[str, float],
+        considered: list[dict[str, Any]],
+        *,
+        try_template: bool = True,
+    ) -> IntentMatch:
+        state = self._dialogue.get(conversation_id)
+        if try_template and NEAREST_FIRST is not None:
+            hit = self._template(text, state.area, index, norm, timings, state.ran_intent)
+            if hit is not None:
+                return hit
+            first = self._nearest(norm, state, index, timings, minimum=NEAREST_FIRST)
+            if first is not None:
+                return first
+            try_template = False
+        match = self._ranked(text, norm, conversation_id, index, timings, considered, try_template=try_template)
+        if match.intent != UNKNOWN or match.tier != Tier.NONE or match.clarification or match.alternatives:
+            return match
+        nearest = self._nearest(norm, state, index, timings)
+        return nearest if nearest is not None else match
+
+    def _nearest(
+        self,
+        norm: str,
+        state: Any,
+        index: HomeIndex,
+        timings: dict[str, float],
+        *,
+        minimum: float = 0.0,
+    ) -> IntentMatch | None:
+        """Nothing understood: the closest sentence the templates can say, re-filled with the request's names and
+        numbers and parsed by the template tier (``nearest.py``)."""
+        if self._templates is None or not NEAREST_FALLBACK:
+            return None
+        t0 = time.perf_counter()
+        try:
+            tokens, fillers = delexicalise(norm, index)
+            area_id = state.area
+            area = index.areas[area_id].name if area_id and area_id in index.areas else None
+            for score, generated in nearest_sentences().nearest(tokens, exclude=self._held_out):
+                if score < max(minimum, NEAREST_MIN_SIMILARITY):
+                    break
+                said = refill(generated, fillers)
+                hit = self._templates.match(said, area_name=area) if said else None
+                if hit is None or hit.wildcards or (self._owners and self._owner(hit.intent) is None):
+                    continue
+                if not self._evidence(hit.intent, norm, index, state.ran_intent):
+                    continue
+                match = self._from_template(hit, index, norm, area_id)
+                return replace(match, tier=Tier.SEMANTIC, confidence=round(min(match.confidence, 0.9), 4))
+            return None
+        finally:
+            timings["nearest"] = timings.get("nearest", 0.0) + (time.perf_counter() - t0) * 1000
+
+    def _ranked(
         self,
         text: str,
         norm: str,

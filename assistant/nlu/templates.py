@@ -16,7 +16,7 @@ from hassil.recognize import recognize_best
 from assistant.nlu.catalog import HomeIndex
 from contracts.skills import IntentSpec
 
-__all__ = ["TemplateHit", "TemplateMatcher", "ha_intents_data"]
+__all__ = ["TemplateHit", "TemplateMatcher", "ha_intents_data", "select_templates", "template_units"]
 
 
 @lru_cache(maxsize=2)
@@ -32,6 +32,42 @@ def _ha_data(language: str) -> dict[str, Any]:
 def ha_intents_data(language: str = "en") -> dict[str, Any]:
     """A copy of Home Assistant's sentence data for a language (from the installed home-assistant-intents)."""
     return copy.deepcopy(_ha_data(language))
+
+
+def template_units(data: Mapping[str, Any], intents: Sequence[str] | None = None) -> list[str]:
+    """The id of every sentence template line of Home Assistant's data: 'intent/block index/line index', indices as
+    in the YAML (before hassil sorts a block's sentences): the unit a leave-one-template-out split holds out."""
+    return [
+        f"{name}/{k}/{j}"
+        for name, entry in data.get("intents", {}).items()
+        if intents is None or name in intents
+        for k, block in enumerate(entry.get("data", []))
+        for j, _s in enumerate(block.get("sentences", []))
+    ]
+
+
+def select_templates(
+    data: dict[str, Any], *, without: Sequence[str] | frozenset[str] = (), only: str | None = None
+) -> dict[str, Any]:
+    """``data`` with the template lines ``without`` removed, or with only the line ``only`` left (in place)."""
+    drop = set(without)
+    intents: dict[str, Any] = data.get("intents", {})
+    for name in list(intents):
+        blocks = intents[name].get("data", [])
+        kept_blocks = []
+        for k, block in enumerate(blocks):
+            lines = [
+                s
+                for j, s in enumerate(block.get("sentences", []))
+                if f"{name}/{k}/{j}" not in drop and (only is None or only == f"{name}/{k}/{j}")
+            ]
+            if lines:
+                kept_blocks.append({**block, "sentences": lines})
+        if kept_blocks:
+            intents[name] = {**intents[name], "data": kept_blocks}
+        else:
+            del intents[name]
+    return data
 
 
 _SLOT_LISTS = {
@@ -57,10 +93,16 @@ def _merge_skill_templates(data: dict[str, Any], specs: Sequence[IntentSpec]) ->
 
 @lru_cache(maxsize=8)
 def _compile(
-    language: str, key: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]], ...]
+    language: str,
+    key: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]], ...],
+    without: frozenset[str] = frozenset(),
+    only: str | None = None,
 ) -> tuple[Intents, tuple[str, ...]]:
-    """Compile once per (language, skill templates); the compiled Intents is read-only during recognition."""
+    """Compile once per (language, skill templates, held-out lines); the compiled Intents is read-only during
+    recognition."""
     data = ha_intents_data(language)
+    if without or only is not None:
+        select_templates(data, without=without, only=only)
     _merge_skill_templates(data, [IntentSpec(name, templates=t, slots=dict(sl)) for name, t, sl in key])
     return Intents.from_dict(data), tuple(data.get("skip_words", []))
 
@@ -82,10 +124,19 @@ class TemplateHit:
 class TemplateMatcher:
     """Compiles the sentences once; slot lists are rebuilt only when the registry changes."""
 
-    def __init__(self, specs: Sequence[IntentSpec] = (), *, language: str = "en") -> None:
-        """Compile Home Assistant's sentences plus the skills' templates."""
+    def __init__(
+        self,
+        specs: Sequence[IntentSpec] = (),
+        *,
+        language: str = "en",
+        without: Sequence[str] | frozenset[str] = (),
+        only: str | None = None,
+    ) -> None:
+        """Compile Home Assistant's sentences plus the skills' templates; ``without``: Home Assistant template lines
+        held out (ids of ``template_units``); ``only``: keep just this line of Home Assistant's (an evaluation's gold
+        parser)."""
         key = tuple((sp.name, sp.templates, tuple(sorted(sp.slots.items()))) for sp in specs if sp.templates)
-        self._intents, skip = _compile(language, key)
+        self._intents, skip = _compile(language, key, frozenset(without), only)
         self._skip = list(skip)
         self._lists: dict[str, SlotList] = {}
         self._active: Intents = self._intents

@@ -1,0 +1,200 @@
+"""The nearest generated sentence: a fallback that reads a reworded request as the closest sentence Home Assistant's
+templates can say.
+
+Every template line is walked at random (seeded) into delexicalised sentences: ``{name}``, ``{area}`` and ``{floor}``
+become placeholders, numbers become ``<n>``, other value lists (colours, states) are drawn. A request is
+delexicalised the same way (the home's names, aliases, areas and floors, longest first; digits). Among the generated
+sentences with the same placeholders, the one sharing most words and word pairs with the request (Jaccard) is
+re-filled with the request's own names and numbers, and the template tier parses it: the answer is an exact parse of
+a sentence the templates know, so its intent and slots are valid by construction. Nothing is learned from evaluation
+rows; the sentences come from the templates alone.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import re
+from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from hassil.expression import ListReference, Sentence
+from hassil.intents import Intents, RangeSlotList, TextSlotList
+from hassil.parse_expression import parse_sentence
+
+from assistant.nlu.learn.generate import _Walk
+from assistant.nlu.normalize import normalize
+from assistant.nlu.templates import ha_intents_data
+
+__all__ = ["NearestSentences", "delexicalise", "nearest_sentences"]
+
+_PLACE = {"name": "<name>", "area": "<area>", "floor": "<floor>"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Variant:
+    unit: str
+    tokens: tuple[str, ...]
+    grams: frozenset[str]
+
+
+class _PlaceholderWalk(_Walk):
+    def __init__(self, rng: random.Random, rules: Any, lists: Mapping[str, Any]) -> None:
+        super().__init__(rng, rules, {})
+        self.lists = lists
+
+    def _list(self, ref: ListReference, depth: int) -> str:
+        if ref.list_name in _PLACE:
+            return f" {_PLACE[ref.list_name]} "
+        lst = self.lists.get(ref.list_name)
+        if isinstance(lst, RangeSlotList):
+            return " <n> "
+        if isinstance(lst, TextSlotList) and lst.values:
+            return self.text(self.rng.choice(lst.values).text_in, depth + 1)
+        self.ok = False  # a wildcard (free text): not generated
+        return ""
+
+
+def _grams(tokens: Sequence[str]) -> frozenset[str]:
+    return frozenset((*tokens, *(f"{a} {b}" for a, b in itertools.pairwise(tokens))))
+
+
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(normalize(text.replace("<", " ").replace(">", " ")).split())
+
+
+class NearestSentences:
+    """Generated, delexicalised sentences of every template line, grouped by their placeholders."""
+
+    def __init__(self, data: Mapping[str, Any], *, per_line: int = 40, seed: int = 0) -> None:
+        """Walk each line of ``data`` (Home Assistant's intents dict) ``per_line`` times."""
+        intents = Intents.from_dict(dict(data))
+        rules = intents.expansion_rules
+        rng = random.Random(seed)
+        self._by_sig: dict[tuple[str, ...], list[_Variant]] = defaultdict(list)
+        self.vocabulary: set[str] = set()
+        for name, entry in data.get("intents", {}).items():
+            for k, block in enumerate(entry.get("data", [])):
+                local = dict(rules)
+                for rname, rtext in (block.get("expansion_rules") or {}).items():
+                    local[rname] = parse_sentence(rtext, keep_text=True)
+                for j, raw in enumerate(block.get("sentences", [])):
+                    sentence: Sentence = parse_sentence(raw, keep_text=True)
+                    seen: set[tuple[str, ...]] = set()
+                    for _ in range(per_line):
+                        walk = _PlaceholderWalk(rng, local, intents.slot_lists)
+                        text = walk.text(sentence.expression)
+                        if not walk.ok:
+                            break
+                        toks = tuple(_placeholder_tokens(text))
+                        if not toks or toks in seen:
+                            continue
+                        seen.add(toks)
+                        self.vocabulary.update(toks)
+                        sig = tuple(sorted(t for t in toks if t.startswith("<")))
+                        self._by_sig[sig].append(_Variant(f"{name}/{k}/{j}", toks, _grams(toks)))
+
+    def nearest(
+        self, tokens: Sequence[str], *, exclude: Collection[str] = (), top: int = 3
+    ) -> list[tuple[float, tuple[str, ...]]]:
+        """The ``top`` generated sentences closest to delexicalised ``tokens`` (with the same placeholders), best
+        first, as (Jaccard similarity, tokens); lines in ``exclude`` are skipped. A generated sentence must hold every
+        request word the templates know (a dropped 'off' or 'not' would change the action), and the request may hold
+        at most one word they never say."""
+        sig = tuple(sorted(t for t in tokens if t.startswith("<")))
+        grams = _grams(tokens)
+        known = {t for t in tokens if t in self.vocabulary}
+        unknown = len([t for t in tokens if t not in self.vocabulary])
+        if unknown > 1:
+            return []  # more than one word the templates never say: not a rewording of theirs
+        scored = [
+            (len(grams & v.grams) / len(grams | v.grams), v.tokens)
+            for v in self._by_sig.get(sig, ())
+            if v.unit not in exclude and known <= set(v.tokens)
+        ]
+        scored.sort(key=lambda p: -p[0])
+        out: list[tuple[float, tuple[str, ...]]] = []
+        for score, toks in scored:
+            if toks not in [t for _s, t in out]:
+                out.append((score, toks))
+            if len(out) >= top:
+                break
+        return out
+
+
+def _placeholder_tokens(text: str) -> list[str]:
+    out: list[str] = []
+    for piece in re.split(r"(<name>|<area>|<floor>|<n>)", text):
+        if piece in ("<name>", "<area>", "<floor>", "<n>"):
+            out.append(piece)
+        elif piece.strip():
+            out.extend(normalize(piece).split())
+    return out
+
+
+def _phrases(index: Any) -> dict[tuple[str, ...], str]:
+    phrases: dict[tuple[str, ...], str] = {}
+    for e in index.entities.values():
+        for n in (e.name, *e.aliases):
+            phrases.setdefault(tuple(normalize(n).split()), "<name>")
+    for a in index.areas.values():
+        for n in (a.name, *a.aliases):
+            phrases[tuple(normalize(n).split())] = "<area>"
+    for f in index.floors.values():
+        for n in (f.name, *getattr(f, "aliases", ())):
+            phrases.setdefault(tuple(normalize(n).split()), "<floor>")
+    return phrases
+
+
+def delexicalise(norm: str, index: Any) -> tuple[list[str], list[tuple[str, str]]]:
+    """A normalised request as tokens with placeholders, and the (placeholder, words said) fillers in order."""
+    phrases = _phrases(index)
+    longest = max((len(p) for p in phrases), default=0)
+    words = norm.split()
+    tokens: list[str] = []
+    fillers: list[tuple[str, str]] = []
+    i = 0
+    while i < len(words):
+        for size in range(min(longest, len(words) - i), 0, -1):
+            kind = phrases.get(tuple(words[i : i + size]))
+            if kind is not None:
+                tokens.append(kind)
+                fillers.append((kind, " ".join(words[i : i + size])))
+                i += size
+                break
+        else:
+            number = re.fullmatch(r"(\d+(?:\.\d+)?)(%|°)?", words[i])
+            if number:
+                tokens.append("<n>")
+                fillers.append(("<n>", number.group(1)))
+                if number.group(2):
+                    tokens.append(normalize(number.group(2)) or "%")
+            else:
+                tokens.append(words[i])
+            i += 1
+    return tokens, fillers
+
+
+def refill(tokens: Sequence[str], fillers: Sequence[tuple[str, str]]) -> str | None:
+    """The generated sentence with the request's own fillers, in order of kind; None if they do not fit."""
+    queues: dict[str, list[str]] = defaultdict(list)
+    for kind, said in fillers:
+        queues[kind].append(said)
+    out = []
+    for t in tokens:
+        if t in ("<name>", "<area>", "<floor>", "<n>"):
+            if not queues[t]:
+                return None
+            out.append(queues[t].pop(0))
+        else:
+            out.append(t)
+    return " ".join(out)
+
+
+@lru_cache(maxsize=2)
+def nearest_sentences(language: str = "en", per_line: int = 40, seed: int = 0) -> NearestSentences:
+    """The generated sentences of Home Assistant's data for a language (built once per process)."""
+    return NearestSentences(ha_intents_data(language), per_line=per_line, seed=seed)
