@@ -42,8 +42,6 @@ NEAREST_FALLBACK = True
 """Whether a request nothing understood is read as the nearest generated template sentence (``nearest.py``)."""
 NEAREST_MIN_SIMILARITY = 0.5
 """The least word/word-pair Jaccard similarity to the nearest generated sentence (fixed, not tuned on eval rows)."""
-NEAREST_FIRST: float | None = None
-"""When set, a nearest generated sentence at least this similar is taken before the semantic tier (an experiment)."""
 
 
 def calibrate(score: float) -> float:
@@ -450,29 +448,13 @@ class Understanding:
         try_template: bool = True,
     ) -> IntentMatch:
         state = self._dialogue.get(conversation_id)
-        if try_template and NEAREST_FIRST is not None:
-            hit = self._template(text, state.area, index, norm, timings, state.ran_intent)
-            if hit is not None:
-                return hit
-            first = self._nearest(norm, state, index, timings, minimum=NEAREST_FIRST)
-            if first is not None:
-                return first
-            try_template = False
         match = self._ranked(text, norm, conversation_id, index, timings, considered, try_template=try_template)
         if match.intent != UNKNOWN or match.tier != Tier.NONE or match.clarification or match.alternatives:
             return match
         nearest = self._nearest(norm, state, index, timings)
         return nearest if nearest is not None else match
 
-    def _nearest(
-        self,
-        norm: str,
-        state: Any,
-        index: HomeIndex,
-        timings: dict[str, float],
-        *,
-        minimum: float = 0.0,
-    ) -> IntentMatch | None:
+    def _nearest(self, norm: str, state: Any, index: HomeIndex, timings: dict[str, float]) -> IntentMatch | None:
         """Nothing understood: the closest sentence the templates can say, re-filled with the request's names and
         numbers and parsed by the template tier (``nearest.py``)."""
         if self._templates is None or not NEAREST_FALLBACK:
@@ -483,7 +465,7 @@ class Understanding:
             area_id = state.area
             area = index.areas[area_id].name if area_id and area_id in index.areas else None
             for score, generated in nearest_sentences().nearest(tokens, exclude=self._held_out):
-                if score < max(minimum, NEAREST_MIN_SIMILARITY):
+                if score < NEAREST_MIN_SIMILARITY:
                     break
                 said = refill(generated, fillers)
                 hit = self._templates.match(said, area_name=area) if said else None

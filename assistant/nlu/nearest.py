@@ -32,6 +32,8 @@ from assistant.nlu.templates import ha_intents_data
 __all__ = ["NearestSentences", "delexicalise", "nearest_sentences"]
 
 _PLACE = {"name": "<name>", "area": "<area>", "floor": "<floor>"}
+NEUTRAL_SHARE = 0.18
+"""A word the generated sentences of at least this share of intents say is neutral (it tells no intent apart)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +78,7 @@ class NearestSentences:
         rng = random.Random(seed)
         self._by_sig: dict[tuple[str, ...], list[_Variant]] = defaultdict(list)
         self.vocabulary: set[str] = set()
+        intents_of: dict[str, set[str]] = defaultdict(set)
         for name, entry in data.get("intents", {}).items():
             for k, block in enumerate(entry.get("data", [])):
                 local = dict(rules)
@@ -94,19 +97,24 @@ class NearestSentences:
                             continue
                         seen.add(toks)
                         self.vocabulary.update(toks)
+                        for t in toks:
+                            intents_of[t].add(name)
                         sig = tuple(sorted(t for t in toks if t.startswith("<")))
                         self._by_sig[sig].append(_Variant(f"{name}/{k}/{j}", toks, _grams(toks)))
+        spread = max(1, round(NEUTRAL_SHARE * len(data.get("intents", {}))))
+        self.neutral: frozenset[str] = frozenset(t for t, ns in intents_of.items() if len(ns) >= spread)
+        """Words the templates of many intents say ('the', 'my', 'in', 'is'): they tell no intent apart."""
 
     def nearest(
         self, tokens: Sequence[str], *, exclude: Collection[str] = (), top: int = 3
     ) -> list[tuple[float, tuple[str, ...]]]:
         """The ``top`` generated sentences closest to delexicalised ``tokens`` (with the same placeholders), best
         first, as (Jaccard similarity, tokens); lines in ``exclude`` are skipped. A generated sentence must hold every
-        request word the templates know (a dropped 'off' or 'not' would change the action), and the request may hold
-        at most one word they never say."""
+        request word the templates know that tells intents apart (a dropped 'off' or 'temp' would change the action;
+        'the' or 'across' would not), and the request may hold at most one word they never say."""
         sig = tuple(sorted(t for t in tokens if t.startswith("<")))
         grams = _grams(tokens)
-        known = {t for t in tokens if t in self.vocabulary}
+        known = {t for t in tokens if t in self.vocabulary and t not in self.neutral}
         unknown = len([t for t in tokens if t not in self.vocabulary])
         if unknown > 1:
             return []  # more than one word the templates never say: not a rewording of theirs

@@ -110,3 +110,11 @@ def test_nearest_sentence_reads_a_held_out_rewording() -> None:
     assert refill(best[0][1], fillers) == "lock the front door"
     assert nearest_sentences().nearest(tokens, exclude=[LOCK]) == []  # only the held-out line says it
     assert nearest_sentences().nearest(["kill", "zap", "the", "<name>"]) == []  # two words the templates never say
+
+
+def test_neutral_words_are_learned_from_the_generated_sentences() -> None:
+    from assistant.nlu.nearest import nearest_sentences
+
+    neutral = nearest_sentences().neutral
+    assert {"the", "my", "in"} <= neutral
+    assert not {"off", "lock", "pause", "temp"} & neutral  # words that tell intents apart must be said
