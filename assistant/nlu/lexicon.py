@@ -74,10 +74,8 @@ ACTIONS: tuple[ActionDef, ...] = (
         (
             (r"\b(turn|switch|flip|put|power|fire|start|boot) ((?:(?!\b(?:up|down|off|over)\b).){1,40}? )?on\b", 1.0),
             (r"\bmake sure .{1,40} on\b", 0.9),
-            (r"\b(turn|switch|power) on\b", 1.0),
             (r"\bon\b", 0.35),
             (r"\b(activate|enable|start)\b", 0.7),
-            (r"\bstart (up|the)\b", 0.5),
             (r"\b(fire up|power up|switch on|put on)\b", 0.9),
             (r"\b(brew|prepare)\b", 0.6),
             (r"\bmake (me |us )?(a|an|some|my)\b", 0.5),
@@ -109,7 +107,6 @@ ACTIONS: tuple[ActionDef, ...] = (
         (
             (r"\b(turn|switch|flip|shut|power|put) ((?:(?!\b(?:up|down|on)\b).){1,40}? )?off\b", 1.0),
             (r"\bmake sure .{1,40} off\b", 0.9),
-            (r"\b(turn|switch|shut|power) off\b", 1.0),
             (r"\b(power|shut) (.{1,40}? )?down\b", 0.9),
             (r"\boff\b", 0.45),
             (r"\b(kill|cut|douse|extinguish|deactivate|disable|unplug)\b", 0.85),
@@ -417,10 +414,7 @@ ACTIONS: tuple[ActionDef, ...] = (
         "get_temperature",
         "HassClimateGetTemperature",
         frozenset({"climate", "sensor", "weather"}),
-        (
-            (r"\b(what|what's|how) .{0,30}\b(temperature|temp|warm|cold|hot)\b", 1.0),
-            (r"\bhow (warm|cold|hot) is it\b", 1.0),
-        ),
+        ((r"\b(what|what's|how) .{0,30}\b(temperature|temp|warm|cold|hot)\b", 1.0),),
         verb="read the temperature of",
     ),
 )
