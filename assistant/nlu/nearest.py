@@ -8,6 +8,10 @@ sentences with the same placeholders, the one sharing most words and word pairs 
 re-filled with the request's own names and numbers, and the template tier parses it: the answer is an exact parse of
 a sentence the templates know, so its intent and slots are valid by construction. Nothing is learned from evaluation
 rows; the sentences come from the templates alone.
+
+It is asked only when nothing else understood the request. Asking it before the semantic tier (similarity >= 0.75)
+was measured and rejected: leave-one-template-out intent+slots 21.38 -> 22.16 %, but SLURP iot 76.19 -> 73.81 % and
+device_actions wrong actions 0.39 -> 0.44 %.
 """
 
 from __future__ import annotations
