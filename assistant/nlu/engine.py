@@ -123,7 +123,8 @@ class Understanding:
 
     def warmup(self) -> dict[str, float]:
         """Do the one-off work before the first request: compile templates, fill slot lists, embed the home's
-        candidate descriptions and the skills' examples, and run one request through every tier.
+        candidate descriptions and the skills' examples, run one request through every tier, and generate the
+        nearest-sentence fallback's sentences.
 
         Returns milliseconds per step. Later turns rebuild nothing unless the home's names change.
         """
@@ -142,6 +143,10 @@ class Understanding:
             self.recognize(probe, conversation_id="__warmup__")
         self._dialogue.forget("__warmup__")  # its trace goes with its state
         timings["probe"] = (time.perf_counter() - t2) * 1000
+        if self._templates is not None and NEAREST_FALLBACK:  # built once per process (~1 s), not on a user's turn
+            t_near = time.perf_counter()
+            nearest_sentences()
+            timings["nearest"] = (time.perf_counter() - t_near) * 1000
         if self._reranker is not None:
             t3 = time.perf_counter()
             try:
