@@ -374,12 +374,16 @@ class Understanding:
         if self._templates is None:
             return None
         t0 = time.perf_counter()
-        area = index.areas[area_id].name if area_id and area_id in index.areas else None
         cleaned = re.sub(r"\s+", " ", text.replace("’", "'")).strip()
-        hit = self._templates.match(cleaned, area_name=area)
+        hit = self._templates.match(cleaned, area_name=_area_name(index, area_id))
         timings["template"] = timings.get("template", 0.0) + (time.perf_counter() - t0) * 1000
-        if hit is None:
-            return None
+        return None if hit is None else self._accepted(hit, index, norm, area_id, last_intent)
+
+    def _accepted(
+        self, hit: TemplateHit, index: HomeIndex, norm: str, area_id: str | None, last_intent: str | None
+    ) -> IntentMatch | None:
+        """A template hit as the match, unless no installed skill handles its intent or the request lacks the
+        intent's evidence."""
         if self._owners and self._owner(hit.intent) is None:
             return None  # a sentence of Home Assistant's that no installed skill handles (timers, weather, ...)
         if not self._evidence(hit.intent, norm, index, last_intent):
@@ -467,19 +471,17 @@ class Understanding:
         t0 = time.perf_counter()
         try:
             tokens, fillers = delexicalise(norm, index)
-            area_id = state.area
-            area = index.areas[area_id].name if area_id and area_id in index.areas else None
+            area = _area_name(index, state.area)
             for score, generated in nearest_sentences().nearest(tokens, exclude=self._held_out):
                 if score < NEAREST_MIN_SIMILARITY:
                     break
                 said = refill(generated, fillers)
                 hit = self._templates.match(said, area_name=area) if said else None
-                if hit is None or hit.wildcards or (self._owners and self._owner(hit.intent) is None):
+                if hit is None or hit.wildcards:
                     continue
-                if not self._evidence(hit.intent, norm, index, state.ran_intent):
-                    continue
-                match = self._from_template(hit, index, norm, area_id)
-                return replace(match, tier=Tier.SEMANTIC, confidence=round(min(match.confidence, 0.9), 4))
+                match = self._accepted(hit, index, norm, state.area, state.ran_intent)
+                if match is not None:
+                    return replace(match, tier=Tier.SEMANTIC, confidence=round(min(match.confidence, 0.9), 4))
             return None
         finally:
             timings["nearest"] = timings.get("nearest", 0.0) + (time.perf_counter() - t0) * 1000
@@ -747,6 +749,11 @@ class Understanding:
 
 _SUGGEST_FLOOR = 0.3
 """A choice below this calibrated probability is never offered as a suggestion ('did you mean ...')."""
+
+
+def _area_name(index: HomeIndex, area_id: str | None) -> str | None:
+    """The name of the speaker's area (what the templates' 'in here' context matches), None when unknown."""
+    return index.areas[area_id].name if area_id and area_id in index.areas else None
 
 
 def _compile_requires(requires: Sequence[str]) -> tuple[re.Pattern[str] | None, bool]:

@@ -218,13 +218,11 @@ class ChatCallbacks:
         its answer may arrive after the turn's own (which already showed the row) and after the user typed the PIN.
         """
         t = self.tab
-        pin_box = gr.update(visible=pending is not None and pending.needs_pin)
-        if clear_pin or pending is None:
-            pin_box = gr.update(visible=pending is not None and pending.needs_pin, value="")
+        cleared = {"value": ""} if clear_pin or pending is None else {}
         return {
             t.confirm_row: gr.update(visible=pending is not None),
             t.confirm_md: views.confirm_prompt(pending) if pending is not None else "",
-            t.confirm_pin: pin_box,
+            t.confirm_pin: gr.update(visible=pending is not None and pending.needs_pin, **cleared),
             t.shown_pending: pending.id if pending is not None else None,
         }
 
