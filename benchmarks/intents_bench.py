@@ -275,7 +275,7 @@ def loto(
         embedder = create_embedder(cfg.embeddings)
     nlu_cfg = cfg.nlu.model_copy(update={"llm": False})
     home = _home_for(folder, "fixtures.json")
-    engine = create_understanding(nlu_cfg, home=home, intents=[], embedder=embedder, llm=None)
+    engine = create_understanding(nlu_cfg, home=home, intents=_skill_intents(), embedder=embedder, llm=None)
     engine.warmup()
     dev_intents = sorted({r["intent"] for r in read_jsonl(folder / "ha_intents_en.dev.jsonl")})
     units = loto_units(dev_intents)

@@ -165,6 +165,7 @@ def evaluate_loto(
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
     end_state: Callable[[LotoSample, Any], bool | None] | None = None,
+    max_misses: int = 40,
 ) -> dict[str, Any]:
     """Hold out each unit in turn from ``engine``'s template tier and score its sentences; restores the engine.
     ``end_state(sample, match)``: whether executing the match leaves the home as the gold would (None: not an action);
@@ -198,10 +199,11 @@ def evaluate_loto(
                 counts = per_intent.setdefault(s.intent, [0, 0])
                 counts[0] += ok
                 counts[1] += 1
-                if not ok and len(misses) < 40:
+                if not ok and len(misses) < max_misses:
                     misses.append(
                         {"unit": unit, "text": s.text, "area": s.area, "want": [s.intent, dict(s.slots)],
-                         "got": [match.intent, dict(match.slots)], "tier": match.tier.value}
+                         "got": [match.intent, dict(match.slots)], "tier": match.tier.value, "end_state": agrees,
+                         "confidence": round(match.confidence, 3)}
                     )  # fmt: skip
             if k % 50 == 0:
                 say(f"loto: {k}/{len(units)} template lines, {n} sentences")

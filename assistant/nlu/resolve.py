@@ -9,7 +9,7 @@ from typing import Any
 
 from assistant.nlu.catalog import DOMAIN_NOUNS, HomeIndex, clean_name
 from assistant.nlu.media import active_players
-from contracts.home import Entity
+from contracts.home import Area, Entity, Floor
 from contracts.intents import READ_INTENTS, entity_supports
 
 __all__ = ["WHOLE_HOME", "Resolved", "resolve_targets"]
@@ -119,7 +119,7 @@ def resolve_targets(
             )
     ids = [i for i, e in index.entities.items() if (area_ids is None or e.area_id in area_ids) and fits(i)]
     if not ids:
-        return Resolved(error="device-unknown", clarification="I couldn't find a matching device.")
+        return Resolved(error="device-unknown", clarification=_none_there(domains, area, floor))
     return Resolved(targets=tuple(sorted(ids)))
 
 
@@ -168,3 +168,13 @@ def _which(index: HomeIndex, ids: list[str]) -> str:
         noun = DOMAIN_NOUNS.get(e.domain, e.domain.replace("_", " "))
         labels.append(f"the {e.name} {noun}" + (f" in the {a.name}" if a else ""))
     return "Which one do you mean: " + ", ".join(labels[:-1]) + f" or {labels[-1]}?"
+
+
+def _none_there(domains: set[str], area: Area | None, floor: Floor | None) -> str:
+    """What is missing, as specifically as the request said it ('There is no fan in the Garage.')."""
+    if len(domains) != 1 or (area is None and floor is None):
+        return "I couldn't find a matching device."
+    domain = next(iter(domains))
+    noun = DOMAIN_NOUNS.get(domain, domain.replace("_", " "))
+    where = f"in the {area.name}" if area is not None else f"on the {floor.name}" if floor is not None else ""
+    return f"There is no {noun} {where}."

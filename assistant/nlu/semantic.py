@@ -35,6 +35,7 @@ from assistant.nlu.normalize import Params, words
 from assistant.nlu.polarity import action_polarity, request_polarity
 from assistant.nlu.purpose import PurposeFit, clear_purpose, misfits
 from assistant.nlu.resolve import WHOLE_HOME
+from assistant.nlu.said import asked_state, classes_said, state_words, where_said
 from assistant.stemming import stem
 from contracts.engines import Embedder
 from contracts.home import Entity, HomeApi
@@ -80,6 +81,9 @@ _CLASS_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("illuminance", re.compile(r"\b(illuminance|light level|lux)\b")),
 )
 """Words that name a sensor's device class without saying it ('how humid is the bathroom' → humidity)."""
+_STATE_MISFIT = 0.15
+"""Taken off a state question's candidate of a kind whose states the question's state word is not ('closed' of a
+lock)."""
 _QUANTIFIER = re.compile(r"\b(any|all|how many|which|every|each)\b")
 _STOP = frozenset(
     [
@@ -391,6 +395,10 @@ class SemanticRanker:
             ids[0] for d, ids in per_domain.items()
             if len(ids) == 1 and scope and index.entities[ids[0]].area_id not in scope
         }  # fmt: skip
+        kinds_said = classes_said(text)
+        asked = {d for d in state_words() if asked_state(text, d)} if question else set()
+        misfit = set(state_words()) - asked if asked else set()
+        where = _where(text, index, {i for i, v in names.items() if v >= 0.99}, here)
         out: list[RankedCandidate] = []
         for action in ACTIONS:
             ev = evidence.get(action.key, 0.0)
@@ -443,6 +451,8 @@ class SemanticRanker:
                 if target < 0.2:
                     continue
                 state_pen = _state_penalty(action, live)
+                if action.key == "get_state" and entity.domain in misfit:
+                    state_pen += _STATE_MISFIT  # 'is the door closed' asks about a door that closes, not a lock
                 score = 0.5 * ev + 0.5 * target - state_pen
                 feats = {**feats, "action": ev, "state_penalty": state_pen, "said_value": said_value,
                          "uses_value": 1.0 if _VALUE_SLOTS & set(slots) else 0.0}  # fmt: skip
@@ -462,7 +472,9 @@ class SemanticRanker:
                     RankedCandidate(
                         intent=action.intent,
                         targets=targets,
-                        slots={**tslots, **slots},
+                        slots=_said_slots(
+                            {**tslots, **slots}, targets, where, index, context, names[eid] >= 0.99, kinds_said
+                        ),
                         score=max(0.0, min(1.0, score)),
                         description=verbalise(
                             action, action.intent, [index.entities[t].name for t in targets[:3]], slots
@@ -762,9 +774,55 @@ def _action_slots(action: ActionDef, p: Params, text: str, entity: Entity) -> di
     if key == "get_state" and entity.domain == "binary_sensor":
         state = binary_state(entity.device_class or entity.attributes.get("device_class"), text)
         return {"state": state} if state else {}
-    if key == "get_state" and re.search(r"\b(locked|unlocked)\b", text):
-        return {"state": "locked" if re.search(r"\blocked\b", text) else "unlocked"}
+    if key == "get_state":
+        state = asked_state(text, entity.domain)
+        return {"state": state} if state else {}
     return {}
+
+
+def _where(text: str, index: HomeIndex, named: set[str], here: str | None) -> dict[str, Any]:
+    """The place slots the request said, outside the names of the devices it named ('the Kitchen Countertop in the
+    living room' names the living room, not the kitchen)."""
+    said = [n for n, ids in index.names.items() if n and named & set(ids)]
+    for n in sorted(said, key=len, reverse=True):
+        text = re.sub(rf"\b{re.escape(n)}\b", " ", text)
+    return where_said(
+        text, index, sorted(_mentioned(text, index.area_names)), sorted(_mentioned(text, index.floor_names)), here
+    )
+
+
+def _device_class(entity: Entity) -> str | None:
+    return entity.device_class or entity.attributes.get("device_class")
+
+
+def _said_slots(
+    slots: dict[str, Any],
+    targets: Sequence[str],
+    where: Mapping[str, Any],
+    index: HomeIndex,
+    context: Context,
+    named: bool,
+    said_classes: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """A candidate's slots with how the request referred to its targets (``said.py``): the place it named, the kind
+    of device, and for a request that names no device, the speaker's room when that is where the targets are (as
+    Home Assistant fills the area from the satellite's)."""
+    out = dict(slots)
+    for key, value in where.items():
+        out.setdefault(key, value)
+    domains = {t.split(".", 1)[0] for t in targets}
+    if len(domains) == 1:
+        out.setdefault("domain", next(iter(domains)))
+    kinds = {_device_class(index.entities[t]) for t in targets if t in index.entities}
+    if len(kinds) == 1 and (kind := next(iter(kinds))) in said_classes:
+        out.setdefault("device_class", kind)
+    speaker = context.speaker_area
+    if (
+        not named and not where and speaker is not None and speaker in index.areas and targets
+        and all(t in index.entities and index.entities[t].area_id == speaker for t in targets)
+    ):  # fmt: skip
+        out.setdefault("area", index.areas[speaker].name)
+    return out
 
 
 def _state_penalty(action: ActionDef, entity: Entity) -> float:
@@ -858,16 +916,19 @@ def _group(
     if action.key == "get_state":
         if not _QUANTIFIER.search(text):
             return single
-        device_class = entity.device_class or entity.attributes.get("device_class")
+        device_class = _device_class(entity)
+        said = classes_said(text) if entity.domain == "cover" else frozenset()
+        if said and device_class not in said and len(said) == 1:
+            device_class = next(iter(said))  # 'are all the blinds shut': the blinds, whichever cover ranked first
         members = tuple(
             sorted(
                 i
                 for i, e in index.entities.items()
-                if e.domain == entity.domain
-                and (e.device_class or e.attributes.get("device_class")) == device_class
-                and (not scope or e.area_id in scope)
+                if e.domain == entity.domain and _device_class(e) == device_class and (not scope or e.area_id in scope)
             )
         )
+        if not members:
+            return single
         q: dict[str, Any] = {"domain": entity.domain}
         if device_class:
             q["device_class"] = device_class
@@ -886,6 +947,12 @@ def _group(
             and (params is None or _action_slots(action, params, text, home.entity(i) or e) is not None)
         )
     )
+    kinds = classes_said(text) if entity.domain == "cover" else frozenset()
+    of_kind = tuple(i for i in group if _device_class(index.entities[i]) in kinds)
+    if len(of_kind) == 1:
+        return of_kind, {"name": index.entities[of_kind[0]].name}
+    if of_kind:  # 'close the blinds in the living room' leaves its curtains alone
+        group = of_kind
     if entity.domain == "media_player":
         ready = tuple(i for i in group if _media_ready(action, home.entity(i) or index.entities[i]))
         # the players that can do it, the ones in the state it acts on first ('pause the music in the lounge')
