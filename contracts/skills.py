@@ -8,7 +8,7 @@ Skills never import the pipeline.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar, Protocol, TypeVar
@@ -25,6 +25,7 @@ __all__ = [
     "SkillContext",
     "SkillHost",
     "SkillStore",
+    "SlotReader",
     "intent",
 ]
 
@@ -36,6 +37,11 @@ class Permission(StrEnum):
     READ_DEVICES = "read-devices"
     READ_KNOWLEDGE = "read-knowledge"
     USE_LLM = "use-llm"
+
+
+SlotReader = Callable[[str, Mapping[str, Any], Sequence[str]], dict[str, Any]]
+"""An intent's slot reader: (the request's text, the slots the recognising tier found, the home's area names) →
+the intent's slots in their canonical form (see ``IntentSpec.read_slots``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +66,16 @@ class IntentSpec:
     turn went to this skill (a reference to what it is doing, such as a running timer). An intent without any may
     still win a request, but never one that names a device of the home with a device verb ('turn on the kitchen
     light'), whatever its templates or examples say."""
+    read_slots: SlotReader | None = None
+    """Optional: reads the intent's slots from the request, whichever tier recognised it. The engine calls it as
+    ``read_slots(text, slots, areas)`` with the request's text (normalised: lower case, number words as digits), the
+    slots the tier found (none from the example sentences of the semantic tier; a template's free-text wildcard may
+    hold more or other words than the slot's) and the home's area names, and uses what it returns as the match's
+    slots, so the trace shows what the handler will get. Return the slots in the intent's canonical form, keeping
+    the tier's slots that are right (e.g. a timer's ``{'start_seconds': 12, 'minutes': 34}`` for 'decrease my 12
+    seconds timer by 34 minutes', where a wildcard gave ``{'name': '12 seconds', 'minutes': 34}``). It must be quick
+    and pure (no I/O, no state); not called for answers to the assistant's own questions. An exception is logged and
+    the tier's slots are kept. Handlers should still accept what the tiers give without a reader."""
 
 
 @dataclass(slots=True)
@@ -146,8 +162,12 @@ def intent(
     risk: RiskTier = RiskTier.NORMAL,
     languages: tuple[str, ...] = ("en",),
     requires: tuple[str, ...] = (),
+    read_slots: SlotReader | None = None,
 ) -> Callable[[_F], _F]:
     """Tag a method as the handler of one intent. It only tags; the registry collects the tags."""
+
+    if read_slots is not None and not callable(read_slots):
+        raise TypeError(f"intent {name}: read_slots must be callable")
 
     spec = IntentSpec(
         name=name,
@@ -157,6 +177,7 @@ def intent(
         risk=risk,
         languages=tuple(languages),
         requires=tuple(requires),
+        read_slots=read_slots,
     )
 
     def tag(func: _F) -> _F:

@@ -26,12 +26,14 @@ from assistant.nlu.rerank import LlmReranker
 from assistant.nlu.resolve import WHOLE_HOME, resolve_targets
 from assistant.nlu.route import OpenIntent, OpenIntents, open_intents, request_kind
 from assistant.nlu.semantic import Context, RankedCandidate, SemanticRanker, singular
+from assistant.nlu.skill_slots import read_skill_slots, slot_readers
 from assistant.nlu.templates import TemplateHit, TemplateMatcher
 from assistant.nlu.trace import Trace
 from contracts.engines import Embedder, LanguageModel
 from contracts.home import HomeApi
 from contracts.intents import DEVICE_INTENTS, READ_INTENTS, WRITE_INTENTS
 from contracts.messages import AssistantError, Candidate, ErrorCode, IntentMatch, SkillResult, StateChange, Tier
+from contracts.skills import SlotReader
 
 __all__ = ["UNKNOWN", "Understanding", "calibrate"]
 
@@ -77,6 +79,7 @@ class Understanding:
         self._held_out: frozenset[str] = frozenset()
         self._owners: dict[str, str] = {}
         self._requires: dict[str, tuple[re.Pattern[str] | None, bool]] = {}
+        self._readers: dict[str, SlotReader] = {}
         self._open = OpenIntents()
         self._last_norm = ""
         self._index: HomeIndex = build_index(home)
@@ -98,6 +101,7 @@ class Understanding:
                 spec.name: _compile_requires(spec.requires) for _sid, spec in specs if spec.name not in DEVICE_INTENTS
             }
             self._specs = [s for _sid, s in specs]
+            self._readers = slot_readers(self._specs)
             self._templates = TemplateMatcher(self._specs, without=self._held_out) if self._cfg.templates else None
             if self._templates is not None:
                 self._templates.update_lists(self._index)
@@ -206,6 +210,9 @@ class Understanding:
             matches, segments = self._commands(text, norm, conversation_id, index, timings, considered)
         ran = self._dialogue.get(conversation_id).ran_intent
         matches = [self._guard(replace(m, text=m.text or norm), index, ran) for m in matches]
+        if self._readers:
+            areas = [a.name for a in index.areas.values()]
+            matches = [read_skill_slots(m, self._readers, areas) for m in matches]
         timings["total"] = (time.perf_counter() - started) * 1000
         for m in matches:
             if m.clarification and m.alternatives:

@@ -155,7 +155,20 @@ def parse_params(text: str) -> Params:
 _SPLIT = re.compile(r"\s*(?:,\s*)?\b(?:and then|and also|then|and|also)\b\s+|\s*[,;]\s+")
 
 
+_HALF_AFTER = re.compile(r"^(?:an? )?(?:half|1/2|quarter)\b")
+_AMOUNT_BEFORE = re.compile(r"(?:\d|\b(?:an?|hours?|hrs?|minutes?|mins?|seconds?|secs?))$")
+"""'75 and a half minutes', 'an hour and a half': one amount, not two commands."""
+
+
 def split_commands(text: str) -> list[str]:
     """Split 'turn on X and close Y' into its parts (the caller decides whether a split is real)."""
-    parts = [p.strip() for p in _SPLIT.split(text) if p and p.strip()]
+    parts: list[str] = []
+    for piece in _SPLIT.split(text):
+        part = piece.strip() if piece else ""
+        if not part:
+            continue
+        if parts and _HALF_AFTER.match(part) and _AMOUNT_BEFORE.search(parts[-1]):
+            parts[-1] = f"{parts[-1]} and {part}"
+        else:
+            parts.append(part)
     return parts or [text]

@@ -9,119 +9,26 @@ the same store sees them, and each rings exactly once; without one (unit tests) 
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import re
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-from text_to_num import alpha2digit, text2num
-
 from contracts.messages import ErrorCode, IntentMatch, SkillResult
 from contracts.skills import Skill, SkillContext, SkillHost, intent
 from skills.timer.service import Timer, TimerService, format_duration
+from skills.timer.slots import (
+    Role,
+    duration_from_text,
+    name_from_text,
+    parse_duration,
+    read_adjust_slots,
+    read_reference_slots,
+    read_start_slots,
+    read_timer,
+)
 
 __all__ = ["TimerSkill", "duration_from_text", "name_from_text", "parse_duration"]
-
-_UNITS = {"hours": 3600.0, "minutes": 60.0, "seconds": 1.0}
-_WORDS = {"a": 1, "an": 1, "half": 0.5, "a half": 0.5}
-"""Duration words that are not number words (those go through text2num: 'twenty-five' → 25)."""
-
-
-def _digits(text: str) -> str:
-    """Number words as digits ('twenty five minutes' → '25 minutes'); 'second' stays a unit, not the ordinal '2nd'."""
-    guarded = re.sub(r"(?i)\bsecond(s?)\b", r"zsecondz\1", text)
-    with contextlib.suppress(Exception):  # text2num rejects some inputs: then the words stay words
-        guarded = alpha2digit(guarded, "en", threshold=0)
-    return guarded.replace("zsecondz", "second")
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    text = str(value).strip().lower()
-    if re.fullmatch(r"\d+(\.\d+)?", text):
-        return float(text)
-    if text in _WORDS:
-        return float(_WORDS[text])
-    try:
-        return float(text2num(text, "en"))
-    except ValueError:
-        return None
-
-
-def parse_duration(slots: Mapping[str, Any], prefix: str = "") -> float | None:
-    """Seconds from the ``hours``/``minutes``/``seconds`` slots (or ``start_*`` with prefix 'start_'); None if absent.
-
-    Raises ValueError when a slot holds something that is not a number.
-    """
-    total, seen = 0.0, False
-    for unit, factor in _UNITS.items():
-        raw = slots.get(prefix + unit)
-        if raw is None or raw == "":
-            continue
-        number = _number(raw)
-        if number is None:
-            raise ValueError(f"'{raw}' is not a number of {unit}")
-        total += number * factor
-        seen = True
-    return total if seen else None
-
-
-_NUM = r"(\d+(?:\.\d+)?|an?|half)"
-_SPAN = re.compile(
-    # 'a second' before a noun is the ordinal ('a second timer', 'a second one'), not one second
-    r"\b(?!an?\s+second\s+(?:[a-z]+\s+)?(?:timers?|ones?|1|alarms?|count ?downs?|reminders?)\b)"
-    rf"{_NUM}[\s-]*(hours?|hrs?|minutes?|mins?|seconds?|secs?)\b",
-    re.IGNORECASE,
-)
-_HALF = re.compile(
-    r"\b(?:(?P<n>\d+|an?|one|two|three)\s+(?:hours?\s+)?and\s+a\s+half(?:\s+hours?)?|half\s+an?\s+hour)\b", re.I
-)
-_NAMED = re.compile(
-    r"\b(?:(?:a|an|the|my|another)\s+(?P<before>[a-z][a-z ]{1,30}?)\s+timer"
-    r"|timer\s+(?:called|named|for\s+the)\s+(?P<after>[a-z][a-z ]{1,30}?))(?=\s+(?:for|to|of|in)\b|[.!?]?$)",
-    re.IGNORECASE,
-)
-_NOT_NAMES = {"new", "quick", "short", "long", "second", "third", "another", "other", "extra"}
-
-
-def duration_from_text(text: str) -> float | None:
-    """Seconds said in free text ('8 minutes', 'two hours and 5 mins', 'half an hour', 'an hour and a half')."""
-    total, seen = 0.0, False
-    text = _digits(text)
-    half = _HALF.search(text)
-    if half:
-        n = half.group("n")
-        total += (_number(n) or 0.0) * 3600 + 1800 if n else 1800
-        seen = True
-        text = text[: half.start()] + text[half.end() :]
-    for number, unit in _SPAN.findall(text):
-        value = _number(number)
-        if value is None:
-            continue
-        total += value * {"h": 3600.0, "m": 60.0, "s": 1.0}[unit[0].lower()]
-        seen = True
-    return total if seen else None
-
-
-def name_from_text(text: str) -> str | None:
-    """A timer's name said in free text ('a pasta timer', 'a timer called eggs'), ignoring durations and fillers."""
-    # durations with number words read as digits first ('a five minute pasta timer'), then the words as said, for a
-    # name that starts with a number word ('a timer called one direction')
-    tries = (_SPAN.sub(" ", t).replace("  ", " ") for t in (_digits(text), text))
-    found = next((m for m in map(_NAMED.search, tries) if m), None)
-    if not found:
-        return None
-    before = found.group("before")
-    words = (before or found.group("after") or "").split()
-    while before and words and words[0].lower() in _NOT_NAMES:  # 'a second pasta timer' is named 'pasta'
-        words.pop(0)
-    name = " ".join(words)
-    return None if not name or _number(name) is not None else name
 
 
 def _hooks(host: SkillHost) -> Callable[[str], tuple[Callable[[str], None], Callable[[str], None]]]:
@@ -150,6 +57,10 @@ def _reply(
     return SkillResult(text=text, success=code is None, error_code=code.value if code else None, data=data)
 
 
+_AMOUNT_SLOTS = {"hours": "number", "minutes": "number", "seconds": "number"}
+"""How long a new timer runs, or how much time is added or taken off, in the units said."""
+_START_SLOTS = {"start_hours": "number", "start_minutes": "number", "start_seconds": "number"}
+"""A running timer referred to by the duration it started with ('the 5 minute timer'), as Home Assistant's slots."""
 _TIMER_EVIDENCE = (r"timers?", r"count ?downs?", "@followup")
 """What a timer request says (or refers to, right after a timer turn): a device request with none is not a timer's."""
 _START_EVIDENCE = (
@@ -232,8 +143,8 @@ class TimerSkill(Skill):
         start = parse_duration(slots, "start_")
         if name:
             timers = [t for t in timers if t.name and (name in t.name.casefold() or t.name.casefold() in name)]
-        if area:
-            timers = [t for t in timers if t.area and t.area.casefold() == area]
+        if area:  # 'the kitchen timer': the timer in the kitchen, or one named so
+            timers = [t for t in timers if (t.area or "").casefold() == area or (t.name or "").casefold() == area]
         if start is not None:
             timers = [t for t in timers if abs(t.duration_s - start) < 1.0]
         return timers
@@ -274,6 +185,7 @@ class TimerSkill(Skill):
             "conversation_command": "text",
         },
         requires=_START_EVIDENCE,
+        read_slots=read_start_slots,
     )
     def start(self, match: IntentMatch, ctx: SkillContext) -> SkillResult:
         """Start a timer (optionally named, in an area, or with a command to run when it ends)."""
@@ -325,14 +237,9 @@ class TimerSkill(Skill):
     @intent(
         "HassCancelTimer",
         examples=("cancel the timer", "stop my timer", "cancel the pasta timer", "cancel the 5 minute timer"),
-        slots={
-            "name": "text",
-            "area": "area",
-            "start_hours": "number",
-            "start_minutes": "number",
-            "start_seconds": "number",
-        },
+        slots={"name": "text", "area": "area", **_START_SLOTS},
         requires=_TIMER_EVIDENCE,
+        read_slots=read_reference_slots,
     )
     def cancel(self, match: IntentMatch, ctx: SkillContext) -> SkillResult:
         """Cancel one timer."""
@@ -347,6 +254,7 @@ class TimerSkill(Skill):
         examples=("cancel all timers", "stop all my timers"),
         slots={"area": "area"},
         requires=_TIMER_EVIDENCE,
+        read_slots=read_reference_slots,
     )
     def cancel_all(self, match: IntentMatch, ctx: SkillContext) -> SkillResult:
         """Cancel every timer of the conversation (or of one area)."""
@@ -361,8 +269,9 @@ class TimerSkill(Skill):
     @intent(
         "HassPauseTimer",
         examples=("pause the timer", "hold my timer"),
-        slots={"name": "text", "area": "area"},
+        slots={"name": "text", "area": "area", **_START_SLOTS},
         requires=_TIMER_EVIDENCE,
+        read_slots=read_reference_slots,
     )
     def pause(self, match: IntentMatch, ctx: SkillContext) -> SkillResult:
         """Pause a timer."""
@@ -378,8 +287,9 @@ class TimerSkill(Skill):
     @intent(
         "HassUnpauseTimer",
         examples=("resume the timer", "continue my timer"),
-        slots={"name": "text", "area": "area"},
+        slots={"name": "text", "area": "area", **_START_SLOTS},
         requires=_TIMER_EVIDENCE,
+        read_slots=read_reference_slots,
     )
     def resume(self, match: IntentMatch, ctx: SkillContext) -> SkillResult:
         """Resume a paused timer."""
@@ -394,8 +304,9 @@ class TimerSkill(Skill):
     @intent(
         "HassIncreaseTimer",
         examples=("add 5 minutes to the timer", "add two minutes to my timer", "increase the timer by 30 seconds"),
-        slots={"hours": "number", "minutes": "number", "seconds": "number", "name": "text", "area": "area"},
+        slots={**_AMOUNT_SLOTS, "name": "text", "area": "area", **_START_SLOTS},
         requires=_TIMER_EVIDENCE,
+        read_slots=read_adjust_slots,
     )
     def increase(self, match: IntentMatch, ctx: SkillContext) -> SkillResult:
         """Add time to a timer."""
@@ -404,8 +315,9 @@ class TimerSkill(Skill):
     @intent(
         "HassDecreaseTimer",
         examples=("take 2 minutes off the timer", "remove a minute from my timer", "decrease the timer by 1 minute"),
-        slots={"hours": "number", "minutes": "number", "seconds": "number", "name": "text", "area": "area"},
+        slots={**_AMOUNT_SLOTS, "name": "text", "area": "area", **_START_SLOTS},
         requires=_TIMER_EVIDENCE,
+        read_slots=read_adjust_slots,
     )
     def decrease(self, match: IntentMatch, ctx: SkillContext) -> SkillResult:
         """Take time off a timer."""
@@ -416,8 +328,8 @@ class TimerSkill(Skill):
             seconds = parse_duration(match.slots)
         except ValueError as exc:
             return _reply(f"I couldn't read the duration: {exc}.", code=ErrorCode.TIMER_INVALID)
-        if seconds is None:
-            seconds = duration_from_text(ctx.text or match.text)
+        if seconds is None:  # no reader ran: the amount said, not the duration of the timer referred to
+            seconds = parse_duration(read_timer(ctx.text or match.text, role=Role.ADJUST).amount)
         if not seconds:
             return _reply("By how much?", code=ErrorCode.TIMER_INVALID)
         found = self._one(match, ctx)
@@ -438,14 +350,9 @@ class TimerSkill(Skill):
     @intent(
         "HassTimerStatus",
         examples=("how much time is left on the timer", "how long is left on my timer", "timer status"),
-        slots={
-            "name": "text",
-            "area": "area",
-            "start_hours": "number",
-            "start_minutes": "number",
-            "start_seconds": "number",
-        },
+        slots={"name": "text", "area": "area", **_START_SLOTS},
         requires=_TIMER_EVIDENCE,
+        read_slots=read_reference_slots,
     )
     def status(self, match: IntentMatch, ctx: SkillContext) -> SkillResult:
         """Say what is left on the timers (reads only)."""
