@@ -7,7 +7,7 @@ import math
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -15,16 +15,17 @@ from assistant.config import NluConfig
 from assistant.dialogue.conversation import ConversationStates
 from assistant.dialogue.followup import answer_clarification, follow_up, is_follow_up
 from assistant.dialogue.state import DENY, NEVERMIND, DialogueStore, parse_confirmation
-from assistant.nlu.catalog import DOMAIN_NOUNS, HomeIndex, build_index, registry_signature
+from assistant.nlu.catalog import DOMAIN_NOUNS, HomeIndex, build_index, clean_name, registry_signature
 from assistant.nlu.learn.scorer import LearnedScorer, load_scorer
 from assistant.nlu.lexicon import ACTIONS, QUESTION, ROOM_WORDS, action_evidence, device_mentions, domain_mentions
 from assistant.nlu.media import active_players
 from assistant.nlu.nearest import delexicalise, nearest_sentences, refill
 from assistant.nlu.normalize import normalize, parse_params, split_commands, words
-from assistant.nlu.polarity import opposite
+from assistant.nlu.polarity import action_polarity, opposite
 from assistant.nlu.rerank import LlmReranker
 from assistant.nlu.resolve import WHOLE_HOME, resolve_targets
 from assistant.nlu.route import OpenIntent, OpenIntents, open_intents, request_kind
+from assistant.nlu.said import asked_state, state_words
 from assistant.nlu.semantic import Context, RankedCandidate, SemanticRanker, singular
 from assistant.nlu.skill_slots import read_skill_slots, slot_readers
 from assistant.nlu.templates import TemplateHit, TemplateMatcher
@@ -308,7 +309,7 @@ class Understanding:
     ) -> tuple[list[IntentMatch], tuple[str, ...]]:
         state = self._dialogue.get(conversation_id)
         whole = self._template(text, state.area, index, norm, timings, state.ran_intent)
-        if whole is not None:
+        if whole is not None and not self._yields(whole, norm):
             return [whole], (text,)
         fu = follow_up(
             norm, state, index, self._home, self._name_scorer(index), skill_id=self._owner(state.last_intent)
@@ -355,6 +356,8 @@ class Understanding:
                         match = carried
                 if match.intent == UNKNOWN or match.intent in self._open_names():
                     return None
+                if match.tier != Tier.DIALOGUE and match.intent in WRITE_INTENTS and not _says_target(part, index):
+                    return None  # 'deactivate each | every fan ...' is one request cut at 'and', not two
                 out.append(match)
                 self._dialogue.remember_match(conversation_id, match)
         finally:
@@ -426,6 +429,12 @@ class Understanding:
             # 'pause the music in the living room': the player there that is playing, not every player there
             active = active_players(hit.intent, resolved.targets, self._home.entity)
             resolved = replace(resolved, targets=tuple(active)) if active else resolved
+        if "name" not in slots and slots.get("area") and len(resolved.targets) > 1:
+            # 'turn off the living room lamp': of the living room's lights, the one whose name the request says
+            said = [t for t in resolved.targets if _name_said(index, t, norm)]
+            if len(said) == 1:
+                resolved = replace(resolved, targets=(said[0],))
+                slots["name"] = index.entities[said[0]].name
         _enrich(slots, resolved.targets, index)
         options = tuple(
             Candidate(hit.intent, (t,), {**slots, "name": index.entities[t].name}, 0.5, index.describe(t))
@@ -470,22 +479,32 @@ class Understanding:
         nearest = self._nearest(norm, state, index, timings)
         return nearest if nearest is not None else match
 
-    def _nearest(self, norm: str, state: Any, index: HomeIndex, timings: dict[str, float]) -> IntentMatch | None:
+    def _nearest(
+        self,
+        norm: str,
+        state: Any,
+        index: HomeIndex,
+        timings: dict[str, float],
+        among: Collection[str] | None = None,
+    ) -> IntentMatch | None:
         """Nothing understood: the closest sentence the templates can say, re-filled with the request's names and
-        numbers and parsed by the template tier (``nearest.py``)."""
+        numbers and parsed by the template tier (``nearest.py``); with ``among``, only a sentence of those intents."""
         if self._templates is None or not NEAREST_FALLBACK:
             return None
         t0 = time.perf_counter()
         try:
             tokens, fillers = delexicalise(norm, index)
             area = _area_name(index, state.area)
-            for score, generated in nearest_sentences().nearest(tokens, exclude=self._held_out):
+            top = 3 if among is None else 12
+            for score, generated in nearest_sentences().nearest(tokens, exclude=self._held_out, top=top):
                 if score < NEAREST_MIN_SIMILARITY:
                     break
                 said = refill(generated, fillers)
                 hit = self._templates.match(said, area_name=area) if said else None
-                if hit is None or hit.wildcards:
+                if hit is None or hit.wildcards or (among is not None and hit.intent not in among):
                     continue
+                if hit.intent in WRITE_INTENTS and action_polarity(hit.intent, None, hit.slots) == -_lean(norm) != 0:
+                    continue  # a generated sentence may add a verb the request lacks, never the opposite one
                 match = self._accepted(hit, index, norm, state.area, state.ran_intent)
                 if match is not None:
                     return replace(match, tier=Tier.SEMANTIC, confidence=round(min(match.confidence, 0.9), 4))
@@ -525,7 +544,7 @@ class Understanding:
         kind = request_kind(norm)
         self._last_norm = norm
         ranked = self._damp_open(kind, ranked)
-        routed = self._route(text, norm, ranked, kind)
+        routed = self._absent_read(norm, index, kind) or self._route(text, norm, ranked, kind)
         if routed is not None:
             return routed
         absent = self._absent_name(norm, ranked, kind, index)
@@ -557,7 +576,46 @@ class Understanding:
             except Exception:  # the LLM is optional: keep the semantic decision
                 _log.warning("LLM re-ranking failed", exc_info=True)
             timings["llm"] = timings.get("llm", 0.0) + (time.perf_counter() - t1) * 1000
-        return self._decide(best, order, confidence, tier, norm, index)
+        return self._tie_break(best, ranked, norm, state, index, timings) or self._decide(
+            best, order, confidence, tier, norm, index
+        )
+
+    def _tie_break(
+        self,
+        best: RankedCandidate,
+        ranked: Sequence[RankedCandidate],
+        norm: str,
+        state: Any,
+        index: HomeIndex,
+        timings: dict[str, float],
+    ) -> IntentMatch | None:
+        """Skill intents whose examples the request resembles about equally ('timer for 32 minutes': start, or add
+        to, a timer?) are told apart by the nearest sentence the templates can say, when it is one of them."""
+        if not best.skill_intent:
+            return None
+        margin = self._cfg.ambiguity_margin
+        close = {c.intent for c in ranked[:4] if c.skill_intent and c.score >= best.score - margin}
+        if len(close) < 2:
+            return None
+        return self._nearest(norm, state, index, timings, among=close)
+
+    def _yields(self, hit: IntentMatch, norm: str) -> bool:
+        """A template hit that matched only through a free-text slot ('create a {request}') yields to another skill's
+        intent whose own evidence the request says and whose examples it resembles more ('create a 17 minute timer'
+        is a timer, not a text to write)."""
+        if hit.tier != Tier.TEMPLATE or hit.confidence >= 1.0 or hit.intent in DEVICE_INTENTS:
+            return False
+        return self._outdone(hit.intent, norm, {spec.name: sim for _sid, spec, sim in self._ranker.skill_scores(norm)})
+
+    def _outdone(self, intent: str, norm: str, sims: Mapping[str, float]) -> bool:
+        """Whether another skill intent, whose declared evidence the request says, resembles it more than ``intent``
+        (by the ambiguity margin)."""
+        own = sims.get(intent, 0.0)
+        for name, sim in sorted(sims.items(), key=lambda kv: -kv[1]):
+            rx = self._requires.get(name, (None, False))[0]
+            if name != intent and rx is not None and rx.search(norm):
+                return sim >= own + self._cfg.ambiguity_margin
+        return False
 
     def _p(self, c: RankedCandidate) -> float:
         """The calibrated probability that a candidate is the requested action (the learned scorer's isotonic map
@@ -624,6 +682,10 @@ class Understanding:
                                clarification=question)  # fmt: skip
         return None
 
+    def _absent_read(self, norm: str, index: HomeIndex, kind: str) -> IntentMatch | None:
+        missing = _absent_read(norm, index) if kind == "question" else None
+        return replace(missing, skill_id=self._owner(missing.intent)) if missing is not None else None
+
     def _route(self, text: str, norm: str, ranked: Sequence[RankedCandidate], kind: str) -> IntentMatch | None:
         """Open questions and writing requests that do not name the home go to the skills that take free text."""
         if kind == "command":
@@ -633,6 +695,8 @@ class Understanding:
         residual = device.features.get("residual", 0.0) if device else 0.0
         sims = {c.intent: c.score for c in ranked if c.skill_intent}
         if kind == "generate" and self._open.generate is not None:
+            if self._outdone(self._open.generate.name, norm, sims):
+                return None  # 'create a 17 minute timer': another skill's request, worded like a text to write
             return self._open_match(self._open.generate, text, norm, sims, ranked)
         if kind == "procedural" or grounding - 0.25 * residual < 0.5:
             target = self._open.question
@@ -845,6 +909,58 @@ def _write_evidence(norm: str) -> float:
     return max((evidence.get(a.key, 0.0) for a in ACTIONS if a.intent in WRITE_INTENTS), default=0.0)
 
 
+def _name_said(index: HomeIndex, entity_id: str, norm: str) -> bool:
+    """Whether the request says this entity's whole name or one of its aliases."""
+    return any(entity_id in ids and re.search(rf"\b{re.escape(n)}\b", norm) for n, ids in index.names.items() if n)
+
+
+_REFERENCE = re.compile(r"\b(it|them|that|those|this|these|they|everything|all)\b")
+
+
+def _says_target(part: str, index: HomeIndex) -> bool:
+    """Whether one part of a split request says what to act on: a kind of device, a name, a place or a reference."""
+    if domain_mentions(part) or _REFERENCE.search(part):
+        return True
+    names = (*index.names, *index.area_names, *index.floor_names)
+    return any(n and re.search(rf"\b{re.escape(n)}\b", part) for n in names)
+
+
+def _lean(norm: str) -> int:
+    """The direction the request's words lean to, however weakly ('each fan on outside' leans on): +1, -1 or 0."""
+    evidence = action_evidence(norm)
+    ways = [(v, action_polarity(a.intent, None, {})) for a in ACTIONS if (v := evidence.get(a.key, 0.0)) > 0]
+    up = max((v for v, d in ways if d > 0), default=0.0)
+    down = max((v for v, d in ways if d < 0), default=0.0)
+    return 1 if up > down else -1 if down > up else 0
+
+
+def _absent_read(norm: str, index: HomeIndex) -> IntentMatch | None:
+    """'Are any fans on in the garage' where the garage has no fan: a question about the home, answered 'there is no
+    fan in the garage' (not handed to the document Q&A, and not answered about another room's devices)."""
+    kinds = device_mentions(norm)
+    areas = {a for n, a in index.area_names.items() if n and re.search(rf"\b{re.escape(n)}\b", norm)}
+    floors = {f for n, f in index.floor_names.items() if n and re.search(rf"\b{re.escape(n)}\b", norm)}
+    if len(kinds) != 1 or len(areas) + len(floors) != 1:
+        return None
+    domain = next(iter(kinds))
+    if domain not in state_words():
+        return None  # only the kinds of device Home Assistant's state questions ask about
+    place = index.areas[next(iter(areas))] if areas else index.floors[next(iter(floors))]
+    rooms = {place.id} if areas else set(index.in_floor(place.id))
+    place_names = {clean_name(place.name), *(clean_name(a) for a in getattr(place, "aliases", ()))}
+    said = [n for n in index.names if n not in place_names and len(n) > 2 and re.search(rf"\b{re.escape(n)}\b", norm)]
+    if said or any(e.domain == domain and e.area_id in rooms for e in index.entities.values()):
+        return None  # it names a device, or the place has one of that kind: the ranking answers
+    slots: dict[str, Any] = {"domain": domain, ("area" if areas else "floor"): place.name}
+    state = asked_state(norm, domain)
+    if state:
+        slots["state"] = state
+    noun = DOMAIN_NOUNS.get(domain, domain.replace("_", " "))
+    where = f"in the {place.name}" if areas else f"on the {place.name}"
+    return IntentMatch("HassGetState", slots, (), Tier.SEMANTIC, 0.9, text=norm,
+                       clarification=f"There is no {noun} {where}.")  # fmt: skip
+
+
 def _absent_device(norm: str, index: HomeIndex) -> IntentMatch | None:
     """'Lock the doors in the kitchen' where the kitchen has no lock: the intent is clear, say what is missing."""
     evidence = action_evidence(norm)
@@ -862,7 +978,27 @@ def _absent_device(norm: str, index: HomeIndex) -> IntentMatch | None:
             area = index.areas[area_id].name
             noun = DOMAIN_NOUNS.get(domain, domain)
             return IntentMatch(
-                action.intent, {"area": area, "domain": domain}, (), Tier.SEMANTIC, 0.9, text=norm,
-                clarification=f"There is no {noun} in the {area}.",
+                action.intent, {"area": area, "domain": domain, **_said_value(action.key, norm)}, (), Tier.SEMANTIC,
+                0.9, text=norm, clarification=f"There is no {noun} in the {area}.",
             )  # fmt: skip
     return None
+
+
+_VALUE_SLOTS = {"brightness": "brightness", "volume": "volume_level", "position": "position",
+                "fan_speed": "percentage", "temperature": "temperature", "color": "color"}  # fmt: skip
+"""The slot that carries the value an action sets."""
+
+
+def _said_value(action_key: str, norm: str) -> dict[str, Any]:
+    """The value a setting request said ('to 96 %', 'to 73 degrees', 'pink'), as the action's slot; {} if none."""
+    slot = _VALUE_SLOTS.get(action_key)
+    if slot is None:
+        return {}
+    p = parse_params(norm)
+    if slot == "color":
+        value: Any = p.color
+    elif slot == "temperature":
+        value = p.degrees if p.degrees is not None else p.number
+    else:
+        value = p.percent if p.percent is not None else p.number
+    return {slot: value} if value is not None else {}

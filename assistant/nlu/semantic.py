@@ -373,6 +373,11 @@ class SemanticRanker:
         # dialogue context only for real follow-ups: a pronoun with little else, or an elliptical command
         pronoun = bool(_PRONOUN.search(text)) and len(residual) <= 1
         nouns = device_mentions(text)
+        # the kinds a verb of the request could act on ('the fan' of 'switch off the fan'; not the 'light' of 'let
+        # some light in', which no verb said acts on)
+        objects = (
+            nouns if any(ev > 0 and _acts_on(a, nouns) for a in ACTIONS if (ev := evidence.get(a.key, 0.0))) else set()
+        )
         presence = bool(_PRESENCE.search(text))
         embeds = self.embed_scores(text)
         names = _prefer_longest({i: self.name_score(toks, text, e) for i, e in index.entities.items()}, toks, index)
@@ -428,6 +433,8 @@ class SemanticRanker:
                     continue
                 if said and is_write and action_polarity(action.intent, live, slots) == -said:
                     continue  # hard constraint: never the opposite of the request's verb
+                if is_write and names[eid] < 0.99 and _other_kind(entity, objects, classes):
+                    continue  # hard constraint: 'switch off the fan' never acts on a thermostat
                 feats = self._target_features(
                     entity,
                     names[eid],
@@ -789,6 +796,22 @@ def _where(text: str, index: HomeIndex, named: set[str], here: str | None) -> di
     return where_said(
         text, index, sorted(_mentioned(text, index.area_names)), sorted(_mentioned(text, index.floor_names)), here
     )
+
+
+def _acts_on(action: ActionDef, kinds: set[str]) -> bool:
+    return bool(action.domains & kinds) or action.implied_domain in kinds
+
+
+def _other_kind(entity: Entity, nouns: set[str], classes: set[str]) -> bool:
+    """Whether the request names kinds of device by their nouns ('the fan', 'the volume') and this entity is none of
+    them: not of those domains or device classes, and no such noun in its own name ('Bathroom Fan' as a switch is a
+    fan). A temperature, humidity or battery noun also fits a thermostat."""
+    if not nouns or entity.domain in nouns or (_device_class(entity) or "") in classes:
+        return False
+    if entity.domain == "climate" and "sensor" in nouns:
+        return False
+    own = " ".join(clean_name(n) for n in (entity.name, *entity.aliases))
+    return not (device_mentions(own) & nouns)
 
 
 def _device_class(entity: Entity) -> str | None:
