@@ -64,9 +64,7 @@ def classes_said(text: str) -> frozenset[str]:
     """The kinds of cover a request names, in Home Assistant's device classes; a longer phrase wins over one inside
     it ('garage door' is garage, not door)."""
     spans = [(m.start(), m.end(), value) for rx, value in _class_words() for m in rx.finditer(text)]
-    return frozenset(
-        v for a, b, v in spans if not any(x <= a and b <= y and (y - x) > (b - a) for x, y, _w in spans)
-    )
+    return frozenset(v for a, b, v in spans if not any(x <= a and b <= y and (y - x) > (b - a) for x, y, _w in spans))
 
 
 def asked_state(text: str, domain: str, area_names: Iterable[str] = ()) -> str | None:
