@@ -25,7 +25,7 @@ from assistant.nlu.polarity import action_polarity, opposite
 from assistant.nlu.rerank import LlmReranker
 from assistant.nlu.resolve import WHOLE_HOME, resolve_targets
 from assistant.nlu.route import OpenIntent, OpenIntents, open_intents, request_kind
-from assistant.nlu.said import asked_state, state_words
+from assistant.nlu.said import asked_state, names_said, nothing_there, state_words
 from assistant.nlu.semantic import Context, RankedCandidate, SemanticRanker, singular
 from assistant.nlu.skill_slots import read_skill_slots, slot_readers
 from assistant.nlu.templates import TemplateHit, TemplateMatcher
@@ -45,6 +45,9 @@ NEAREST_FALLBACK = True
 """Whether a request nothing understood is read as the nearest generated template sentence (``nearest.py``)."""
 NEAREST_MIN_SIMILARITY = 0.5
 """The least word/word-pair Jaccard similarity to the nearest generated sentence (fixed, not tuned on eval rows)."""
+NEAREST_OVERRULE = 0.7
+"""A generated sentence of another intent of the same skill this similar to the request (adding no word that tells
+intents apart) overrules the similarity tier's choice of skill intent (``Understanding._tie_break``)."""
 
 
 def calibrate(score: float) -> float:
@@ -429,7 +432,7 @@ class Understanding:
             # 'pause the music in the living room': the player there that is playing, not every player there
             active = active_players(hit.intent, resolved.targets, self._home.entity)
             resolved = replace(resolved, targets=tuple(active)) if active else resolved
-        if "name" not in slots and slots.get("area") and len(resolved.targets) > 1:
+        if "name" not in slots and slots.get("area") and len(resolved.targets) > 1 and not _ALL.search(norm):
             # 'turn off the living room lamp': of the living room's lights, the one whose name the request says
             said = [t for t in resolved.targets if _name_said(index, t, norm)]
             if len(said) == 1:
@@ -486,6 +489,7 @@ class Understanding:
         index: HomeIndex,
         timings: dict[str, float],
         among: Collection[str] | None = None,
+        min_similarity: float = 0.0,
     ) -> IntentMatch | None:
         """Nothing understood: the closest sentence the templates can say, re-filled with the request's names and
         numbers and parsed by the template tier (``nearest.py``); with ``among``, only a sentence of those intents."""
@@ -496,8 +500,9 @@ class Understanding:
             tokens, fillers = delexicalise(norm, index)
             area = _area_name(index, state.area)
             top = 3 if among is None else 12
-            for score, generated in nearest_sentences().nearest(tokens, exclude=self._held_out, top=top):
-                if score < NEAREST_MIN_SIMILARITY:
+            found = nearest_sentences().nearest(tokens, exclude=self._held_out, top=top, adds=among is None)
+            for score, generated in found:
+                if score < max(NEAREST_MIN_SIMILARITY, min_similarity):
                     break
                 said = refill(generated, fillers)
                 hit = self._templates.match(said, area_name=area) if said else None
@@ -507,7 +512,11 @@ class Understanding:
                     continue  # a generated sentence may add a verb the request lacks, never the opposite one
                 match = self._accepted(hit, index, norm, state.area, state.ran_intent)
                 if match is not None:
-                    return replace(match, tier=Tier.SEMANTIC, confidence=round(min(match.confidence, 0.9), 4))
+                    # a skill that reads its own slots reads them from the request, not from the generated sentence
+                    slots = {} if match.intent in self._readers else match.slots
+                    return replace(
+                        match, slots=slots, tier=Tier.SEMANTIC, confidence=round(min(match.confidence, 0.9), 4)
+                    )
             return None
         finally:
             timings["nearest"] = timings.get("nearest", 0.0) + (time.perf_counter() - t0) * 1000
@@ -595,9 +604,18 @@ class Understanding:
             return None
         margin = self._cfg.ambiguity_margin
         close = {c.intent for c in ranked[:4] if c.skill_intent and c.score >= best.score - margin}
-        if len(close) < 2:
+        if len(close) > 1:
+            near = self._nearest(norm, state, index, timings, among=close)
+            if near is not None:
+                return near
+        # a sentence of another of the same skill's intents that says nearly all the request's words, including every
+        # word that tells intents apart ('increase timer by 1/2 an hour' is an increase, however much it resembles
+        # 'timer for half an hour')
+        owner = self._owner(best.intent)
+        siblings = {i for i, o in self._owners.items() if o == owner and i != best.intent}
+        if not siblings:
             return None
-        return self._nearest(norm, state, index, timings, among=close)
+        return self._nearest(norm, state, index, timings, among=siblings, min_similarity=NEAREST_OVERRULE)
 
     def _yields(self, hit: IntentMatch, norm: str) -> bool:
         """A template hit that matched only through a free-text slot ('create a {request}') yields to another skill's
@@ -910,19 +928,21 @@ def _write_evidence(norm: str) -> float:
 
 
 def _name_said(index: HomeIndex, entity_id: str, norm: str) -> bool:
-    """Whether the request says this entity's whole name or one of its aliases."""
-    return any(entity_id in ids and re.search(rf"\b{re.escape(n)}\b", norm) for n, ids in index.names.items() if n)
+    """Whether the request says this entity's whole name or one of its aliases, other than a place's name ('the
+    lights in the kitchen' does not name a light called 'Kitchen')."""
+    places = {*index.area_names, *index.floor_names}
+    return any(entity_id in index.names.get(n, ()) for n in names_said(index, norm) if n not in places)
 
 
+_ALL = re.compile(r"\b(all|every|each|both|everything)\b")
 _REFERENCE = re.compile(r"\b(it|them|that|those|this|these|they|everything|all)\b")
 
 
 def _says_target(part: str, index: HomeIndex) -> bool:
     """Whether one part of a split request says what to act on: a kind of device, a name, a place or a reference."""
-    if domain_mentions(part) or _REFERENCE.search(part):
+    if domain_mentions(part) or _REFERENCE.search(part) or names_said(index, part):
         return True
-    names = (*index.names, *index.area_names, *index.floor_names)
-    return any(n and re.search(rf"\b{re.escape(n)}\b", part) for n in names)
+    return _longest_said(index.area_names, part) is not None or _longest_said(index.floor_names, part) is not None
 
 
 def _lean(norm: str) -> int:
@@ -937,61 +957,83 @@ def _lean(norm: str) -> int:
 def _absent_read(norm: str, index: HomeIndex) -> IntentMatch | None:
     """'Are any fans on in the garage' where the garage has no fan: a question about the home, answered 'there is no
     fan in the garage' (not handed to the document Q&A, and not answered about another room's devices)."""
-    kinds = device_mentions(norm)
-    areas = {a for n, a in index.area_names.items() if n and re.search(rf"\b{re.escape(n)}\b", norm)}
-    floors = {f for n, f in index.floor_names.items() if n and re.search(rf"\b{re.escape(n)}\b", norm)}
-    if len(kinds) != 1 or len(areas) + len(floors) != 1:
+    area_id = _longest_said(index.area_names, norm)
+    floor_id = _longest_said(index.floor_names, norm) if area_id is None else None
+    if (area_id is None) == (floor_id is None):
+        return None
+    rest = norm
+    for n in (*index.area_names, *index.floor_names):
+        rest = re.sub(rf"\b{re.escape(n)}\b", " ", rest) if n and n in rest else rest
+    kinds = device_mentions(rest) | domain_mentions(rest)  # 'door' may be a lock or a cover: then not one kind
+    if len(kinds) != 1:
         return None
     domain = next(iter(kinds))
     if domain not in state_words():
         return None  # only the kinds of device Home Assistant's state questions ask about
-    place = index.areas[next(iter(areas))] if areas else index.floors[next(iter(floors))]
-    rooms = {place.id} if areas else set(index.in_floor(place.id))
-    place_names = {clean_name(place.name), *(clean_name(a) for a in getattr(place, "aliases", ()))}
-    said = [n for n in index.names if n not in place_names and len(n) > 2 and re.search(rf"\b{re.escape(n)}\b", norm)]
-    if said or any(e.domain == domain and e.area_id in rooms for e in index.entities.values()):
+    place = index.areas[area_id] if area_id is not None else index.floors[str(floor_id)]
+    rooms = {place.id} if area_id is not None else set(index.in_floor(place.id))
+    places = {*index.area_names, *index.floor_names}
+    if any(n not in places for n in names_said(index, norm)) or _has_kind(index, rooms, domain):
         return None  # it names a device, or the place has one of that kind: the ranking answers
-    slots: dict[str, Any] = {"domain": domain, ("area" if areas else "floor"): place.name}
+    slots: dict[str, Any] = {"domain": domain, ("area" if area_id is not None else "floor"): place.name}
     state = asked_state(norm, domain)
     if state:
         slots["state"] = state
     noun = DOMAIN_NOUNS.get(domain, domain.replace("_", " "))
-    where = f"in the {place.name}" if areas else f"on the {place.name}"
-    return IntentMatch("HassGetState", slots, (), Tier.SEMANTIC, 0.9, text=norm,
-                       clarification=f"There is no {noun} {where}.")  # fmt: skip
+    reply = nothing_there(noun, place.name, floor=area_id is None)
+    return IntentMatch("HassGetState", slots, (), Tier.SEMANTIC, 0.9, text=norm, clarification=reply)
+
+
+def _has_kind(index: HomeIndex, rooms: Collection[str], domain: str) -> bool:
+    """Whether the rooms hold a device of this domain, or one whose own name says its noun (a switch named 'Garage
+    Lights' is a light)."""
+    for e in index.entities.values():
+        if e.area_id not in rooms:
+            continue
+        if e.domain == domain or domain in device_mentions(" ".join(clean_name(n) for n in (e.name, *e.aliases))):
+            return True
+    return False
 
 
 def _absent_device(norm: str, index: HomeIndex) -> IntentMatch | None:
     """'Lock the doors in the kitchen' where the kitchen has no lock: the intent is clear, say what is missing."""
     evidence = action_evidence(norm)
     mentions = domain_mentions(norm)
-    area_id = next((a for n, a in sorted(index.area_names.items(), key=lambda kv: -len(kv[0]))
-                    if n and re.search(rf"\b{re.escape(n)}\b", norm)), None)  # fmt: skip
-    if area_id is None or QUESTION.search(norm):
+    area_id = _longest_said(index.area_names, norm)
+    floor_id = _longest_said(index.floor_names, norm) if area_id is None else None
+    if (area_id is None and floor_id is None) or QUESTION.search(norm):
         return None
+    rooms = {area_id} if area_id is not None else index.in_floor(str(floor_id))
+    place = index.areas[area_id] if area_id is not None else index.floors[str(floor_id)]
+    where = {"area": place.name} if area_id is not None else {"floor": place.name}
     for action in ACTIONS:
-        if action.intent not in WRITE_INTENTS or evidence.get(action.key, 0.0) < 0.7:
+        if action.intent not in WRITE_INTENTS or evidence.get(action.key, 0.0) < 0.5:
             continue
         for domain in sorted(action.domains & mentions):
-            if any(e.domain == domain and e.area_id == area_id for e in index.entities.values()):
+            if _has_kind(index, rooms, domain):
                 continue
-            area = index.areas[area_id].name
             noun = DOMAIN_NOUNS.get(domain, domain)
             return IntentMatch(
-                action.intent, {"area": area, "domain": domain, **_said_value(action.key, norm)}, (), Tier.SEMANTIC,
-                0.9, text=norm, clarification=f"There is no {noun} in the {area}.",
+                action.intent, {**where, "domain": domain, **_said_value(action.key, norm)}, (), Tier.SEMANTIC,
+                0.9, text=norm, clarification=nothing_there(noun, place.name, floor=area_id is None),
             )  # fmt: skip
     return None
 
 
-_VALUE_SLOTS = {"brightness": "brightness", "volume": "volume_level", "position": "position",
+def _longest_said(names: Mapping[str, str], norm: str) -> str | None:
+    """The id of the longest of these names (area or floor names → ids) the request says."""
+    return next((i for n, i in sorted(names.items(), key=lambda kv: -len(kv[0]))
+                 if n and re.search(rf"\b{re.escape(n)}\b", norm)), None)  # fmt: skip
+
+
+_SET_SLOTS = {"brightness": "brightness", "volume": "volume_level", "position": "position",
                 "fan_speed": "percentage", "temperature": "temperature", "color": "color"}  # fmt: skip
 """The slot that carries the value an action sets."""
 
 
 def _said_value(action_key: str, norm: str) -> dict[str, Any]:
     """The value a setting request said ('to 96 %', 'to 73 degrees', 'pink'), as the action's slot; {} if none."""
-    slot = _VALUE_SLOTS.get(action_key)
+    slot = _SET_SLOTS.get(action_key)
     if slot is None:
         return {}
     p = parse_params(norm)
@@ -999,6 +1041,7 @@ def _said_value(action_key: str, norm: str) -> dict[str, Any]:
         value: Any = p.color
     elif slot == "temperature":
         value = p.degrees if p.degrees is not None else p.number
+        value = value if value is not None and 4 <= value <= 90 else None
     else:
         value = p.percent if p.percent is not None else p.number
     return {slot: value} if value is not None else {}

@@ -459,7 +459,7 @@ DEVICE_NOUNS: Mapping[str, tuple[str, ...]] = {
     "cover": (r"blinds?", r"shades?", r"curtains?", r"shutters?", r"garage door", r"awnings?", r"drapes?", r"gate"),
     "lock": (r"locks?", r"doors?", r"deadbolt"),
     "fan": (r"fans?", r"ventilation", r"extractor"),
-    "switch": (r"switches", r"(?:the|a|my|our) switch", r"plugs?", r"sockets?", r"outlets?"),
+    "switch": (r"switches", r"(?<!^)(?<!please )(?<!and )(?<!you )(?<!to )switch", r"plugs?", r"sockets?", r"outlets?"),
     "climate": (r"thermostat", r"heating", r"heater", r"ac", r"air con\w*", r"furnace", r"climate"),
     "media_player": (r"tv", r"television", r"telly", r"speakers?", r"radio", r"stereo", r"music", r"volume"),
     "vacuum": (r"vacuum( cleaner)?", r"hoover", r"robot", r"roomba"),
@@ -470,7 +470,7 @@ DEVICE_NOUNS: Mapping[str, tuple[str, ...]] = {
     "binary_sensor": (r"motion", r"sensor"),
     "weather": (r"weather", r"forecast", r"rain(ing|y)?", r"snow(ing)?", r"sunny", r"windy"),
 }  # fmt: skip
-"""Nouns that name a kind of device outright (stronger evidence of a home request than DOMAIN_WORDS' hints)."""
+"""Nouns that name a kind of device outright (stronger than DOMAIN_WORDS' hints); 'switch' first is the verb."""
 
 ROOM_WORDS: tuple[str, ...] = (
     "kitchen", "living room", "lounge", "dining room", "bedroom", "master bedroom", "guest room", "guest bedroom",

@@ -9,7 +9,8 @@ re-filled with the request's own names and numbers, and the template tier parses
 a sentence the templates know, so its intent and slots are valid by construction. Nothing is learned from evaluation
 rows; the sentences come from the templates alone.
 
-It is asked only when nothing else understood the request. Asking it before the semantic tier (similarity >= 0.75)
+It is asked when nothing else understood the request, and to tell apart skill intents the similarity tier cannot
+(then the sentence may add no word that tells intents apart: ``nearest(adds=False)``). Asking it before the semantic tier (similarity >= 0.75)
 was measured and rejected: leave-one-template-out intent+slots 21.38 -> 22.16 %, but SLURP iot 76.19 -> 73.81 % and
 device_actions wrong actions 0.39 -> 0.44 %.
 """
@@ -106,26 +107,30 @@ class NearestSentences:
                         sig = tuple(sorted(t for t in toks if t.startswith("<")))
                         self._by_sig[sig].append(_Variant(f"{name}/{k}/{j}", toks, _grams(toks)))
         spread = max(1, round(NEUTRAL_SHARE * len(data.get("intents", {}))))
+        self.spread: dict[str, int] = {t: len(ns) for t, ns in intents_of.items()}
+        """How many intents' templates say each word."""
         self.neutral: frozenset[str] = frozenset(t for t, ns in intents_of.items() if len(ns) >= spread)
         """Words the templates of many intents say ('the', 'my', 'in', 'is'): they tell no intent apart."""
 
     def nearest(
-        self, tokens: Sequence[str], *, exclude: Collection[str] = (), top: int = 3
+        self, tokens: Sequence[str], *, exclude: Collection[str] = (), top: int = 3, adds: bool = True
     ) -> list[tuple[float, tuple[str, ...]]]:
         """The ``top`` generated sentences closest to delexicalised ``tokens`` (with the same placeholders), best
         first, as (Jaccard similarity, tokens); lines in ``exclude`` are skipped. A generated sentence must hold every
         request word the templates know that tells intents apart (a dropped 'off' or 'temp' would change the action;
-        'the' or 'across' would not), and the request may hold at most one word they never say."""
+        'the' or 'across' would not), and the request may hold at most one word they never say. With ``adds``
+        False, the sentence may not add such a word either (choosing between intents, 'cancel' must be said)."""
         sig = tuple(sorted(t for t in tokens if t.startswith("<")))
         grams = _grams(tokens)
         known = {t for t in tokens if t in self.vocabulary and t not in self.neutral}
         unknown = len([t for t in tokens if t not in self.vocabulary])
+        said = set(tokens)
         if unknown > 1:
             return []  # more than one word the templates never say: not a rewording of theirs
         scored = [
             (len(grams & v.grams) / len(grams | v.grams), v.tokens)
             for v in self._by_sig.get(sig, ())
-            if v.unit not in exclude and known <= set(v.tokens)
+            if v.unit not in exclude and known <= set(v.tokens) and (adds or set(v.tokens) - self.neutral <= said)
         ]
         scored.sort(key=lambda p: -p[0])
         out: list[tuple[float, tuple[str, ...]]] = []

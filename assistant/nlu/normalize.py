@@ -52,6 +52,7 @@ def normalize(text: str) -> str:
     and extra spaces."""
     out = fold_accents(text).lower().replace("’", "'")
     out = _number_words(out)
+    out = re.sub(r"\b(\d+(?:\.\d+)?)-(?=[a-z])", r"\1 ", out)  # '5-minute timer' is '5 minute timer'
     out = re.sub(r"(?<=\d)\s*(?:percent|per cent|pct)\b", "%", out)
     out = re.sub(r"(?<=\d)\s*%", "%", out)
     out = re.sub(r"(?<=\d)\s*(?:°|degrees?|deg)\b(?:\s*(?:c|f|celsius|fahrenheit)\b)?|(?<=\d)\s*°", " degrees", out)
@@ -155,7 +156,7 @@ def parse_params(text: str) -> Params:
 _SPLIT = re.compile(r"\s*(?:,\s*)?\b(?:and then|and also|then|and|also)\b\s+|\s*[,;]\s+")
 
 
-_HALF_AFTER = re.compile(r"^(?:an? )?(?:half|1/2|quarter)\b")
+_HALF_AFTER = re.compile(r"^(?:an? )?(?:half|1/2|quarter)\b(?! (?:open|opened|close|closed|shut|way|up|down)\b)")
 _AMOUNT_BEFORE = re.compile(r"(?:\d|\b(?:an?|hours?|hrs?|minutes?|mins?|seconds?|secs?))$")
 """'75 and a half minutes', 'an hour and a half': one amount, not two commands."""
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from assistant.nlu.catalog import DOMAIN_NOUNS, HomeIndex, clean_name
 from assistant.nlu.media import active_players
+from assistant.nlu.said import nothing_there
 from contracts.home import Area, Entity, Floor
 from contracts.intents import READ_INTENTS, entity_supports
 
@@ -119,7 +120,9 @@ def resolve_targets(
             )
     ids = [i for i, e in index.entities.items() if (area_ids is None or e.area_id in area_ids) and fits(i)]
     if not ids:
-        return Resolved(error="device-unknown", clarification=_none_there(domains, area, floor))
+        return Resolved(
+            error="device-unknown", clarification=_none_there(index, domains, classes, area_ids, area, floor)
+        )
     return Resolved(targets=tuple(sorted(ids)))
 
 
@@ -170,11 +173,21 @@ def _which(index: HomeIndex, ids: list[str]) -> str:
     return "Which one do you mean: " + ", ".join(labels[:-1]) + f" or {labels[-1]}?"
 
 
-def _none_there(domains: set[str], area: Area | None, floor: Floor | None) -> str:
-    """What is missing, as specifically as the request said it ('There is no fan in the Garage.')."""
-    if len(domains) != 1 or (area is None and floor is None):
+def _none_there(
+    index: HomeIndex,
+    domains: set[str],
+    classes: set[str],
+    rooms: set[str] | None,
+    area: Area | None,
+    floor: Floor | None,
+) -> str:
+    """What is missing, as specifically as the request said it ('There is no fan in the Garage.'); the generic
+    sentence when it named a narrower kind (shutters among covers) or the place has that kind, unable to do it."""
+    place = area or floor
+    if len(domains) != 1 or classes or place is None or rooms is None:
         return "I couldn't find a matching device."
     domain = next(iter(domains))
+    if any(e.domain == domain and e.area_id in rooms for e in index.entities.values()):
+        return "I couldn't find a matching device that can do that."
     noun = DOMAIN_NOUNS.get(domain, domain.replace("_", " "))
-    where = f"in the {area.name}" if area is not None else f"on the {floor.name}" if floor is not None else ""
-    return f"There is no {noun} {where}."
+    return nothing_there(noun, place.name, floor=area is None)

@@ -11,14 +11,14 @@ from a list of ours.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
 from assistant.nlu.catalog import HomeIndex
 from assistant.nlu.templates import ha_intents_data
 
-__all__ = ["asked_state", "classes_said", "state_words", "where_said"]
+__all__ = ["asked_state", "classes_said", "names_said", "nothing_there", "state_words", "where_said"]
 
 _DETERMINER = r"(?:the|my|our|a|an|this|that|each|every|all|some|any)"
 
@@ -67,24 +67,42 @@ def classes_said(text: str) -> frozenset[str]:
     return frozenset(v for a, b, v in spans if not any(x <= a and b <= y and (y - x) > (b - a) for x, y, _w in spans))
 
 
-def asked_state(text: str, domain: str, area_names: Iterable[str] = ()) -> str | None:
+def asked_state(text: str, domain: str) -> str | None:
     """The state a question asks about ('is the front door locked' → locked) for a target of this kind, in Home
-    Assistant's values; None when it names none. The last state word said wins; 'on' followed by a determiner or a
-    place ('on the porch', 'on Kitchen') is a preposition, not the state."""
+    Assistant's values; None when it names none, or two ('is the light on or off'). 'on' followed by a determiner
+    ('on the porch') is a preposition, not the state."""
     pairs = state_words().get(domain)
     if not pairs:
         return None
-    places = "|".join(re.escape(n) for n in sorted(area_names, key=len, reverse=True) if n)
-    after = rf"\s+(?:{_DETERMINER}|{places})\b" if places else rf"\s+{_DETERMINER}\b"
-    best: tuple[int, int, str] | None = None
+    after = rf"\s+{_DETERMINER}\b"
+    found: set[str] = set()
     for rx, value in pairs:
         for m in rx.finditer(text):
             if m.group(0) == "on" and re.match(after, text[m.end() :]):
                 continue
-            key = (m.start(), len(m.group(0)), value)
-            if best is None or key[:2] > best[:2]:
-                best = key
-    return best[2] if best else None
+            found.add(value)
+    return next(iter(found)) if len(found) == 1 else None
+
+
+_NAMES: dict[int, re.Pattern[str]] = {}
+
+
+def names_said(index: HomeIndex, text: str) -> frozenset[str]:
+    """The names and aliases of the home's devices that a normalised request says, each as a whole phrase (one
+    pattern per version of the registry, longest names first)."""
+    rx = _NAMES.get(index.signature)
+    if rx is None:
+        names = sorted((n for n in index.names if n), key=len, reverse=True)
+        rx = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + r")\b") if names else re.compile(r"(?!)")
+        if len(_NAMES) > 8:
+            _NAMES.clear()
+        _NAMES[index.signature] = rx
+    return frozenset(m.group(0) for m in rx.finditer(text))
+
+
+def nothing_there(noun: str, place: str, *, floor: bool = False) -> str:
+    """The reply for a kind of device a place does not have ('There is no fan in the Garage.')."""
+    return f"There is no {noun} {'on' if floor else 'in'} the {place}."
 
 
 def where_said(

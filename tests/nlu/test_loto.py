@@ -118,3 +118,24 @@ def test_neutral_words_are_learned_from_the_generated_sentences() -> None:
     neutral = nearest_sentences().neutral
     assert {"the", "my", "in"} <= neutral
     assert not {"off", "lock", "pause", "temp"} & neutral  # words that tell intents apart must be said
+
+
+def test_choosing_between_intents_a_generated_sentence_adds_no_word_that_tells_them_apart() -> None:
+    from assistant.nlu.nearest import nearest_sentences
+
+    ns = nearest_sentences()
+    held_out = ["HassStartTimer/11/3"]  # the line that says 'timer for <n> hour' word for word
+    tokens = ["timer", "for", "<n>", "hour"]
+    free = ns.nearest(tokens, exclude=held_out, top=12)
+    assert any(set(toks) - ns.neutral - set(tokens) for _s, toks in free)  # e.g. 'cancel timer for <n> hour'
+    strict = ns.nearest(tokens, exclude=held_out, top=12, adds=False)
+    assert all(not (set(toks) - ns.neutral - set(tokens)) for _s, toks in strict)
+
+
+def test_switch_first_is_the_verb_and_a_noun_elsewhere() -> None:
+    from assistant.nlu.lexicon import device_mentions
+
+    assert device_mentions("switch it off again") == set()
+    assert device_mentions("could you switch off the fan") == {"fan"}
+    assert device_mentions("is any switch on in the garage") == {"switch"}
+    assert device_mentions("turn on the outlet") == {"switch"}

@@ -77,3 +77,63 @@ def test_a_template_question_about_a_kind_the_place_lacks_says_what_is_missing(e
     m = engine.recognize("are any fans on in the garage", conversation_id="c")[0]
     assert (m.intent, m.targets) == ("HassGetState", ())
     assert m.clarification == "There is no fan in the Garage."
+
+
+@pytest.mark.parametrize("templates", [True, False])
+def test_a_floor_without_the_kind_named_is_said_so(templates: bool) -> None:
+    from assistant.config import NluConfig
+    from assistant.nlu import create_understanding
+    from tests.nlu.fakes import small_home
+
+    engine = create_understanding(
+        NluConfig(llm=False, templates=templates), home=small_home(), intents=[], embedder=None, llm=None
+    )
+    m = engine.recognize("switch on the fans of the ground floor", conversation_id="f")[0]
+    assert (m.intent, m.targets) == ("HassTurnOn", ())
+    assert m.slots.get("floor") == "Ground Floor"
+    assert m.clarification == "There is no fan on the Ground Floor."
+
+
+def test_a_number_joined_to_its_unit_by_a_hyphen_is_read_as_both() -> None:
+    from assistant.nlu.normalize import normalize
+
+    assert normalize("Set a 5-minute timer") == "set a 5 minute timer"
+    assert normalize("a 2.5-hour roast") == "a 2.5 hour roast"
+    assert normalize("the x-ray lamp") == "the x-ray lamp"
+
+
+def test_review_regressions_on_names_places_and_kinds() -> None:
+    """Cases a review of this change found (each failed on an intermediate version)."""
+    from assistant.config import NluConfig
+    from assistant.nlu import create_understanding
+    from assistant.nlu.normalize import normalize, split_commands
+    from contracts.home import Area, Entity
+    from tests.nlu.fakes import FakeHome
+
+    home = FakeHome(
+        [Entity("light.kitchen", "Kitchen", "on", {}, (), "kitchen"),
+         Entity("light.counter", "Counter Lights", "on", {}, (), "kitchen"),
+         Entity("switch.garage_lights", "Garage Lights", "off", {}, (), "garage"),
+         Entity("cover.garage_door", "Garage Door", "closed", {"device_class": "garage"}, (), "garage",
+                device_class="garage"),
+         Entity("cover.bedroom_curtains", "Bedroom Curtains", "closed", {"device_class": "curtain"}, (), "bedroom",
+                device_class="curtain")],
+        [Area("kitchen", "Kitchen"), Area("garage", "Garage"), Area("bedroom", "Bedroom")],
+    )  # fmt: skip
+    engine = create_understanding(NluConfig(llm=False), home=home, intents=[], embedder=None, llm=None)
+
+    def said(text: str) -> object:
+        return engine.recognize(text, conversation_id=text)[0]
+
+    # a light named like its room is not 'named' by 'the lights in the kitchen'
+    assert set(said("turn off the lights in the kitchen").targets) == {"light.kitchen", "light.counter"}
+    # a switch named 'Garage Lights' is a light of the garage; a door may be a cover
+    assert said("are the lights on in the garage right now").clarification != "There is no light in the Garage."
+    assert said("is the door open in the garage").clarification != "There is no lock in the Garage."
+    # shutters are a narrower kind than covers: the bedroom has covers, so not 'There is no cover'
+    assert said("open the shutters in the bedroom").clarification != "There is no cover in the Bedroom."
+    assert asked_state("is the light on or off", "light") is None
+    assert normalize("set the lights to 50-percent") == "set the lights to 50%"
+    assert split_commands("set the kitchen light to 20 and half close the blinds") == [
+        "set the kitchen light to 20", "half close the blinds"
+    ]  # fmt: skip
