@@ -499,8 +499,7 @@ class Understanding:
         try:
             tokens, fillers = delexicalise(norm, index)
             area = _area_name(index, state.area)
-            top = 3 if among is None else 12
-            found = nearest_sentences().nearest(tokens, exclude=self._held_out, top=top, adds=among is None)
+            found = nearest_sentences().nearest(tokens, exclude=self._held_out, adds=among is None, intents=among)
             for score, generated in found:
                 if score < max(NEAREST_MIN_SIMILARITY, min_similarity):
                     break

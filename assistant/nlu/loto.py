@@ -25,6 +25,7 @@ from hassil.intents import RangeSlotList, SlotList, TextSlotList
 
 from assistant.nlu.learn.generate import GOLD_INTENTS, _Walk
 from assistant.nlu.templates import TemplateMatcher, ha_intents_data, template_units
+from contracts.intents import WRITE_INTENTS
 
 __all__ = ["LotoSample", "loto_samples", "loto_units", "slots_agree"]
 
@@ -169,10 +170,12 @@ def evaluate_loto(
 ) -> dict[str, Any]:
     """Hold out each unit in turn from ``engine``'s template tier and score its sentences; restores the engine.
     ``end_state(sample, match)``: whether executing the match leaves the home as the gold would (None: not an action);
+    ``wrong_action_rate``: of those, the share where the engine acted (a write with targets, no question) and the home
+    ends up other than the gold would leave it;
     Home Assistant's slots name a room where the engine may name the entity it grounded, so both are reported."""
     say = progress or (lambda _m: None)
     correct = intent_ok = n = by_template = 0
-    end_ok = end_n = 0
+    end_ok = end_n = acted_wrong = 0
     skipped = 0
     per_intent: dict[str, list[int]] = {}
     tiers: Counter[str] = Counter()
@@ -196,6 +199,8 @@ def evaluate_loto(
                 if agrees is not None:
                     end_n += 1
                     end_ok += agrees
+                    acted = bool(match.targets) and not match.clarification and match.intent in WRITE_INTENTS
+                    acted_wrong += acted and not agrees
                 counts = per_intent.setdefault(s.intent, [0, 0])
                 counts[0] += ok
                 counts[1] += 1
@@ -223,6 +228,7 @@ def evaluate_loto(
         "by_template_share": round(by_template / max(1, n), 4),
         "end_state_agreement": round(end_ok / max(1, end_n), 4),
         "end_state_n": end_n,
+        "wrong_action_rate": round(acted_wrong / max(1, end_n), 4),
         "tiers": dict(sorted(tiers.items())),
         "device_control": {
             "intents": list(GOLD_INTENTS),

@@ -10,9 +10,9 @@ a sentence the templates know, so its intent and slots are valid by construction
 rows; the sentences come from the templates alone.
 
 It is asked when nothing else understood the request, and to tell apart skill intents the similarity tier cannot
-(then the sentence may add no word that tells intents apart: ``nearest(adds=False)``). Asking it before the semantic tier (similarity >= 0.75)
-was measured and rejected: leave-one-template-out intent+slots 21.38 -> 22.16 %, but SLURP iot 76.19 -> 73.81 % and
-device_actions wrong actions 0.39 -> 0.44 %.
+(then the sentence may add no word that tells intents apart: ``nearest(adds=False)``). Asking it before the semantic
+tier (similarity >= 0.75) was measured and rejected: leave-one-template-out intent+slots 21.38 -> 22.16 %, but SLURP
+iot 76.19 -> 73.81 % and device_actions wrong actions 0.39 -> 0.44 %.
 """
 
 from __future__ import annotations
@@ -46,6 +46,10 @@ class _Variant:
     unit: str
     tokens: tuple[str, ...]
     grams: frozenset[str]
+
+    @property
+    def intent(self) -> str:
+        return self.unit.split("/", 1)[0]
 
 
 class _PlaceholderWalk(_Walk):
@@ -113,13 +117,20 @@ class NearestSentences:
         """Words the templates of many intents say ('the', 'my', 'in', 'is'): they tell no intent apart."""
 
     def nearest(
-        self, tokens: Sequence[str], *, exclude: Collection[str] = (), top: int = 3, adds: bool = True
+        self,
+        tokens: Sequence[str],
+        *,
+        exclude: Collection[str] = (),
+        top: int = 3,
+        adds: bool = True,
+        intents: Collection[str] | None = None,
     ) -> list[tuple[float, tuple[str, ...]]]:
         """The ``top`` generated sentences closest to delexicalised ``tokens`` (with the same placeholders), best
         first, as (Jaccard similarity, tokens); lines in ``exclude`` are skipped. A generated sentence must hold every
         request word the templates know that tells intents apart (a dropped 'off' or 'temp' would change the action;
         'the' or 'across' would not), and the request may hold at most one word they never say. With ``adds``
-        False, the sentence may not add such a word either (choosing between intents, 'cancel' must be said)."""
+        False, the sentence may not add such a word either (choosing between intents, 'cancel' must be said); with
+        ``intents``, only sentences of those intents."""
         sig = tuple(sorted(t for t in tokens if t.startswith("<")))
         grams = _grams(tokens)
         known = {t for t in tokens if t in self.vocabulary and t not in self.neutral}
@@ -130,7 +141,10 @@ class NearestSentences:
         scored = [
             (len(grams & v.grams) / len(grams | v.grams), v.tokens)
             for v in self._by_sig.get(sig, ())
-            if v.unit not in exclude and known <= set(v.tokens) and (adds or set(v.tokens) - self.neutral <= said)
+            if v.unit not in exclude
+            and (intents is None or v.intent in intents)
+            and known <= set(v.tokens)
+            and (adds or set(v.tokens) - self.neutral <= said)
         ]
         scored.sort(key=lambda p: -p[0])
         out: list[tuple[float, tuple[str, ...]]] = []
