@@ -18,7 +18,7 @@ from typing import Any
 from assistant.nlu.catalog import HomeIndex
 from assistant.nlu.templates import ha_intents_data
 
-__all__ = ["asked_state", "classes_said", "names_said", "nothing_there", "state_words", "where_said"]
+__all__ = ["asked_state", "classes_said", "kelvin_said", "names_said", "nothing_there", "state_words", "where_said"]
 
 _DETERMINER = r"(?:the|my|our|a|an|this|that|each|every|all|some|any)"
 
@@ -58,6 +58,30 @@ def _class_words(language: str = "en") -> tuple[tuple[re.Pattern[str], str], ...
         for v in values
         if isinstance(v, Mapping) and "in" in v and "out" in v
     )
+
+
+@lru_cache(maxsize=4)
+def _kelvin_names(language: str = "en") -> tuple[tuple[re.Pattern[str], int], ...]:
+    """Home Assistant's names of white light ('warm white' → 2700 K), from its ``color_temperature_names`` list."""
+    values = (ha_intents_data(language).get("lists", {}).get("color_temperature_names") or {}).get("values") or []
+    return tuple(
+        (re.compile(rf"\b{_phrase_rx(str(v['in']))}\b"), int(v["out"]))
+        for v in values
+        if isinstance(v, Mapping) and "in" in v and str(v.get("out", "")).isdigit()
+    )
+
+
+_KELVIN = re.compile(r"\b(\d{4,5}) ?(?:k|kelvin)\b")
+_COLOUR_TEMPERATURE = re.compile(r"\b(?:colou?r )?temp(?:erature)?\b.*?\b(\d{4,5})\b")
+
+
+def kelvin_said(text: str) -> int | None:
+    """A light's colour temperature the request says, in kelvin: '2700 k', 'colour temperature 4000', or one of Home
+    Assistant's names ('warm white', 'candle light'); within Home Assistant's range (1000-10000 K)."""
+    m = _KELVIN.search(text) or _COLOUR_TEMPERATURE.search(text)
+    if m and 1000 <= int(m.group(1)) <= 10000:
+        return int(m.group(1))
+    return next((k for rx, k in _kelvin_names() if rx.search(text)), None)
 
 
 def classes_said(text: str) -> frozenset[str]:

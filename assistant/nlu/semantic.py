@@ -35,11 +35,11 @@ from assistant.nlu.normalize import Params, words
 from assistant.nlu.polarity import action_polarity, request_polarity
 from assistant.nlu.purpose import PurposeFit, clear_purpose, misfits
 from assistant.nlu.resolve import WHOLE_HOME
-from assistant.nlu.said import asked_state, classes_said, state_words, where_said
+from assistant.nlu.said import asked_state, classes_said, kelvin_said, state_words, where_said
 from assistant.stemming import stem
 from contracts.engines import Embedder
 from contracts.home import Entity, HomeApi
-from contracts.intents import WRITE_INTENTS, entity_supports
+from contracts.intents import WRITE_INTENTS, entity_supports, light_supports
 from contracts.skills import IntentSpec
 
 __all__ = ["Context", "RankedCandidate", "SemanticRanker", "normalize_example", "singular", "verbalise"]
@@ -185,7 +185,7 @@ def verbalise(action: ActionDef | None, intent: str, names: Sequence[str], slots
     elif "color" in slots:
         extra = f" to {slots['color']}"
     elif "temperature" in slots:
-        extra = f" to {slots['temperature']} degrees"
+        extra = f" to {slots['temperature']} K" if intent == "HassLightSet" else f" to {slots['temperature']} degrees"
     elif "position" in slots:
         extra = f" to {slots['position']}%"
     elif "volume_level" in slots:
@@ -350,6 +350,8 @@ class SemanticRanker:
         self.prepare(index)
         toks = {singular(w) for w in words(text) if w not in _STOP}
         evidence = action_evidence(text)
+        if kelvin_said(text) is not None:  # a colour temperature asks for a light's white
+            evidence["color"] = max(evidence.get("color", 0.0), 0.9)
         question = bool(QUESTION.search(text))
         mentions = domain_mentions(text)
         if not mentions:  # no kind of device named: the one whose purpose the request names counts as named
@@ -717,8 +719,13 @@ def _action_slots(action: ActionDef, p: Params, text: str, entity: Entity) -> di
         return {"brightness": int(max(1, min(100, round(current + direction * step)))),
                 "brightness_delta": direction * step}  # fmt: skip
     if key == "color":
+        kelvin = kelvin_said(text)
+        if kelvin is not None and light_supports(entity.attributes, "color_temp"):
+            return {"temperature": kelvin}  # 'warm white', '2700 k': a white, by Home Assistant's names
         return {"color": p.color} if p.color else None
     if key == "temperature":
+        if kelvin_said(text) is not None:
+            return None  # a colour temperature is a light's, never a thermostat's
         target = p.degrees if p.degrees is not None else p.number
         if target is not None and 4 <= target <= 90:
             return {"temperature": target}

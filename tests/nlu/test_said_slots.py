@@ -137,3 +137,32 @@ def test_review_regressions_on_names_places_and_kinds() -> None:
     assert split_commands("set the kitchen light to 20 and half close the blinds") == [
         "set the kitchen light to 20", "half close the blinds"
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "kelvin"),
+    [("set the lights to 2700 k", 2700), ("colour temperature 4000", 4000), ("make it warm white", 2700),
+     ("candle light in the bedroom", 1900), ("cool white please", 4000), ("set the temperature to 21", None),
+     ("set the volume to 2000", None), ("colour temperature 40000", None)],
+)  # fmt: skip
+def test_a_colour_temperature_by_number_or_by_home_assistants_names(text: str, kelvin: int | None) -> None:
+    from assistant.nlu.said import kelvin_said
+
+    assert kelvin_said(text) == kelvin
+
+
+def test_a_colour_temperature_sets_a_light_never_the_thermostat() -> None:
+    from assistant.config import NluConfig
+    from assistant.nlu import create_understanding
+    from tests.nlu.fakes import small_home
+
+    engine = create_understanding(
+        NluConfig(llm=False, templates=False), home=small_home(), intents=[], embedder=None, llm=None
+    )
+    for text, target, kelvin in [
+        ("set the kitchen light colour temperature to 2700 kelvin", "light.kitchen", 2700),
+        ("make the living room lamp warm white", "light.living_room", 2700),
+        ("decrease the color temperature of the desk lamp to 5000", "light.office", 5000),
+    ]:
+        m = engine.recognize(text, conversation_id=text)[0]
+        assert (m.intent, m.targets, m.slots.get("temperature")) == ("HassLightSet", (target,), kelvin)
