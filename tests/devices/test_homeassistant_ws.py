@@ -27,6 +27,20 @@ def _now(offset_s: float = 0.0) -> str:
     return (datetime.now(UTC) + timedelta(seconds=offset_s)).isoformat()
 
 
+def _listen(port: int, wait_s: float = 15.0) -> socket.socket:
+    """Listen on the same loopback port again after a restart (SO_REUSEADDR). While it was closed, the adapter's
+    reconnect attempts, or another process, may briefly hold the port (a loopback connect to a port in the
+    ephemeral range can connect to itself): retry until it is free instead of failing the test on a race."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return socket.create_server(("127.0.0.1", port))
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 class LiveHomeAssistant:
     """FakeHomeAssistant's REST API plus the WebSocket API (/api/websocket) on the same loopback port, as HA serves."""
 
@@ -54,7 +68,7 @@ class LiveHomeAssistant:
     # ---- server lifecycle -----------------------------------------------------------------------------------------
 
     def start(self) -> None:
-        self._listener = socket.create_server(("127.0.0.1", self.port))  # SO_REUSEADDR: same port after a restart
+        self._listener = _listen(self.port)
         self._ws = serve(self._session, sock=self._listener, ping_interval=None, close_timeout=1)
         threading.Thread(target=self._accept, args=(self._listener,), daemon=True).start()
 
