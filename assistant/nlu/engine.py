@@ -15,7 +15,8 @@ from assistant.config import NluConfig
 from assistant.dialogue.conversation import ConversationStates
 from assistant.dialogue.followup import answer_clarification, follow_up, is_follow_up
 from assistant.dialogue.state import DENY, NEVERMIND, DialogueStore, parse_confirmation
-from assistant.nlu.catalog import DOMAIN_NOUNS, HomeIndex, build_index, clean_name, registry_signature
+from assistant.nlu.absent import absent_device, absent_read, longest_said
+from assistant.nlu.catalog import HomeIndex, build_index, registry_signature
 from assistant.nlu.learn.scorer import LearnedScorer, load_scorer
 from assistant.nlu.lexicon import ACTIONS, QUESTION, ROOM_WORDS, action_evidence, device_mentions, domain_mentions
 from assistant.nlu.media import active_players
@@ -25,7 +26,7 @@ from assistant.nlu.polarity import action_polarity, opposite
 from assistant.nlu.rerank import LlmReranker
 from assistant.nlu.resolve import WHOLE_HOME, resolve_targets
 from assistant.nlu.route import OpenIntent, OpenIntents, open_intents, request_kind
-from assistant.nlu.said import asked_state, names_said, nothing_there, state_words
+from assistant.nlu.said import names_said
 from assistant.nlu.semantic import Context, RankedCandidate, SemanticRanker, singular
 from assistant.nlu.skill_slots import read_skill_slots, slot_readers
 from assistant.nlu.templates import TemplateHit, TemplateMatcher
@@ -559,7 +560,7 @@ class Understanding:
         if absent is not None:
             return absent
         if not ranked or ranked[0].score < 0.5:
-            absent = _absent_device(norm, index)
+            absent = absent_device(norm, index)
             if absent is not None:
                 return replace(absent, skill_id=self._owner(absent.intent))
         if not ranked:
@@ -685,7 +686,7 @@ class Understanding:
         if skill_best >= 0.6 and ranked and ranked[0].skill_intent:
             return None
         if any(n and re.search(rf"\b{re.escape(n)}\b", norm) for n in (*index.area_names, *index.floor_names)):
-            return None  # a known area: what is missing there is said by _absent_device
+            return None  # a known area: what is missing there is said by absent_device
         rooms = [r for r in ROOM_WORDS if re.search(rf"\b{r}\b", norm) and not index.area_of(r)]
         rooms = [r for r in rooms if not any(r in n for n in index.names)]
         missing = rooms or ([] if grounded else self._ranker.residual(norm))
@@ -700,7 +701,7 @@ class Understanding:
         return None
 
     def _absent_read(self, norm: str, index: HomeIndex, kind: str) -> IntentMatch | None:
-        missing = _absent_read(norm, index) if kind == "question" else None
+        missing = absent_read(norm, index) if kind == "question" else None
         return replace(missing, skill_id=self._owner(missing.intent)) if missing is not None else None
 
     def _route(self, text: str, norm: str, ranked: Sequence[RankedCandidate], kind: str) -> IntentMatch | None:
@@ -941,7 +942,7 @@ def _says_target(part: str, index: HomeIndex) -> bool:
     """Whether one part of a split request says what to act on: a kind of device, a name, a place or a reference."""
     if domain_mentions(part) or _REFERENCE.search(part) or names_said(index, part):
         return True
-    return _longest_said(index.area_names, part) is not None or _longest_said(index.floor_names, part) is not None
+    return longest_said(index.area_names, part) is not None or longest_said(index.floor_names, part) is not None
 
 
 def _lean(norm: str) -> int:
@@ -951,96 +952,3 @@ def _lean(norm: str) -> int:
     up = max((v for v, d in ways if d > 0), default=0.0)
     down = max((v for v, d in ways if d < 0), default=0.0)
     return 1 if up > down else -1 if down > up else 0
-
-
-def _absent_read(norm: str, index: HomeIndex) -> IntentMatch | None:
-    """'Are any fans on in the garage' where the garage has no fan: a question about the home, answered 'there is no
-    fan in the garage' (not handed to the document Q&A, and not answered about another room's devices)."""
-    area_id = _longest_said(index.area_names, norm)
-    floor_id = _longest_said(index.floor_names, norm) if area_id is None else None
-    if (area_id is None) == (floor_id is None):
-        return None
-    rest = norm
-    for n in (*index.area_names, *index.floor_names):
-        rest = re.sub(rf"\b{re.escape(n)}\b", " ", rest) if n and n in rest else rest
-    kinds = device_mentions(rest) | domain_mentions(rest)  # 'door' may be a lock or a cover: then not one kind
-    if len(kinds) != 1:
-        return None
-    domain = next(iter(kinds))
-    if domain not in state_words():
-        return None  # only the kinds of device Home Assistant's state questions ask about
-    place = index.areas[area_id] if area_id is not None else index.floors[str(floor_id)]
-    rooms = {place.id} if area_id is not None else set(index.in_floor(place.id))
-    places = {*index.area_names, *index.floor_names}
-    if any(n not in places for n in names_said(index, norm)) or _has_kind(index, rooms, domain):
-        return None  # it names a device, or the place has one of that kind: the ranking answers
-    slots: dict[str, Any] = {"domain": domain, ("area" if area_id is not None else "floor"): place.name}
-    state = asked_state(norm, domain)
-    if state:
-        slots["state"] = state
-    noun = DOMAIN_NOUNS.get(domain, domain.replace("_", " "))
-    reply = nothing_there(noun, place.name, floor=area_id is None)
-    return IntentMatch("HassGetState", slots, (), Tier.SEMANTIC, 0.9, text=norm, clarification=reply)
-
-
-def _has_kind(index: HomeIndex, rooms: Collection[str], domain: str) -> bool:
-    """Whether the rooms hold a device of this domain, or one whose own name says its noun (a switch named 'Garage
-    Lights' is a light)."""
-    for e in index.entities.values():
-        if e.area_id not in rooms:
-            continue
-        if e.domain == domain or domain in device_mentions(" ".join(clean_name(n) for n in (e.name, *e.aliases))):
-            return True
-    return False
-
-
-def _absent_device(norm: str, index: HomeIndex) -> IntentMatch | None:
-    """'Lock the doors in the kitchen' where the kitchen has no lock: the intent is clear, say what is missing."""
-    evidence = action_evidence(norm)
-    mentions = domain_mentions(norm)
-    area_id = _longest_said(index.area_names, norm)
-    floor_id = _longest_said(index.floor_names, norm) if area_id is None else None
-    if (area_id is None and floor_id is None) or QUESTION.search(norm):
-        return None
-    rooms = {area_id} if area_id is not None else index.in_floor(str(floor_id))
-    place = index.areas[area_id] if area_id is not None else index.floors[str(floor_id)]
-    where = {"area": place.name} if area_id is not None else {"floor": place.name}
-    for action in ACTIONS:
-        if action.intent not in WRITE_INTENTS or evidence.get(action.key, 0.0) < 0.5:
-            continue
-        for domain in sorted(action.domains & mentions):
-            if _has_kind(index, rooms, domain):
-                continue
-            noun = DOMAIN_NOUNS.get(domain, domain)
-            return IntentMatch(
-                action.intent, {**where, "domain": domain, **_said_value(action.key, norm)}, (), Tier.SEMANTIC,
-                0.9, text=norm, clarification=nothing_there(noun, place.name, floor=area_id is None),
-            )  # fmt: skip
-    return None
-
-
-def _longest_said(names: Mapping[str, str], norm: str) -> str | None:
-    """The id of the longest of these names (area or floor names → ids) the request says."""
-    return next((i for n, i in sorted(names.items(), key=lambda kv: -len(kv[0]))
-                 if n and re.search(rf"\b{re.escape(n)}\b", norm)), None)  # fmt: skip
-
-
-_SET_SLOTS = {"brightness": "brightness", "volume": "volume_level", "position": "position",
-                "fan_speed": "percentage", "temperature": "temperature", "color": "color"}  # fmt: skip
-"""The slot that carries the value an action sets."""
-
-
-def _said_value(action_key: str, norm: str) -> dict[str, Any]:
-    """The value a setting request said ('to 96 %', 'to 73 degrees', 'pink'), as the action's slot; {} if none."""
-    slot = _SET_SLOTS.get(action_key)
-    if slot is None:
-        return {}
-    p = parse_params(norm)
-    if slot == "color":
-        value: Any = p.color
-    elif slot == "temperature":
-        value = p.degrees if p.degrees is not None else p.number
-        value = value if value is not None and 4 <= value <= 90 else None
-    else:
-        value = p.percent if p.percent is not None else p.number
-    return {slot: value} if value is not None else {}
