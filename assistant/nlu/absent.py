@@ -8,10 +8,10 @@ import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from assistant.nlu.catalog import DOMAIN_NOUNS, HomeIndex, clean_name
+from assistant.nlu.catalog import DOMAIN_NOUNS, HomeIndex
 from assistant.nlu.lexicon import ACTIONS, QUESTION, action_evidence, device_mentions, domain_mentions
 from assistant.nlu.normalize import parse_params
-from assistant.nlu.said import asked_state, names_said, nothing_there, state_words
+from assistant.nlu.said import asked_state, kinds_in_name, names_said, nothing_there, state_words
 from contracts.intents import WRITE_INTENTS
 from contracts.messages import IntentMatch, Tier
 
@@ -54,7 +54,7 @@ def _has_kind(index: HomeIndex, rooms: Collection[str], domain: str) -> bool:
     for e in index.entities.values():
         if e.area_id not in rooms:
             continue
-        if e.domain == domain or domain in device_mentions(" ".join(clean_name(n) for n in (e.name, *e.aliases))):
+        if e.domain == domain or domain in kinds_in_name(e):
             return True
     return False
 

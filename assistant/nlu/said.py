@@ -15,10 +15,15 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from assistant.nlu.catalog import HomeIndex
+from assistant.nlu.catalog import HomeIndex, clean_name
+from assistant.nlu.lexicon import device_mentions
 from assistant.nlu.templates import ha_intents_data
+from contracts.home import Entity
 
-__all__ = ["asked_state", "classes_said", "kelvin_said", "names_said", "nothing_there", "state_words", "where_said"]
+__all__ = [
+    "asked_state", "classes_said", "kelvin_said", "kinds_in_name", "names_said", "nothing_there", "state_words",
+    "where_said",
+]  # fmt: skip
 
 _DETERMINER = r"(?:the|my|our|a|an|this|that|each|every|all|some|any)"
 
@@ -29,68 +34,59 @@ def _phrase_rx(phrase: str) -> str:
     return re.sub(r"\[([^\]]+)\](\s*)", lambda m: f"(?:{m.group(1)}{' ' if m.group(2) else ''})?", out)
 
 
-@lru_cache(maxsize=4)
-def state_words(language: str = "en") -> Mapping[str, tuple[tuple[re.Pattern[str], str], ...]]:
-    """Domain → (phrase pattern, state value) for the states Home Assistant's state questions ask about, read from
-    its sentence data: the ``{<list>:state}`` of each HassGetState block and the domains that block is for."""
-    data = ha_intents_data(language)
-    lists = data.get("lists", {})
-    out: dict[str, dict[str, tuple[re.Pattern[str], str]]] = {}
-    for block in data.get("intents", {}).get("HassGetState", {}).get("data", []):
-        domains = (block.get("requires_context") or {}).get("domain") or (block.get("slots") or {}).get("domain")
-        used = {m for s in block.get("sentences", []) for m in re.findall(r"\{(\w+):state\}", s)}
-        for list_name in sorted(used):
-            for v in (lists.get(list_name) or {}).get("values") or []:
-                if not isinstance(v, Mapping) or "in" not in v or "out" not in v:
-                    continue
-                rx = re.compile(rf"\b{_phrase_rx(str(v['in']))}\b")
-                for domain in domains if isinstance(domains, list) else [domains] if domains else []:
-                    out.setdefault(str(domain), {}).setdefault(rx.pattern, (rx, str(v["out"])))
-    return {d: tuple(pairs.values()) for d, pairs in out.items()}
-
-
-@lru_cache(maxsize=4)
-def _class_words(language: str = "en") -> tuple[tuple[re.Pattern[str], str], ...]:
-    """Home Assistant's words for kinds of cover ('blinds' → blind, 'garage door' → garage), from its lists."""
-    values = (ha_intents_data(language).get("lists", {}).get("cover_classes") or {}).get("values") or []
+@lru_cache(maxsize=16)
+def _list_phrases(list_name: str, language: str = "en") -> tuple[tuple[re.Pattern[str], Any], ...]:
+    """(phrase pattern, value) for each entry of one of Home Assistant's value lists ('(closed|shut)' → closed)."""
+    values = (ha_intents_data(language).get("lists", {}).get(list_name) or {}).get("values") or []
     return tuple(
-        (re.compile(rf"\b{_phrase_rx(str(v['in']))}\b"), str(v["out"]))
+        (re.compile(rf"\b{_phrase_rx(str(v['in']))}\b"), v["out"])
         for v in values
         if isinstance(v, Mapping) and "in" in v and "out" in v
     )
 
 
 @lru_cache(maxsize=4)
-def _kelvin_names(language: str = "en") -> tuple[tuple[re.Pattern[str], int], ...]:
-    """Home Assistant's names of white light ('warm white' → 2700 K), from its ``color_temperature_names`` list."""
-    values = (ha_intents_data(language).get("lists", {}).get("color_temperature_names") or {}).get("values") or []
-    return tuple(
-        (re.compile(rf"\b{_phrase_rx(str(v['in']))}\b"), int(v["out"]))
-        for v in values
-        if isinstance(v, Mapping) and "in" in v and str(v.get("out", "")).isdigit()
-    )
+def state_words(language: str = "en") -> Mapping[str, tuple[tuple[re.Pattern[str], str], ...]]:
+    """Domain → (phrase pattern, state value) for the states Home Assistant's state questions ask about, read from
+    its sentence data: the ``{<list>:state}`` of each HassGetState block and the domains that block is for."""
+    out: dict[str, dict[str, tuple[re.Pattern[str], str]]] = {}
+    for block in ha_intents_data(language).get("intents", {}).get("HassGetState", {}).get("data", []):
+        domains = (block.get("requires_context") or {}).get("domain") or (block.get("slots") or {}).get("domain")
+        used = {m for s in block.get("sentences", []) for m in re.findall(r"\{(\w+):state\}", s)}
+        for list_name in sorted(used):
+            for rx, value in _list_phrases(list_name, language):
+                for domain in domains if isinstance(domains, list) else [domains] if domains else []:
+                    out.setdefault(str(domain), {}).setdefault(rx.pattern, (rx, str(value)))
+    return {d: tuple(pairs.values()) for d, pairs in out.items()}
 
 
 _KELVIN = re.compile(r"\b(\d{4,5}) ?(?:k|kelvin)\b")
 _COLOUR_TEMPERATURE = re.compile(r"\b(?:colou?r )?temp(?:erature)?\b.*?\b(\d{4,5})\b")
 
 
+@lru_cache(maxsize=1024)  # pure, and asked once per candidate while ranking
 def kelvin_said(text: str) -> int | None:
     """A light's colour temperature the request says, in kelvin: '2700 k', 'colour temperature 4000', or one of Home
     Assistant's names ('warm white', 'candle light'); within Home Assistant's range (1000-10000 K)."""
     m = _KELVIN.search(text) or _COLOUR_TEMPERATURE.search(text)
     if m and 1000 <= int(m.group(1)) <= 10000:
         return int(m.group(1))
-    return next((k for rx, k in _kelvin_names() if rx.search(text)), None)
+    # Home Assistant's names of white light ('warm white' → 2700 K)
+    names = ((rx, int(k)) for rx, k in _list_phrases("color_temperature_names") if str(k).isdigit())
+    return next((k for rx, k in names if rx.search(text)), None)
 
 
+@lru_cache(maxsize=1024)  # pure, and asked once per candidate while ranking
 def classes_said(text: str) -> frozenset[str]:
     """The kinds of cover a request names, in Home Assistant's device classes; a longer phrase wins over one inside
     it ('garage door' is garage, not door)."""
-    spans = [(m.start(), m.end(), value) for rx, value in _class_words() for m in rx.finditer(text)]
+    # Home Assistant's words for kinds of cover ('blinds' → blind, 'garage door' → garage)
+    words = _list_phrases("cover_classes")
+    spans = [(m.start(), m.end(), str(value)) for rx, value in words for m in rx.finditer(text)]
     return frozenset(v for a, b, v in spans if not any(x <= a and b <= y and (y - x) > (b - a) for x, y, _w in spans))
 
 
+@lru_cache(maxsize=1024)  # pure, and asked once per candidate while ranking
 def asked_state(text: str, domain: str) -> str | None:
     """The state a question asks about ('is the front door locked' → locked) for a target of this kind, in Home
     Assistant's values; None when it names none, or two ('is the light on or off'). 'on' followed by a determiner
@@ -122,6 +118,11 @@ def names_said(index: HomeIndex, text: str) -> frozenset[str]:
             _NAMES.clear()
         _NAMES[index.signature] = rx
     return frozenset(m.group(0) for m in rx.finditer(text))
+
+
+def kinds_in_name(entity: Entity) -> set[str]:
+    """The kinds of device an entity's own name or aliases say ('Garage Lights' as a switch says light)."""
+    return device_mentions(" ".join(clean_name(n) for n in (entity.name, *entity.aliases)))
 
 
 def nothing_there(noun: str, place: str, *, floor: bool = False) -> str:

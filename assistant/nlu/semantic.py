@@ -35,7 +35,7 @@ from assistant.nlu.normalize import Params, words
 from assistant.nlu.polarity import action_polarity, request_polarity
 from assistant.nlu.purpose import PurposeFit, clear_purpose, misfits
 from assistant.nlu.resolve import WHOLE_HOME
-from assistant.nlu.said import asked_state, classes_said, kelvin_said, state_words, where_said
+from assistant.nlu.said import asked_state, classes_said, kelvin_said, kinds_in_name, state_words, where_said
 from assistant.stemming import stem
 from contracts.engines import Embedder
 from contracts.home import Entity, HomeApi
@@ -361,7 +361,7 @@ class SemanticRanker:
             state_classes(text)
             | {
                 dc
-                for dc in {e.device_class or e.attributes.get("device_class") for e in index.entities.values()}
+                for dc in {_device_class(e) for e in index.entities.values()}
                 if dc and re.search(rf"\b{dc.replace('_', ' ')}s?\b", text)
             }
             | {dc for dc, rx in _CLASS_HINTS if rx.search(text)}
@@ -552,7 +552,7 @@ class SemanticRanker:
             mentions = mentions | {"sensor", "weather"}  # 'how warm is it' names whatever reports a temperature
         hinted = entity.domain in mentions
         domain = 0.5
-        device_class = entity.device_class or entity.attributes.get("device_class")
+        device_class = _device_class(entity)
         asks_presence = presence and action.key == "get_state"
         present = device_class in _PRESENCE_CLASSES or entity.domain == "person"
         if (device_class and device_class in classes) or (asks_presence and present):
@@ -656,7 +656,7 @@ def _generic_names(names: dict[str, float], index: HomeIndex) -> dict[str, float
     out = dict(names)
     for eid, score in names.items():
         e = index.entities[eid]
-        kind = (e.device_class or e.attributes.get("device_class") or "").replace("_", " ")
+        kind = (_device_class(e) or "").replace("_", " ")
         if score >= 0.99 and kind and singular(clean_name(e.name)) == kind:
             out[eid] = 0.9
     return out
@@ -784,9 +784,9 @@ def _action_slots(action: ActionDef, p: Params, text: str, entity: Entity) -> di
         mode = next((m for m, rx in _ALARM_MODE_WORDS if rx.search(text)), None)
         return {"alarm_mode": mode} if mode else {}
     if key == "get_temperature" and entity.domain == "sensor":
-        return {} if (entity.device_class or entity.attributes.get("device_class")) == "temperature" else None
+        return {} if _device_class(entity) == "temperature" else None
     if key == "get_state" and entity.domain == "binary_sensor":
-        state = binary_state(entity.device_class or entity.attributes.get("device_class"), text)
+        state = binary_state(_device_class(entity), text)
         return {"state": state} if state else {}
     if key == "get_state":
         state = asked_state(text, entity.domain)
@@ -817,8 +817,7 @@ def _other_kind(entity: Entity, nouns: set[str], classes: set[str]) -> bool:
         return False
     if entity.domain == "climate" and "sensor" in nouns:
         return False
-    own = " ".join(clean_name(n) for n in (entity.name, *entity.aliases))
-    return not (device_mentions(own) & nouns)
+    return not (kinds_in_name(entity) & nouns)
 
 
 def _device_class(entity: Entity) -> str | None:
