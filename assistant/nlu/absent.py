@@ -8,44 +8,160 @@ import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from assistant.nlu.catalog import DOMAIN_NOUNS, HomeIndex
-from assistant.nlu.lexicon import ACTIONS, QUESTION, action_evidence, device_mentions, domain_mentions
+from assistant.nlu.catalog import DOMAIN_NOUNS, HomeIndex, clean_name
+from assistant.nlu.lexicon import (
+    ACTIONS,
+    QUESTION,
+    ROOM_WORDS,
+    ActionDef,
+    action_evidence,
+    device_mentions,
+    domain_mentions,
+)
 from assistant.nlu.normalize import parse_params
-from assistant.nlu.said import asked_state, kinds_in_name, names_said, nothing_there, state_words
+from assistant.nlu.said import (
+    area_context_domains,
+    asked_state,
+    class_noun,
+    class_spans,
+    classes_said,
+    group_state_domains,
+    kelvin_said,
+    kinds_in_name,
+    names_said,
+    nothing_there,
+    state_words,
+)
+from contracts.home import Entity
 from contracts.intents import WRITE_INTENTS
 from contracts.messages import IntentMatch, Tier
 
-__all__ = ["absent_device", "absent_read", "longest_said"]
+__all__ = ["absent_device", "absent_kind", "longest_said"]
+
+_EVERYWHERE = re.compile(
+    r"\b(everywhere|all over|(the|my|our) (entire |whole )?(home|house|apartment|flat)|"
+    r"(all|every|each)( single| and every)?( of)?( the| my| our)? (rooms?|areas?|floors?))\b"
+)
+"""The whole home said ('all over the house'): Home Assistant's <everywhere>."""
+_HERE = re.compile(r"\b(here|(this|the|my|our) (room|area|space))\b")
+"""The speaker's room said ('in here', 'my room'): Home Assistant's <here>."""
+_ANY = re.compile(r"^(any|some)\b")
+"""A question without a question word ('some of the fans on'): Home Assistant's <are_any>."""
+_WEAK = 0.35
+"""The least verb evidence with which a command says what it wants done to a kind that is not there."""
 
 
-def absent_read(norm: str, index: HomeIndex) -> IntentMatch | None:
-    """'Are any fans on in the garage' where the garage has no fan: a question about the home, answered 'there is no
-    fan in the garage' (not handed to the document Q&A, and not answered about another room's devices)."""
-    area_id = longest_said(index.area_names, norm)
-    floor_id = longest_said(index.floor_names, norm) if area_id is None else None
-    if (area_id is None) == (floor_id is None):
-        return None
-    rest = norm
-    for n in (*index.area_names, *index.floor_names):
-        rest = re.sub(rf"\b{re.escape(n)}\b", " ", rest) if n and n in rest else rest
-    kinds = device_mentions(rest) | domain_mentions(rest)  # 'door' may be a lock or a cover: then not one kind
-    if len(kinds) != 1:
-        return None
-    domain = next(iter(kinds))
-    if domain not in state_words():
-        return None  # only the kinds of device Home Assistant's state questions ask about
-    place = index.areas[area_id] if area_id is not None else index.floors[str(floor_id)]
-    rooms = {place.id} if area_id is not None else set(index.in_floor(place.id))
+def absent_kind(norm: str, index: HomeIndex, *, here: str | None, question: bool) -> IntentMatch | None:
+    """A request about a kind of device ('the lights', 'the awnings') that the place it means does not have: the
+    area or floor it names, else for a command the speaker's room (as Home Assistant takes the satellite's area),
+    else the whole home. Answered 'There is no light in the Office.' with the slots Home Assistant would parse,
+    instead of acting on, or answering about, another room's devices or another kind of cover.
+
+    The kind is the domain its nouns name (for a question, the one whose states it asks about: 'are any shutters
+    unlocked' asks about locks) and, for covers, the device class it names. None when it names a device, or the
+    place has that kind: the ranking decides."""
     places = {*index.area_names, *index.floor_names}
-    if any(n not in places for n in names_said(index, norm)) or _has_kind(index, rooms, domain):
-        return None  # it names a device, or the place has one of that kind: the ranking answers
-    slots: dict[str, Any] = {"domain": domain, ("area" if area_id is not None else "floor"): place.name}
-    state = asked_state(norm, domain)
-    if state:
-        slots["state"] = state
-    noun = DOMAIN_NOUNS.get(domain, domain.replace("_", " "))
-    reply = nothing_there(noun, place.name, floor=area_id is None)
-    return IntentMatch("HassGetState", slots, (), Tier.SEMANTIC, 0.9, text=norm, clarification=reply)
+    question = question or _ANY.search(norm) is not None
+    if any(n not in places and not _generic(n, index, question) for n in names_said(index, norm)):
+        return None
+    spans = class_spans(norm)
+    # a place is not the word of a kind of cover ('the Ground Floor garage doors' says no Garage)
+    placeless = "".join(" " if any(a <= i < b for a, b, _v in spans) else c for i, c in enumerate(norm))
+    area_id = longest_said(index.area_names, placeless)
+    floor_id = longest_said(index.floor_names, placeless) if area_id is None else None
+    rest = placeless
+    for n in sorted(places, key=len, reverse=True):
+        rest = re.sub(rf"\b{re.escape(n)}\b", " ", rest) if n and n in rest else rest
+    nouns = device_mentions(rest) | domain_mentions(rest) | device_mentions(" ".join(norm[a:b] for a, b, _v in spans))
+    classes = frozenset(v for _a, _b, v in spans)
+    nouns |= {"cover"} if classes else set()  # Home Assistant's kinds of cover ('door' may also be a lock)
+    if kelvin_said(norm) is not None:
+        nouns -= {"climate"}  # a colour temperature is a light's, never a thermostat's
+    intent, domain, extra = _kind(norm, nouns, question)
+    if domain is None or intent is None:
+        return None
+    if domain != "cover":
+        classes = frozenset()
+    elif len(classes) != 1 or (question and not classes):
+        return None
+    if area_id is None and floor_id is None and _EVERYWHERE.search(rest) is None:
+        if any(re.search(rf"\b{r}\b", rest) and not index.area_of(r) for r in ROOM_WORDS):
+            return None  # a room this home does not have: said as such elsewhere
+        speaker = here if here in index.areas and (not question or _HERE.search(rest)) else None
+        area_id = speaker if speaker is not None and domain in area_context_domains() else None
+    rooms, where = _place(index, area_id, floor_id)
+    if _has(index, rooms, domain, classes):
+        return None
+    if domain not in device_mentions(rest) and sum(e.domain == domain for e in index.entities.values()) == 1:
+        return None  # a kind only hinted ('chilly'), of which the home has one: it serves every room (the ranking)
+    slots: dict[str, Any] = {**where, "domain": domain, **extra}
+    if classes:
+        slots["device_class"] = next(iter(classes))
+    noun = class_noun(next(iter(classes))) if classes else DOMAIN_NOUNS.get(domain, domain.replace("_", " "))
+    reply = nothing_there(noun, where.get("area") or where.get("floor"), floor="floor" in where)
+    return IntentMatch(intent, slots, (), Tier.SEMANTIC, 0.9, text=norm, clarification=reply)
+
+
+def _place(index: HomeIndex, area_id: str | None, floor_id: str | None) -> tuple[set[str] | None, dict[str, str]]:
+    """The rooms a request means (None: the whole home) and its place slot."""
+    if area_id is not None:
+        return {area_id}, {"area": index.areas[area_id].name}
+    if floor_id is not None:
+        return set(index.in_floor(floor_id)), {"floor": index.floors[floor_id].name}
+    return None, {}
+
+
+def _generic(name: str, index: HomeIndex, question: bool) -> bool:
+    """A name that is only a kind's noun ('Light') does not name its device when the request means the kind: in a
+    group question ('which light is on'), or in a command when the device is not of that kind (a sensor named
+    'Light' is not what 'turn the light off' acts on)."""
+    kinds = device_mentions(name) | domain_mentions(name)
+    if len(name.split()) != 1 or not kinds:
+        return False
+    return question or all(index.entities[i].domain not in kinds for i in index.names.get(name, ()))
+
+
+def _kind(norm: str, nouns: set[str], question: bool) -> tuple[str | None, str | None, dict[str, Any]]:
+    """(intent, domain, value slots) of a request about a kind of device: for a question, the state question of the
+    one kind its nouns and the state it asks about agree on; for a command, the write its verbs say most strongly
+    on the one kind of its nouns that write acts on."""
+    if question:
+        group = group_state_domains()
+        asked = {d for d in group if asked_state(norm, d)}
+        kinds = (nouns & asked) or (asked if len(asked) == 1 else nouns & set(state_words()))
+        if len(kinds) != 1:
+            return None, None, {}
+        domain = next(iter(kinds))
+        state = asked_state(norm, domain)
+        return "HassGetState", domain, ({"state": state} if state else {})
+    evidence = action_evidence(norm)
+    best: tuple[float, ActionDef, str] | None = None
+    for action in ACTIONS:
+        ev = evidence.get(action.key, 0.0)
+        fits = action.domains & nouns
+        if action.intent not in WRITE_INTENTS or ev < _WEAK or len(fits) != 1:
+            continue
+        if best is None or ev > best[0]:
+            best = (ev, action, next(iter(fits)))
+    if best is None:
+        return None, None, {}
+    return best[1].intent, best[2], _said_value(best[1].key, norm)
+
+
+def _has(index: HomeIndex, rooms: Collection[str] | None, domain: str, classes: frozenset[str]) -> bool:
+    """Whether the rooms (None: the home) hold a device of this kind: of the domain (and one of the said device
+    classes), or, with no class said, one whose own name says the kind (a switch named 'Garage Lights')."""
+    for e in index.entities.values():
+        if rooms is not None and e.area_id not in rooms:
+            continue
+        if e.domain == domain:
+            if not classes or (e.device_class or e.attributes.get("device_class")) in classes:
+                return True
+            if classes & _classes_named(e):
+                return True  # 'the door to the barn': the 'Barn Door', a garage door
+        elif not classes and domain in kinds_in_name(e):
+            return True
+    return False
 
 
 def _has_kind(index: HomeIndex, rooms: Collection[str], domain: str) -> bool:
@@ -57,6 +173,11 @@ def _has_kind(index: HomeIndex, rooms: Collection[str], domain: str) -> bool:
         if e.domain == domain or domain in kinds_in_name(e):
             return True
     return False
+
+
+def _classes_named(entity: Entity) -> frozenset[str]:
+    """The kinds of cover an entity's own name or aliases say ('Barn Door' says door)."""
+    return classes_said(" ".join(clean_name(n) for n in (entity.name, *entity.aliases)), inner=True)
 
 
 def absent_device(norm: str, index: HomeIndex) -> IntentMatch | None:

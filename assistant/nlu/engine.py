@@ -15,7 +15,7 @@ from assistant.config import NluConfig
 from assistant.dialogue.conversation import ConversationStates
 from assistant.dialogue.followup import answer_clarification, follow_up, is_follow_up
 from assistant.dialogue.state import DENY, NEVERMIND, DialogueStore, parse_confirmation
-from assistant.nlu.absent import absent_device, absent_read, longest_said
+from assistant.nlu.absent import absent_device, absent_kind, longest_said
 from assistant.nlu.catalog import HomeIndex, build_index, registry_signature
 from assistant.nlu.learn.scorer import LearnedScorer, load_scorer
 from assistant.nlu.lexicon import ACTIONS, QUESTION, ROOM_WORDS, action_evidence, device_mentions, domain_mentions
@@ -49,6 +49,9 @@ NEAREST_MIN_SIMILARITY = 0.5
 NEAREST_OVERRULE = 0.7
 """A generated sentence of another intent of the same skill this similar to the request (adding no word that tells
 intents apart) overrules the similarity tier's choice of skill intent (``Understanding._tie_break``)."""
+LEARNED_SURE = 0.9
+"""How sure the intent odds learned from the generated sentences must be to decide among a skill's intents
+(measured held out by template line over the timer intents: 405 of 407 right at or above 0.9, 93 % overall)."""
 
 
 def calibrate(score: float) -> float:
@@ -553,7 +556,7 @@ class Understanding:
         kind = request_kind(norm)
         self._last_norm = norm
         ranked = self._damp_open(kind, ranked)
-        routed = self._absent_read(norm, index, kind) or self._route(text, norm, ranked, kind)
+        routed = self._absent_kind(norm, index, state.area, kind) or self._route(text, norm, ranked, kind)
         if routed is not None:
             return routed
         absent = self._absent_name(norm, ranked, kind, index)
@@ -604,6 +607,15 @@ class Understanding:
             return None
         margin = self._cfg.ambiguity_margin
         close = {c.intent for c in ranked[:4] if c.skill_intent and c.score >= best.score - margin}
+        owner = self._owner(best.intent)
+        siblings = {i for i, o in self._owners.items() if o == owner and i != best.intent}
+        learned = self._learned_intent(norm, index, {best.intent} | close | siblings)
+        if learned is not None:
+            if learned == best.intent:
+                return None  # the words the skill's sentences say decide it: no nearer sentence overrules them
+            chosen = next((c for c in ranked if c.skill_intent and c.intent == learned), None)
+            chosen = chosen or replace(best, intent=learned, description=f"{learned} ({owner})")
+            return self._decide(chosen, [(chosen, self._p(best))], self._p(best), Tier.SEMANTIC, norm, index)
         if len(close) > 1:
             near = self._nearest(norm, state, index, timings, among=close)
             if near is not None:
@@ -611,11 +623,22 @@ class Understanding:
         # a sentence of another of the same skill's intents that says nearly all the request's words, including every
         # word that tells intents apart ('increase timer by 1/2 an hour' is an increase, however much it resembles
         # 'timer for half an hour')
-        owner = self._owner(best.intent)
-        siblings = {i for i, o in self._owners.items() if o == owner and i != best.intent}
         if not siblings:
             return None
         return self._nearest(norm, state, index, timings, among=siblings, min_similarity=NEAREST_OVERRULE)
+
+    def _learned_intent(self, norm: str, index: HomeIndex, among: set[str]) -> str | None:
+        """The one of ``among`` that the generated template sentences say the request's words belong to, when that
+        is clear (probability >= LEARNED_SURE, naive Bayes over the held-in lines: ``NearestSentences.intent_odds``);
+        None when unclear, or when the best candidate's intent has no sentences to learn from."""
+        if len(among) < 2:
+            return None
+        tokens, _fillers = delexicalise(norm, index)
+        odds = nearest_sentences().intent_odds(tokens, among, exclude=self._held_out)
+        if len(odds) < 2:
+            return None
+        top = max(odds, key=lambda i: odds[i])
+        return top if odds[top] >= LEARNED_SURE else None
 
     def _yields(self, hit: IntentMatch, norm: str) -> bool:
         """A template hit that matched only through a free-text slot ('create a {request}') yields to another skill's
@@ -700,8 +723,10 @@ class Understanding:
                                clarification=question)  # fmt: skip
         return None
 
-    def _absent_read(self, norm: str, index: HomeIndex, kind: str) -> IntentMatch | None:
-        missing = absent_read(norm, index) if kind == "question" else None
+    def _absent_kind(self, norm: str, index: HomeIndex, here: str | None, kind: str) -> IntentMatch | None:
+        if kind not in ("question", "command"):
+            return None
+        missing = absent_kind(norm, index, here=here, question=bool(QUESTION.search(norm)))
         return replace(missing, skill_id=self._owner(missing.intent)) if missing is not None else None
 
     def _route(self, text: str, norm: str, ranked: Sequence[RankedCandidate], kind: str) -> IntentMatch | None:

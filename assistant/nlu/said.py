@@ -21,8 +21,8 @@ from assistant.nlu.templates import ha_intents_data
 from contracts.home import Entity
 
 __all__ = [
-    "asked_state", "classes_said", "kelvin_said", "kinds_in_name", "names_said", "nothing_there", "state_words",
-    "where_said",
+    "area_context_domains", "asked_state", "class_noun", "class_spans", "classes_said", "group_state_domains",
+    "kelvin_said", "kinds_in_name", "names_said", "nothing_there", "state_words", "where_said",
 ]  # fmt: skip
 
 _DETERMINER = r"(?:the|my|our|a|an|this|that|each|every|all|some|any)"
@@ -60,6 +60,35 @@ def state_words(language: str = "en") -> Mapping[str, tuple[tuple[re.Pattern[str
     return {d: tuple(pairs.values()) for d, pairs in out.items()}
 
 
+@lru_cache(maxsize=4)
+def group_state_domains(language: str = "en") -> frozenset[str]:
+    """The kinds of device Home Assistant's state questions ask about as a group ('are any lights on', 'which
+    blinds are open'), not only by name: the domains of its HassGetState blocks with a domain or device-class slot
+    combination."""
+    out: set[str] = set()
+    for block in ha_intents_data(language).get("intents", {}).get("HassGetState", {}).get("data", []):
+        combination = str((block.get("metadata") or {}).get("slot_combination", ""))
+        domain = (block.get("slots") or {}).get("domain")
+        if combination.startswith(("domain_state", "device_class_state")) and isinstance(domain, str):
+            out.add(domain)
+    return frozenset(out)
+
+
+@lru_cache(maxsize=4)
+def area_context_domains(language: str = "en") -> frozenset[str]:
+    """The kinds of device whose commands Home Assistant's templates aim at the speaker's room when they name no
+    place ('turn off the lights' from the kitchen satellite): the domains of its blocks that require an area from
+    the context."""
+    out: set[str] = set()
+    for entry in ha_intents_data(language).get("intents", {}).values():
+        for block in entry.get("data", []):
+            context = block.get("requires_context") or {}
+            domain = (block.get("slots") or {}).get("domain") or context.get("domain")
+            if "area" in context and isinstance(domain, str):
+                out.add(domain)
+    return frozenset(out)
+
+
 _KELVIN = re.compile(r"\b(\d{4,5}) ?(?:k|kelvin)\b")
 _COLOUR_TEMPERATURE = re.compile(r"\b(?:colou?r )?temp(?:erature)?\b.*?\b(\d{4,5})\b")
 
@@ -77,13 +106,23 @@ def kelvin_said(text: str) -> int | None:
 
 
 @lru_cache(maxsize=1024)  # pure, and asked once per candidate while ranking
-def classes_said(text: str) -> frozenset[str]:
+def classes_said(text: str, *, inner: bool = False) -> frozenset[str]:
     """The kinds of cover a request names, in Home Assistant's device classes; a longer phrase wins over one inside
-    it ('garage door' is garage, not door)."""
+    it ('garage door' is garage, not door) unless ``inner`` (a 'Garage Door' is also a door)."""
+    if inner:
+        return frozenset(str(v) for rx, v in _list_phrases("cover_classes") if rx.search(text))
+    return frozenset(v for _a, _b, v in class_spans(text))
+
+
+@lru_cache(maxsize=1024)
+def class_spans(text: str) -> tuple[tuple[int, int, str], ...]:
+    """(start, end, device class) of each kind of cover a request names; a longer phrase wins over one inside it."""
     # Home Assistant's words for kinds of cover ('blinds' → blind, 'garage door' → garage)
     words = _list_phrases("cover_classes")
     spans = [(m.start(), m.end(), str(value)) for rx, value in words for m in rx.finditer(text)]
-    return frozenset(v for a, b, v in spans if not any(x <= a and b <= y and (y - x) > (b - a) for x, y, _w in spans))
+    return tuple(
+        (a, b, v) for a, b, v in spans if not any(x <= a and b <= y and (y - x) > (b - a) for x, y, _w in spans)
+    )
 
 
 @lru_cache(maxsize=1024)  # pure, and asked once per candidate while ranking
@@ -125,9 +164,16 @@ def kinds_in_name(entity: Entity) -> set[str]:
     return device_mentions(" ".join(clean_name(n) for n in (entity.name, *entity.aliases)))
 
 
-def nothing_there(noun: str, place: str, *, floor: bool = False) -> str:
-    """The reply for a kind of device a place does not have ('There is no fan in the Garage.')."""
+def nothing_there(noun: str, place: str | None, *, floor: bool = False) -> str:
+    """The reply for a kind of device a place (None: the home) does not have ('There is no fan in the Garage.')."""
+    if place is None:
+        return f"There is no {noun}."
     return f"There is no {noun} {'on' if floor else 'in'} the {place}."
+
+
+def class_noun(device_class: str) -> str:
+    """How a reply names a cover's device class ('garage' → 'garage door')."""
+    return "garage door" if device_class == "garage" else device_class.replace("_", " ")
 
 
 def where_said(

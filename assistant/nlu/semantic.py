@@ -35,7 +35,16 @@ from assistant.nlu.normalize import Params, words
 from assistant.nlu.polarity import action_polarity, request_polarity
 from assistant.nlu.purpose import PurposeFit, clear_purpose, misfits
 from assistant.nlu.resolve import WHOLE_HOME
-from assistant.nlu.said import asked_state, classes_said, kelvin_said, kinds_in_name, state_words, where_said
+from assistant.nlu.said import (
+    asked_state,
+    classes_said,
+    group_state_domains,
+    kelvin_said,
+    kinds_in_name,
+    names_said,
+    state_words,
+    where_said,
+)
 from assistant.stemming import stem
 from contracts.engines import Embedder
 from contracts.home import Entity, HomeApi
@@ -387,7 +396,7 @@ class SemanticRanker:
             not question and not residual and not mentions and len(words(text)) <= 6
             and max(names.values(), default=0.0) < 0.5 and not scope
         )  # fmt: skip
-        names = _locative_areas(names, text, index)
+        names = _said_whole(_locative_areas(names, text, index), text, index)
         if question and scope and _QUANTIFIER.search(text):
             names = _generic_names(names, index)
         named_ids = [i for i, v in names.items() if v >= 0.99]
@@ -405,6 +414,9 @@ class SemanticRanker:
         kinds_said = classes_said(text)
         asked = {d for d in state_words() if asked_state(text, d)} if question else set()
         misfit = set(state_words()) - asked if asked else set()
+        if len(asked) == 1 and not named_ids and asked <= group_state_domains():
+            # the states asked name the kind ('are any shutters locked' asks about locks: Home Assistant's lockables)
+            mentions, nouns = mentions | asked, nouns | asked
         where = _where(text, index, {i for i, v in names.items() if v >= 0.99}, here)
         out: list[RankedCandidate] = []
         for action in ACTIONS:
@@ -461,6 +473,8 @@ class SemanticRanker:
                     continue
                 state_pen = _state_penalty(action, live)
                 if action.key == "get_state" and entity.domain in misfit:
+                    if names[eid] < 0.99:
+                        continue  # hard: 'are any doors opening' asks about doors that open, never a lock
                     state_pen += _STATE_MISFIT  # 'is the door closed' asks about a door that closes, not a lock
                 score = 0.5 * ev + 0.5 * target - state_pen
                 feats = {**feats, "action": ev, "state_penalty": state_pen, "said_value": said_value,
@@ -650,6 +664,23 @@ def _locative_areas(names: dict[str, float], text: str, index: HomeIndex) -> dic
     return out
 
 
+def _said_whole(names: dict[str, float], text: str, index: HomeIndex) -> dict[str, float]:
+    """'Shut down Curtain Left in the bedroom': a name said as a whole phrase beats one whose words are all said but
+    apart ('Bedroom Curtain' from 'curtain' and 'bedroom')."""
+    phrases = names_said(index, text)
+    whole = {i for n in phrases for i in index.names.get(n, ())}
+    if not whole:
+        return names
+    said = [frozenset(_tokens(n)) for n in phrases]
+
+    def apart(eid: str) -> bool:  # said only word by word, and not as a longer name around a whole one
+        e = index.entities[eid]
+        toks = [frozenset(_tokens(n)) for n in (e.name, *e.aliases)]
+        return eid not in whole and not any(p < t for p in said for t in toks)
+
+    return {i: min(v, 0.9) if v >= 0.99 and apart(i) else v for i, v in names.items()}
+
+
 def _generic_names(names: dict[str, float], index: HomeIndex) -> dict[str, float]:
     """'Is any gas detected in the kitchen': a sensor named after its own kind ('Gas') is not named; the question
     is about every sensor of that kind in the room."""
@@ -786,7 +817,8 @@ def _action_slots(action: ActionDef, p: Params, text: str, entity: Entity) -> di
     if key == "get_temperature" and entity.domain == "sensor":
         return {} if _device_class(entity) == "temperature" else None
     if key == "get_state" and entity.domain == "binary_sensor":
-        state = binary_state(_device_class(entity), text)
+        # the device class's own words ('is the door open'), else Home Assistant's for any binary sensor
+        state = binary_state(_device_class(entity), text) or asked_state(text, "binary_sensor")
         return {"state": state} if state else {}
     if key == "get_state":
         state = asked_state(text, entity.domain)

@@ -1,0 +1,88 @@
+"""A request about a kind of device the place it means does not have (assistant/nlu/absent.py ``absent_kind``): said,
+with Home Assistant's slots, and nothing acted on elsewhere. The kind comes from the nouns, the cover classes and, for
+a question, the state it asks about; the place from what was said, else (for the kinds Home Assistant aims at the
+satellite's room) the speaker's room, else the whole home. Requests and the small test home written for these tests;
+the engine here has no templates, so the semantic tier answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.config import NluConfig
+from assistant.nlu import Understanding, create_understanding
+from assistant.nlu.said import area_context_domains, group_state_domains
+from tests.nlu.fakes import FakeHome
+
+
+@pytest.fixture()
+def semantic(home: FakeHome) -> Understanding:
+    """The semantic tier alone: as for a request whose template line the engine never saw."""
+    return create_understanding(NluConfig(llm=False, templates=False), home=home, intents=[], embedder=None, llm=None)
+
+
+def test_the_kinds_come_from_home_assistants_sentence_data() -> None:
+    assert {"light", "fan", "cover"} <= area_context_domains()
+    assert "lock" not in area_context_domains()  # 'lock the door' is not aimed at the speaker's room
+    assert {"light", "fan", "switch", "cover", "lock"} <= group_state_domains()
+    assert "binary_sensor" not in group_state_domains()  # asked about by name only
+
+
+@pytest.mark.parametrize(
+    ("text", "area", "intent", "slots", "reply"),
+    [
+        # the speaker's room has no fan: not the fan of another room
+        ("turn the fans off", "office", "HassTurnOff", {"area": "Office", "domain": "fan"},
+         "There is no fan in the Office."),
+        ("switch on the fan", "kitchen", "HassTurnOn", {"area": "Kitchen", "domain": "fan"},
+         "There is no fan in the Kitchen."),
+        # a said class of cover the room lacks: never the room's other covers
+        ("close the curtains in the living room", None, "HassTurnOff",
+         {"area": "Living Room", "domain": "cover", "device_class": "curtain"},
+         "There is no curtain in the Living Room."),
+        ("raise the shutters here", "bedroom", "HassTurnOn", {"area": "Bedroom", "domain": "cover",
+         "device_class": "shutter"}, "There is no shutter in the Bedroom."),
+        # questions: the whole home unless a place is said
+        ("are any awnings open", "kitchen", "HassGetState", {"domain": "cover", "device_class": "awning",
+         "state": "open"}, "There is no awning."),
+        ("which windows are closing upstairs", None, "HassGetState", {"floor": "Upstairs", "domain": "cover",
+         "device_class": "window", "state": "closing"}, "There is no window on the Upstairs."),
+        # the state asked names the kind: Home Assistant's lockables include gates and shutters
+        ("are any gates unlocked in the bedroom", None, "HassGetState", {"area": "Bedroom", "domain": "lock",
+         "state": "unlocked"}, "There is no lock in the Bedroom."),
+    ],
+)  # fmt: skip
+def test_a_kind_the_place_lacks_is_said_and_nothing_acts(
+    semantic: Understanding, text: str, area: str | None, intent: str, slots: dict[str, str], reply: str
+) -> None:
+    m = semantic.recognize(text, conversation_id="absent", area=area)[0]
+    assert (m.intent, m.targets, m.clarification) == (intent, (), reply)
+    assert dict(m.slots) == slots
+
+
+@pytest.mark.parametrize(
+    ("text", "area", "targets"),
+    [
+        ("turn the lights off", "bedroom", ("light.bedroom",)),  # the speaker's room has one
+        ("open the garage door", None, ("cover.garage_door",)),  # named
+        ("lock all the doors", "garage", ("lock.back_door", "lock.front_door")),  # not aimed at the speaker's room
+        ("it's chilly in here", "bedroom", ("climate.thermostat",)),  # the one thermostat serves every room
+    ],
+)
+def test_a_kind_that_is_there_is_left_to_the_ranking(
+    semantic: Understanding, text: str, area: str | None, targets: tuple[str, ...]
+) -> None:
+    m = semantic.recognize(text, conversation_id="present", area=area)[0]
+    assert m.targets == targets
+    assert not (m.clarification or "").startswith("There is no")
+
+
+def test_a_state_question_about_locks_never_answers_about_covers(semantic: Understanding) -> None:
+    m = semantic.recognize("are any shutters locked", conversation_id="q")[0]
+    assert (m.intent, m.slots.get("domain"), m.slots.get("state")) == ("HassGetState", "lock", "locked")
+    assert m.targets and all(t.startswith("lock.") for t in m.targets)
+
+
+def test_a_cover_named_for_its_class_counts_as_that_class(semantic: Understanding) -> None:
+    # 'Garage Door' is a garage-class cover; 'the door in the garage' still means it
+    m = semantic.recognize("open the door in the garage", conversation_id="d")[0]
+    assert not (m.clarification or "").startswith("There is no")
