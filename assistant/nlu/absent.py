@@ -21,6 +21,7 @@ from assistant.nlu.lexicon import (
 from assistant.nlu.normalize import parse_params
 from assistant.nlu.said import (
     area_context_domains,
+    area_context_intents,
     asked_state,
     class_noun,
     class_spans,
@@ -77,23 +78,29 @@ def absent_kind(norm: str, index: HomeIndex, *, here: str | None, question: bool
     nouns |= {"cover"} if classes else set()  # Home Assistant's kinds of cover ('door' may also be a lock)
     if kelvin_said(norm) is not None:
         nouns -= {"climate"}  # a colour temperature is a light's, never a thermostat's
-    intent, domain, extra = _kind(norm, nouns, question)
+    intent, domain, extra = _kind(norm, nouns, question, index)
     if domain is None or intent is None:
         return None
     if domain != "cover":
         classes = frozenset()
     elif len(classes) != 1 or (question and not classes):
         return None
-    if area_id is None and floor_id is None and _EVERYWHERE.search(rest) is None:
+    said_place = area_id is not None or floor_id is not None
+    if not said_place and _EVERYWHERE.search(rest) is None:
         if any(re.search(rf"\b{r}\b", rest) and not index.area_of(r) for r in ROOM_WORDS):
             return None  # a room this home does not have: said as such elsewhere
         speaker = here if here in index.areas and (not question or _HERE.search(rest)) else None
-        area_id = speaker if speaker is not None and domain in area_context_domains() else None
+        aimed = domain in area_context_domains() or intent in area_context_intents()
+        area_id = speaker if speaker is not None and aimed else None
     rooms, where = _place(index, area_id, floor_id)
     if _has(index, rooms, domain, classes):
         return None
-    if domain not in device_mentions(rest) and sum(e.domain == domain for e in index.entities.values()) == 1:
-        return None  # a kind only hinted ('chilly'), of which the home has one: it serves every room (the ranking)
+    if (
+        not said_place
+        and domain not in device_mentions(rest)
+        and sum(e.domain == domain for e in index.entities.values()) == 1
+    ):
+        return None  # a kind only hinted ('chilly', 'pause') from a room without one: the home's one serves it
     slots: dict[str, Any] = {**where, "domain": domain, **extra}
     if classes:
         slots["device_class"] = next(iter(classes))
@@ -121,10 +128,13 @@ def _generic(name: str, index: HomeIndex, question: bool) -> bool:
     return question or all(index.entities[i].domain not in kinds for i in index.names.get(name, ()))
 
 
-def _kind(norm: str, nouns: set[str], question: bool) -> tuple[str | None, str | None, dict[str, Any]]:
+def _kind(
+    norm: str, nouns: set[str], question: bool, index: HomeIndex
+) -> tuple[str | None, str | None, dict[str, Any]]:
     """(intent, domain, value slots) of a request about a kind of device: for a question, the state question of the
     one kind its nouns and the state it asks about agree on; for a command, the write its verbs say most strongly
-    on the one kind of its nouns that write acts on."""
+    on the one kind of its nouns that write acts on, or the one kind it acts on when it names none and the home has
+    that kind ('skip this song': a media player)."""
     if question:
         group = group_state_domains()
         asked = {d for d in group if asked_state(norm, d)}
@@ -138,7 +148,12 @@ def _kind(norm: str, nouns: set[str], question: bool) -> tuple[str | None, str |
     best: tuple[float, ActionDef, str] | None = None
     for action in ACTIONS:
         ev = evidence.get(action.key, 0.0)
-        fits = action.domains & nouns
+        # the request's strongest action, on one kind only, says that kind ('skip this song': a media player)
+        implied = (
+            not nouns and len(action.domains) == 1 and ev >= 0.5 and _strongest(evidence) == action.key
+            and any(e.domain in action.domains for e in index.entities.values())
+        )  # fmt: skip
+        fits = action.domains & nouns or (set(action.domains) if implied else set())
         if action.intent not in WRITE_INTENTS or ev < _WEAK or len(fits) != 1:
             continue
         if best is None or ev > best[0]:
@@ -146,6 +161,13 @@ def _kind(norm: str, nouns: set[str], question: bool) -> tuple[str | None, str |
     if best is None:
         return None, None, {}
     return best[1].intent, best[2], _said_value(best[1].key, norm)
+
+
+def _strongest(evidence: Mapping[str, float]) -> str | None:
+    """The one action a request says most strongly; None on a tie ('go back': a track, or a vacuum to its dock)."""
+    top = max(evidence.values(), default=0.0)
+    best = [k for k, v in evidence.items() if v >= top]
+    return best[0] if len(best) == 1 else None
 
 
 def _has(index: HomeIndex, rooms: Collection[str] | None, domain: str, classes: frozenset[str]) -> bool:
@@ -183,7 +205,7 @@ def _classes_named(entity: Entity) -> frozenset[str]:
 def absent_device(norm: str, index: HomeIndex) -> IntentMatch | None:
     """'Lock the doors in the kitchen' where the kitchen has no lock: the intent is clear, say what is missing."""
     evidence = action_evidence(norm)
-    mentions = domain_mentions(norm)
+    mentions = domain_mentions(norm) - ({"climate"} if kelvin_said(norm) is not None else set())
     area_id = longest_said(index.area_names, norm)
     floor_id = longest_said(index.floor_names, norm) if area_id is None else None
     if (area_id is None and floor_id is None) or QUESTION.search(norm):

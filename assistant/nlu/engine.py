@@ -712,7 +712,9 @@ class Understanding:
             return None  # a known area: what is missing there is said by absent_device
         rooms = [r for r in ROOM_WORDS if re.search(rf"\b{r}\b", norm) and not index.area_of(r)]
         rooms = [r for r in rooms if not any(r in n for n in index.names)]
-        missing = rooms or ([] if grounded else self._ranker.residual(norm))
+        # a word Home Assistant's own sentences say ('skip the item') is not the name of a missing device
+        said = [] if grounded else [w for w in self._ranker.residual(norm) if w not in nearest_sentences().vocabulary]
+        missing = rooms or said
         owner = self._owner(action.intent)
         if missing:
             phrase = rooms[0] if rooms else " ".join(missing)
@@ -726,6 +728,8 @@ class Understanding:
     def _absent_kind(self, norm: str, index: HomeIndex, here: str | None, kind: str) -> IntentMatch | None:
         if kind not in ("question", "command"):
             return None
+        if any(rx is not None and rx.search(norm) for rx, _followup in self._requires.values()):
+            return None  # a skill's own evidence ('pause the timer'): the skill's request, not a missing device
         missing = absent_kind(norm, index, here=here, question=bool(QUESTION.search(norm)))
         return replace(missing, skill_id=self._owner(missing.intent)) if missing is not None else None
 

@@ -506,16 +506,23 @@ _COMPILED = {a.key: tuple((re.compile(p), w) for p, w in a.patterns) for a in AC
 
 
 def action_evidence(text: str) -> dict[str, float]:
-    """Strength (0..1) with which the text asks for each action, from its verb phrases."""
+    """Strength (0..1) with which the text asks for each action, from its verb phrases (and Home Assistant's
+    switching verbs, ``_ha_switching``)."""
     out: dict[str, float] = {}
     for action in ACTIONS:
         best = 0.0
-        for rx, weight in _COMPILED[action.key]:
+        for rx, weight in (*_COMPILED[action.key], *_ha_switching().get(action.key, ())):
             if weight > best and rx.search(text):
                 best = weight
         if best:
             out[action.key] = best
     return out
+
+
+def _ha_switching() -> Mapping[str, tuple[tuple[re.Pattern[str], float], ...]]:
+    from assistant.nlu.said import ha_switching  # read from Home Assistant's data, which said.py reads
+
+    return ha_switching()
 
 
 def domain_mentions(text: str) -> set[str]:

@@ -109,7 +109,7 @@ _PERCENT_WORDS: tuple[tuple[re.Pattern[str], int], ...] = (
     (re.compile(r"\b(fully|all the way|completely) (closed?|shut)\b"), 0),
     (re.compile(r"\b(three|3) quarters?\b"), 75),
     (re.compile(r"\b(a|one) quarter\b"), 25),
-    (re.compile(r"\b(max|maximum|full|fully|all the way|100)\b(?! degrees)"), 100),
+    (re.compile(r"\b(max|maximum|highest|full|fully|all the way|100)\b(?! degrees)"), 100),
     (re.compile(r"\b(half|halfway|half way|partially|partly|part way|partway)\b"), 50),
     (re.compile(r"\b(min|minimum|lowest)\b"), 1),
 )

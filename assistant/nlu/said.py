@@ -21,8 +21,9 @@ from assistant.nlu.templates import ha_intents_data
 from contracts.home import Entity
 
 __all__ = [
-    "area_context_domains", "asked_state", "class_noun", "class_spans", "classes_said", "group_state_domains",
-    "kelvin_said", "kinds_in_name", "names_said", "nothing_there", "state_words", "where_said",
+    "area_context_domains", "area_context_intents", "asked_state", "class_noun", "class_spans", "classes_said",
+    "group_state_domains", "ha_switching", "kelvin_said", "kinds_in_name", "names_said", "nothing_there", "state_words",
+    "where_said",
 ]  # fmt: skip
 
 _DETERMINER = r"(?:the|my|our|a|an|this|that|each|every|all|some|any)"
@@ -75,6 +76,19 @@ def group_state_domains(language: str = "en") -> frozenset[str]:
 
 
 @lru_cache(maxsize=4)
+def area_context_intents(language: str = "en") -> frozenset[str]:
+    """The intents whose sentences Home Assistant aims at the speaker's room without naming a kind ('next track'
+    from the kitchen satellite): those with a block that requires an area from the context and names no domain."""
+    out: set[str] = set()
+    for name, entry in ha_intents_data(language).get("intents", {}).items():
+        for block in entry.get("data", []):
+            context = block.get("requires_context") or {}
+            if "area" in context and not ((block.get("slots") or {}).get("domain") or context.get("domain")):
+                out.add(name)
+    return frozenset(out)
+
+
+@lru_cache(maxsize=4)
 def area_context_domains(language: str = "en") -> frozenset[str]:
     """The kinds of device whose commands Home Assistant's templates aim at the speaker's room when they name no
     place ('turn off the lights' from the kitchen satellite): the domains of its blocks that require an area from
@@ -87,6 +101,21 @@ def area_context_domains(language: str = "en") -> frozenset[str]:
             if "area" in context and isinstance(domain, str):
                 out.add(domain)
     return frozenset(out)
+
+
+@lru_cache(maxsize=1)
+def ha_switching() -> Mapping[str, tuple[tuple[re.Pattern[str], float], ...]]:
+    """Home Assistant's own way of switching: its ``<turn>`` verbs (turn, switch, change, bring) with 'on', or with
+    'off' or 'out' as its turn-off sentences say them; read from its sentence data, not listed here. 'on' after
+    other words and before a determiner is a preposition ('change the colour on the porch light')."""
+    rule = str(ha_intents_data("en").get("expansion_rules", {}).get("turn", ""))
+    verbs = "|".join(sorted(set(re.findall(r"[a-z]+", rule))))
+    if not verbs:
+        return {}
+    det = r"(?:the|my|our|a|an|this|that|each|every|all|some|any)"
+    on = rf"\b(?:{verbs})\b (?:on\b|(?:(?!\b(?:up|down|off|out|over|to)\b).){{1,40}}? on\b(?! {det}\b))"
+    off = rf"\b(?:{verbs})\b (?:(?:(?!\b(?:up|down|on)\b).){{1,40}}? )?(?:off|out)\b"
+    return {"on": ((re.compile(on), 0.9),), "off": ((re.compile(off), 0.9),)}
 
 
 _KELVIN = re.compile(r"\b(\d{4,5}) ?(?:k|kelvin)\b")

@@ -93,7 +93,7 @@ _CLASS_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
 _STATE_MISFIT = 0.15
 """Taken off a state question's candidate of a kind whose states the question's state word is not ('closed' of a
 lock)."""
-_QUANTIFIER = re.compile(r"\b(any|all|how many|which|every|each)\b")
+_QUANTIFIER = re.compile(r"\b(any|all|how many|which|what|every|each)\b")
 _STOP = frozenset(
     [
         "the",
@@ -397,7 +397,7 @@ class SemanticRanker:
             and max(names.values(), default=0.0) < 0.5 and not scope
         )  # fmt: skip
         names = _said_whole(_locative_areas(names, text, index), text, index)
-        if question and scope and _QUANTIFIER.search(text):
+        if question and _QUANTIFIER.search(text):
             names = _generic_names(names, index)
         named_ids = [i for i, v in names.items() if v >= 0.99]
         said = request_polarity(text)

@@ -6,11 +6,14 @@ the engine here has no templates, so the semantic tier answers."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 
 from assistant.config import NluConfig
 from assistant.nlu import Understanding, create_understanding
 from assistant.nlu.said import area_context_domains, group_state_domains
+from contracts.skills import IntentSpec
 from tests.nlu.fakes import FakeHome
 
 
@@ -86,3 +89,35 @@ def test_a_cover_named_for_its_class_counts_as_that_class(semantic: Understandin
     # 'Garage Door' is a garage-class cover; 'the door in the garage' still means it
     m = semantic.recognize("open the door in the garage", conversation_id="d")[0]
     assert not (m.clarification or "").startswith("There is no")
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "reply"),
+    [
+        ("pause the garage", "HassMediaPause", "There is no media player in the Garage."),
+        ("next song in the bedroom", "HassMediaNext", "There is no media player in the Bedroom."),
+    ],
+)
+def test_a_media_command_for_a_room_without_a_player_is_said(semantic: Understanding, text: str, intent: str,
+                                                              reply: str) -> None:  # fmt: skip
+    m = semantic.recognize(text, conversation_id="media")[0]
+    assert (m.intent, m.targets, m.clarification) == (intent, (), reply)
+
+
+def test_a_skills_own_evidence_is_not_a_missing_device(home: FakeHome) -> None:
+    # 'pause the timer in the garage' is the timer skill's (its declared evidence), not a media player missing there
+    intents = [_SI("timer", IntentSpec("PauseTimer", examples=("pause the timer",), requires=(r"timers?",)))]
+    cfg = NluConfig(llm=False, templates=False)
+    engine = create_understanding(cfg, home=home, intents=intents, embedder=None, llm=None)
+    m = engine.recognize("pause the timer in the garage", conversation_id="timer")[0]
+    assert not (m.clarification or "").startswith("There is no")
+    without = create_understanding(cfg, home=home, intents=[], embedder=None, llm=None)
+    assert without.recognize("pause the timer in the garage", conversation_id="t")[0].clarification == (
+        "There is no media player in the Garage."
+    )
+
+
+@dataclass(frozen=True)
+class _SI:
+    skill_id: str
+    spec: IntentSpec

@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from assistant.nlu import Understanding
-from assistant.nlu.said import asked_state, state_words
+from assistant.nlu.lexicon import action_evidence
+from assistant.nlu.normalize import parse_params
+from assistant.nlu.said import asked_state, ha_switching, state_words
 from contracts.messages import Tier
 
 
@@ -166,3 +168,25 @@ def test_a_colour_temperature_sets_a_light_never_the_thermostat() -> None:
     ]:
         m = engine.recognize(text, conversation_id=text)[0]
         assert (m.intent, m.targets, m.slots.get("temperature")) == ("HassLightSet", (target,), kelvin)
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("change on the entrance light", "on"),
+        ("bring the lamps in the bedroom out", "off"),
+        ("switch every light out", "off"),
+        ("bring on the outside fans", "on"),
+        ("change the colour on the porch light to red", None),  # 'on the porch': a preposition
+        ("change to party mode", None),
+    ],
+)
+def test_home_assistants_switching_verbs_are_read_from_its_data(text: str, want: str | None) -> None:
+    table = ha_switching()
+    said = {key for key, patterns in table.items() if any(rx.search(text) for rx, _w in patterns)}
+    assert said == ({want} if want else set())
+    assert want is None or action_evidence(text).get(want, 0.0) >= 0.9
+
+
+def test_home_assistants_highest_is_full_brightness() -> None:
+    assert parse_params("set the bedroom lights to the highest brightness").percent == 100
