@@ -46,7 +46,7 @@ WRITE_INTENTS: frozenset[str] = frozenset(
 )
 """Intents that change device state."""
 
-READ_INTENTS: frozenset[str] = frozenset({"HassGetState", "HassClimateGetTemperature"})
+READ_INTENTS: frozenset[str] = frozenset({"HassGetState", "HassClimateGetTemperature", "HassGetWeather"})
 """Intents that only read state."""
 
 DEVICE_INTENTS: frozenset[str] = WRITE_INTENTS | READ_INTENTS

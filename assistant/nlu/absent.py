@@ -49,6 +49,10 @@ _HERE = re.compile(r"\b(here|(this|the|my|our) (room|area|space))\b")
 _ANY = re.compile(r"^(any|some)\b")
 """A question without a question word ('some of the fans on'): Home Assistant's <are_any>."""
 _WEAK = 0.35
+_SURE = 0.9
+"""The verb evidence with which a question asks for the temperature of a place."""
+_WARMTH = frozenset({"climate", "sensor", "weather"})
+"""The kinds that say how warm a place is (a thermostat, a temperature sensor, the weather)."""
 """The least verb evidence with which a command says what it wants done to a kind that is not there."""
 
 
@@ -87,10 +91,10 @@ def absent_kind(norm: str, index: HomeIndex, *, here: str | None, question: bool
         return None
     said_place = area_id is not None or floor_id is not None
     if not said_place and _EVERYWHERE.search(rest) is None:
-        if any(re.search(rf"\b{r}\b", rest) and not index.area_of(r) for r in ROOM_WORDS):
+        if any(re.search(rf"\b{r}\b", rest) and not any(r in n for n in index.area_names) for r in ROOM_WORDS):
             return None  # a room this home does not have: said as such elsewhere
-        speaker = here if here in index.areas and (not question or _HERE.search(rest)) else None
-        aimed = domain in area_context_domains() or intent in area_context_intents()
+        aimed = intent in area_context_intents() or (not question and domain in area_context_domains())
+        speaker = here if here in index.areas and (not question or aimed or _HERE.search(rest)) else None
         area_id = speaker if speaker is not None and aimed else None
     rooms, where = _place(index, area_id, floor_id)
     if _has(index, rooms, domain, classes):
@@ -135,6 +139,8 @@ def _kind(
     one kind its nouns and the state it asks about agree on; for a command, the write its verbs say most strongly
     on the one kind of its nouns that write acts on, or the one kind it acts on when it names none and the home has
     that kind ('skip this song': a media player)."""
+    if question and action_evidence(norm).get("get_temperature", 0.0) >= _SURE and not nouns - _WARMTH:
+        return "HassClimateGetTemperature", "climate", {}  # 'how's the temp in the kitchen'
     if question:
         group = group_state_domains()
         asked = {d for d in group if asked_state(norm, d)}
@@ -176,6 +182,12 @@ def _has(index: HomeIndex, rooms: Collection[str] | None, domain: str, classes: 
     for e in index.entities.values():
         if rooms is not None and e.area_id not in rooms:
             continue
+        if (
+            domain == "climate"
+            and e.domain == "sensor"
+            and (e.device_class or e.attributes.get("device_class")) == ("temperature")
+        ):
+            return True  # a temperature sensor tells a room's temperature as well as a thermostat
         if e.domain == domain:
             if not classes or (e.device_class or e.attributes.get("device_class")) in classes:
                 return True
@@ -244,6 +256,8 @@ def _said_value(action_key: str, norm: str) -> dict[str, Any]:
     if slot is None:
         return {}
     p = parse_params(norm)
+    if slot == "color" and kelvin_said(norm) is not None:
+        return {"temperature": kelvin_said(norm)}  # a white, by Home Assistant's names or in kelvin
     if slot == "color":
         value: Any = p.color
     elif slot == "temperature":

@@ -588,8 +588,9 @@ class Understanding:
             except Exception:  # the LLM is optional: keep the semantic decision
                 _log.warning("LLM re-ranking failed", exc_info=True)
             timings["llm"] = timings.get("llm", 0.0) + (time.perf_counter() - t1) * 1000
+        order = _named_first(best, order)  # a device the request named in full beats one it did not name
         return self._tie_break(best, ranked, norm, state, index, timings) or self._decide(
-            best, order, confidence, tier, norm, index
+            order[0][0], order, confidence, tier, norm, index
         )
 
     def _tie_break(
@@ -710,7 +711,7 @@ class Understanding:
             return None
         if any(n and re.search(rf"\b{re.escape(n)}\b", norm) for n in (*index.area_names, *index.floor_names)):
             return None  # a known area: what is missing there is said by absent_device
-        rooms = [r for r in ROOM_WORDS if re.search(rf"\b{r}\b", norm) and not index.area_of(r)]
+        rooms = [r for r in ROOM_WORDS if re.search(rf"\b{r}\b", norm) and not _room_of(index, r)]
         rooms = [r for r in rooms if not any(r in n for n in index.names)]
         # a word Home Assistant's own sentences say ('skip the item') is not the name of a missing device
         said = [] if grounded else [w for w in self._ranker.residual(norm) if w not in nearest_sentences().vocabulary]
@@ -814,8 +815,12 @@ class Understanding:
                 text=norm,
                 clarification=f"Sorry, I'm not sure what you mean. Did you mean: {best.description[:-1].lower()}?",
             )
-        if tier != Tier.LLM and best.features.get("area", 0.5) < 1.0 and best.features.get("context", 0.0) < 1.0:
-            # the speaker's (or the named) room wins a tie: one close candidate there beats the others elsewhere
+        if (
+            tier != Tier.LLM and best.features.get("area", 0.5) < 1.0 and best.features.get("context", 0.0) < 1.0
+            and best.features.get("name", 0.0) < 0.99
+        ):  # fmt: skip
+            # the speaker's (or the named) room wins a tie: one close candidate there beats the others elsewhere;
+            # never over a device the request named
             local = [
                 c for c, _p in order[:6]
                 if c.intent == best.intent and c.features.get("area", 0.5) >= 1.0
@@ -846,6 +851,7 @@ class Understanding:
             and not set(c.targets) & set(best.targets)
             and c.score >= best.score - self._cfg.ambiguity_margin
             and c.features.get("area", 0.5) >= best.features.get("area", 0.5)  # the speaker's room wins a tie
+            and not (_named_in_full(best) and c.features.get("name", 0.0) < 0.99)  # so does a name said in full
             and tier != Tier.LLM
         ]
         named_area = any(n and re.search(rf"\b{re.escape(n)}\b", norm) for n in index.area_names)
@@ -872,6 +878,11 @@ _SUGGEST_FLOOR = 0.3
 def _area_name(index: HomeIndex, area_id: str | None) -> str | None:
     """The name of the speaker's area (what the templates' 'in here' context matches), None when unknown."""
     return index.areas[area_id].name if area_id and area_id in index.areas else None
+
+
+def _room_of(index: HomeIndex, word: str) -> bool:
+    """Whether a room word names one of the home's areas, or is part of one's name ('terrace': 'Rooftop Terrace')."""
+    return index.area_of(word) is not None or any(re.search(rf"\b{word}\b", n) for n in index.area_names)
 
 
 def _compile_requires(requires: Sequence[str]) -> tuple[re.Pattern[str] | None, bool]:
@@ -903,6 +914,25 @@ def _ask(norm: str, options: Sequence[Candidate], tier: Tier, confidence: float)
     question = "Did you mean: " + (", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]) + "?"
     return IntentMatch(UNKNOWN, tier=tier, confidence=round(confidence, 4), alternatives=options, text=norm,
                        clarification=question)  # fmt: skip
+
+
+def _named_first(
+    best: RankedCandidate, order: list[tuple[RankedCandidate, float]]
+) -> list[tuple[RankedCandidate, float]]:
+    """The order with a candidate first whose device the request named in full (a name of two words or more), when
+    the best is not named ('open Curtain Left in the bedroom' ranked the Bedroom Curtain, which is in the bedroom,
+    above the Curtain Left it names, which is not: the name said is the stronger evidence)."""
+    if best.features.get("name", 0.0) >= 0.99:
+        return order
+    for c, p in order[:6]:
+        if c is not best and c.intent == best.intent and c.targets != best.targets and _named_in_full(c):
+            return [(c, p), *((x, q) for x, q in order if x is not c)]
+    return order
+
+
+def _named_in_full(c: RankedCandidate) -> bool:
+    """A device candidate whose name (of two words or more) the request says whole."""
+    return not c.skill_intent and c.features.get("name", 0.0) >= 0.99 and len(str(c.slots.get("name", "")).split()) > 1
 
 
 def _enrich(slots: dict[str, Any], targets: Sequence[str], index: HomeIndex) -> None:

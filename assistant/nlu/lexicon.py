@@ -76,7 +76,7 @@ ACTIONS: tuple[ActionDef, ...] = (
             (r"\bmake sure .{1,40} on\b", 0.9),
             (r"\bon\b", 0.35),
             (r"\b(activate|enable|start)\b", 0.7),
-            (r"\b(fire up|power up|switch on|put on)\b", 0.9),
+            (r"\b(fire up|power up)\b", 0.9),
             (r"\b(brew|prepare)\b", 0.6),
             (r"\bmake (me |us )?(a|an|some|my)\b", 0.5),
             (
@@ -434,7 +434,7 @@ def hvac_mode(text: str) -> str | None:
 
 
 QUESTION = re.compile(
-    r"^(is|are|was|were|do|does|did|has|have|what|what's|whats|which|how|how's|who|where|when|why|tell me|check|"
+    r"^(is|are|was|were|do|does|did|has|have|what|what's|whats|which|how|how's|hows|who|where|when|why|tell me|check|"
     r"show me|any|can you tell|will (it|there|the|we|i)|is it going to)\b|\?\s*$"
 )
 """A request that asks rather than commands: it never maps to a write intent."""
@@ -506,23 +506,19 @@ _COMPILED = {a.key: tuple((re.compile(p), w) for p, w in a.patterns) for a in AC
 
 
 def action_evidence(text: str) -> dict[str, float]:
-    """Strength (0..1) with which the text asks for each action, from its verb phrases (and Home Assistant's
-    switching verbs, ``_ha_switching``)."""
+    """Strength (0..1) with which the text asks for each action, from its verb phrases and Home Assistant's own
+    phrasings (read from its data by ``said.ha_action_phrases``)."""
+    from assistant.nlu.said import ha_action_phrases  # said.py reads Home Assistant's data (and imports this module)
+
     out: dict[str, float] = {}
     for action in ACTIONS:
         best = 0.0
-        for rx, weight in (*_COMPILED[action.key], *_ha_switching().get(action.key, ())):
+        for rx, weight in (*_COMPILED[action.key], *ha_action_phrases().get(action.key, ())):
             if weight > best and rx.search(text):
                 best = weight
         if best:
             out[action.key] = best
     return out
-
-
-def _ha_switching() -> Mapping[str, tuple[tuple[re.Pattern[str], float], ...]]:
-    from assistant.nlu.said import ha_switching  # read from Home Assistant's data, which said.py reads
-
-    return ha_switching()
 
 
 def domain_mentions(text: str) -> set[str]:
@@ -564,8 +560,6 @@ BINARY_STATES: Mapping[str, tuple[str, str]] = {
     "carbon_monoxide": (r"detected|triggered|on", r"clear"),
     "cold": (r"cold|freezing|frozen", r"normal"),
     "connectivity": (r"connected|online", r"disconnected|offline"),
-    "door": (r"open", r"closed|shut"),
-    "garage_door": (r"open", r"closed|shut"),
     "gas": (r"detected|triggered|on", r"clear"),
     "heat": (r"hot|overheating", r"normal"),
     "light": (r"detected|on", r"no light"),
@@ -573,7 +567,6 @@ BINARY_STATES: Mapping[str, tuple[str, str]] = {
     "moisture": (r"wet|leaking|detected", r"dry"),
     "motion": (r"detected|triggered|moving|movement|on|anyone|anybody|someone|somebody", r"clear|nobody|no one"),
     "occupancy": (r"occupied|detected|triggered|on|anyone|anybody|someone|somebody", r"empty|clear|unoccupied|nobody"),
-    "opening": (r"open", r"closed|shut"),
     "plug": (r"plugged in|connected", r"unplugged"),
     "power": (r"powered( on)?|detected|on", r"not powered|off"),
     "presence": (r"home|present|detected", r"away|not home"),
@@ -585,9 +578,8 @@ BINARY_STATES: Mapping[str, tuple[str, str]] = {
     "tamper": (r"tampered|triggered", r"clear"),
     "update": (r"updates? available|outdated", r"up to date|up-to-date"),
     "vibration": (r"vibrating|detected", r"not vibrating|still"),
-    "window": (r"open", r"closed|shut"),
 }
-"""Home Assistant's binary-sensor state names per device class: (phrases for 'on', phrases for 'off')."""
+"""Binary-sensor state names per device class: (phrases for 'on', for 'off'); open/closed are Home Assistant's lists."""
 
 _BS_RX = {k: (re.compile(rf"\b({on})\b"), re.compile(rf"\b({off})\b")) for k, (on, off) in BINARY_STATES.items()}
 

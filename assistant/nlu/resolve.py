@@ -60,6 +60,8 @@ def resolve_targets(
     supports is judged on it, and of several players with one name a media intent takes the one in the state it acts
     on ('pause the TV': the TV that is playing)."""
     domains = set(_values(slots.get("domain")))
+    if intent == "HassGetWeather" and not slots.get("name"):  # 'what's the weather like': the home's forecast
+        return Resolved(tuple(sorted(i for i, e in index.entities.items() if e.domain == "weather")))
     classes = set(_values(slots.get("device_class")))
     area = index.area_of(str(slots["area"])) if slots.get("area") else None
     floor = index.floor_of(str(slots["floor"])) if slots.get("floor") else None

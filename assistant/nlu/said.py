@@ -22,8 +22,8 @@ from contracts.home import Entity
 
 __all__ = [
     "area_context_domains", "area_context_intents", "asked_state", "class_noun", "class_spans", "classes_said",
-    "group_state_domains", "ha_switching", "kelvin_said", "kinds_in_name", "names_said", "nothing_there", "state_words",
-    "where_said",
+    "group_state_domains", "ha_action_phrases", "kelvin_said", "kinds_in_name", "names_said", "nothing_there",
+    "state_words", "where_said",
 ]  # fmt: skip
 
 _DETERMINER = r"(?:the|my|our|a|an|this|that|each|every|all|some|any)"
@@ -103,19 +103,44 @@ def area_context_domains(language: str = "en") -> frozenset[str]:
     return frozenset(out)
 
 
+def _alternatives(rule: str) -> str:
+    """One of Home Assistant's expansion rules ('(what's|whats|what is|tell me)') as a regex alternation."""
+    text = str(ha_intents_data("en").get("expansion_rules", {}).get(rule, ""))
+    return "|".join(sorted({a.strip() for a in re.sub(r"[()\[\]]", "", text).split("|") if a.strip()}))
+
+
+def _switched_nouns() -> set[str]:
+    """Nouns Home Assistant's turn-on/off sentences switch without a verb ('fan[s] on')."""
+    intents = ha_intents_data("en").get("intents", {})
+    sentences = [s for i in ("HassTurnOn", "HassTurnOff") for b in intents.get(i, {}).get("data", []) for s in
+                 b.get("sentences", [])]  # fmt: skip
+    return {m for s in sentences for m in re.findall(r"(\w+)\[s\] \(?\(?(?:on|off)\b", s)}
+
+
 @lru_cache(maxsize=1)
-def ha_switching() -> Mapping[str, tuple[tuple[re.Pattern[str], float], ...]]:
-    """Home Assistant's own way of switching: its ``<turn>`` verbs (turn, switch, change, bring) with 'on', or with
-    'off' or 'out' as its turn-off sentences say them; read from its sentence data, not listed here. 'on' after
-    other words and before a determiner is a preposition ('change the colour on the porch light')."""
-    rule = str(ha_intents_data("en").get("expansion_rules", {}).get("turn", ""))
-    verbs = "|".join(sorted(set(re.findall(r"[a-z]+", rule))))
-    if not verbs:
+def ha_action_phrases() -> Mapping[str, tuple[tuple[re.Pattern[str], float], ...]]:
+    """Phrasings of actions read from Home Assistant's sentence data, not listed here: switching with its ``<turn>``
+    verbs (turn, switch, change, bring) and 'on', or 'off'/'out' as its turn-off sentences say them; asking the
+    temperature with its ``<what_is>``/``<how_is>`` and ``<temp>`` words ('whats the temp'); and its sentences that
+    switch without a verb ('lights on in the kitchen', 'fans off'). 'on' after other words
+    and before a determiner is a preposition ('change the colour on the porch light')."""
+    verbs, what, temp = _alternatives("turn"), _alternatives("what_is"), _alternatives("temp")
+    if not (verbs and what and temp):
         return {}
+    how = _alternatives("how_is")
     det = r"(?:the|my|our|a|an|this|that|each|every|all|some|any)"
     on = rf"\b(?:{verbs})\b (?:on\b|(?:(?!\b(?:up|down|off|out|over|to)\b).){{1,40}}? on\b(?! {det}\b))"
     off = rf"\b(?:{verbs})\b (?:(?:(?!\b(?:up|down|on)\b).){{1,40}}? )?(?:off|out)\b"
-    return {"on": ((re.compile(on), 0.9),), "off": ((re.compile(off), 0.9),)}
+    asked = rf"\b(?:{what}|{how})\b .{{0,30}}\b(?:{temp})\b"
+    # its sentences without a verb: '<light> on', 'fan[s] off' ('lights on in the kitchen', 'lights out')
+    kinds = "|".join(sorted({*_alternatives("light").split("|"), *(f"{k}s?" for k in _switched_nouns())}))
+    bare_on = rf"\b(?:{kinds})\b (?:\w+ ){{0,3}}?on\b(?! {det}\b)"
+    bare_off = rf"\b(?:{kinds})\b (?:\w+ ){{0,3}}?(?:off|out)\b"
+    return {
+        "on": ((re.compile(on), 0.9), (re.compile(bare_on), 0.8)),
+        "off": ((re.compile(off), 0.9), (re.compile(bare_off), 0.8)),
+        "get_temperature": ((re.compile(asked), 1.0),),
+    }
 
 
 _KELVIN = re.compile(r"\b(\d{4,5}) ?(?:k|kelvin)\b")

@@ -41,7 +41,6 @@ from assistant.nlu.said import (
     group_state_domains,
     kelvin_said,
     kinds_in_name,
-    names_said,
     state_words,
     where_said,
 )
@@ -493,7 +492,9 @@ class SemanticRanker:
                     score = self._scorer.score(feats, action.key, len(targets))
                 out.append(
                     RankedCandidate(
-                        intent=action.intent,
+                        intent="HassGetWeather"
+                        if action.key == "get_state" and entity.domain == "weather"
+                        else (action.intent),  # a weather entity's state is Home Assistant's weather question
                         targets=targets,
                         slots=_said_slots(
                             {**tslots, **slots}, targets, where, index, context, names[eid] >= 0.99, kinds_said
@@ -666,8 +667,18 @@ def _locative_areas(names: dict[str, float], text: str, index: HomeIndex) -> dic
 
 def _said_whole(names: dict[str, float], text: str, index: HomeIndex) -> dict[str, float]:
     """'Shut down Curtain Left in the bedroom': a name said as a whole phrase beats one whose words are all said but
-    apart ('Bedroom Curtain' from 'curtain' and 'bedroom')."""
-    phrases = names_said(index, text)
+    apart ('Bedroom Curtain' from 'curtain' and 'bedroom'), or one cut off by the name said after it."""
+    spans = [
+        (m.start(), m.end(), n)
+        for n in index.names if n and n in text for m in re.finditer(rf"\b{re.escape(n)}\b", text)
+    ]  # fmt: skip
+    # of two said names that overlap, the one that ends later holds the head noun ('kitchen ceiling fan' is the
+    # Ceiling Fan, not the Kitchen Ceiling light); one inside a longer one is part of it
+    phrases = {
+        n
+        for a, b, n in spans
+        if not any((x <= a and b <= y and (x, y) != (a, b)) or a < x < b < y for x, y, _o in spans)
+    }
     whole = {i for n in phrases for i in index.names.get(n, ())}
     if not whole:
         return names

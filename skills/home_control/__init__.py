@@ -139,6 +139,11 @@ class HomeControlSkill(Skill):
         """Answer the temperature from the live states; never writes."""
         return self._read(match, ctx)
 
+    @intent("HassGetWeather", examples=("what's the weather like", "what is the weather in London"))
+    def get_weather(self, match: IntentMatch, ctx: SkillContext) -> SkillResult:
+        """Answer from the weather entity named, else the home's first; never writes."""
+        return self._read(match, ctx)
+
     # -- machinery ---------------------------------------------------------------------------------------------
     def _act(self, match: IntentMatch, ctx: SkillContext) -> SkillResult:
         home = ctx.home
@@ -196,6 +201,8 @@ class HomeControlSkill(Skill):
         if home is None:
             return SkillResult("I can't reach the home right now.", False, error_code=ErrorCode.PERMISSION_DENIED)
         entities = [e for e in (home.entity(t) for t in match.targets) if e is not None]
+        if not entities and match.intent == "HassGetWeather":  # 'what's the weather like': the home's forecast
+            entities = sorted((e for e in home.entities() if e.domain == "weather"), key=lambda e: e.entity_id)[:1]
         if not entities:
             return SkillResult("I couldn't find that device.", False, error_code=ErrorCode.DEVICE_UNKNOWN)
         wanted = match.slots.get("state")

@@ -52,6 +52,9 @@ def test_the_kinds_come_from_home_assistants_sentence_data() -> None:
         # the state asked names the kind: Home Assistant's lockables include gates and shutters
         ("are any gates unlocked in the bedroom", None, "HassGetState", {"area": "Bedroom", "domain": "lock",
          "state": "unlocked"}, "There is no lock in the Bedroom."),
+        # the temperature of a room said, without a thermostat or a temperature sensor there
+        ("hows the temp in the bedroom", None, "HassClimateGetTemperature", {"area": "Bedroom", "domain": "climate"},
+         "There is no thermostat in the Bedroom."),
     ],
 )  # fmt: skip
 def test_a_kind_the_place_lacks_is_said_and_nothing_acts(
@@ -77,6 +80,11 @@ def test_a_kind_that_is_there_is_left_to_the_ranking(
     m = semantic.recognize(text, conversation_id="present", area=area)[0]
     assert m.targets == targets
     assert not (m.clarification or "").startswith("There is no")
+
+
+def test_the_temperature_asked_from_a_room_without_a_thermostat_is_the_homes(semantic: Understanding) -> None:
+    m = semantic.recognize("whats the temperature", conversation_id="t", area="office")[0]
+    assert m.intent == "HassClimateGetTemperature" and m.targets and not m.clarification
 
 
 def test_a_state_question_about_locks_never_answers_about_covers(semantic: Understanding) -> None:
@@ -121,3 +129,10 @@ def test_a_skills_own_evidence_is_not_a_missing_device(home: FakeHome) -> None:
 class _SI:
     skill_id: str
     spec: IntentSpec
+
+
+def test_the_value_said_for_a_light_includes_a_white() -> None:
+    from assistant.nlu.absent import _said_value
+
+    assert _said_value("color", "set the lights to warm white") == {"temperature": 2700}
+    assert _said_value("color", "make the lights red") == {"color": "red"}

@@ -106,3 +106,44 @@ def test_what_a_place_lacks_keeps_the_value_said(engine: Understanding, text: st
     assert not m.targets
     assert m.clarification and m.clarification.startswith("There is no")
     assert {k: m.slots.get(k) for k in value} == value
+
+
+def _two_ceilings() -> FakeHome:
+    areas = [Area("kitchen", "Kitchen", ()), Area("living_room", "Living Room", ()), Area("bedroom", "Bedroom", ())]
+    entities = [
+        Entity("light.kitchen_ceiling", "Kitchen Ceiling", "on", {}, (), "kitchen"),
+        Entity("fan.ceiling", "Ceiling Fan", "on", {}, (), "living_room"),
+        Entity("light.bedroom", "Bedroom Light", "on", {}, (), "bedroom"),
+    ]
+    return FakeHome(entities, areas)
+
+
+@pytest.mark.parametrize("text", ["turn off the kitchen ceiling fan", "switch off the ceiling fan in the bedroom"])
+def test_the_device_named_is_the_one_acted_on(text: str) -> None:
+    # the name said last holds the head noun ('kitchen ceiling fan' is the fan, not the Kitchen Ceiling light); a
+    # place said with it does not move the request to another device
+    home = _two_ceilings()
+    engine = create_understanding(NluConfig(llm=False, templates=False), home=home, intents=[], embedder=None, llm=None)
+    m = engine.recognize(text, conversation_id="c")[0]
+    assert (m.intent, m.targets) == ("HassTurnOff", ("fan.ceiling",))
+
+
+def test_a_device_named_in_its_own_place_acts() -> None:
+    engine = create_understanding(NluConfig(llm=False, templates=False), home=_two_ceilings(), intents=[],
+                                  embedder=None, llm=None)  # fmt: skip
+    m = engine.recognize("turn off the ceiling fan in the living room", conversation_id="c")[0]
+    assert m.targets == ("fan.ceiling",) and not m.clarification
+
+
+def test_a_device_named_in_full_is_never_passed_over_for_one_in_the_place_said() -> None:
+    areas = [Area("living_room", "Living Room", ()), Area("bedroom", "Bedroom", ())]
+    entities = [
+        Entity("cover.curtain_left", "Curtain Left", "closed", {"device_class": "curtain"}, (), "living_room",
+               device_class="curtain"),
+        Entity("cover.bedroom", "Bedroom Curtain", "closed", {"device_class": "curtain"}, (), "bedroom",
+               device_class="curtain"),
+    ]  # fmt: skip
+    engine = create_understanding(NluConfig(llm=False, templates=False), home=FakeHome(entities, areas), intents=[],
+                                  embedder=None, llm=None)  # fmt: skip
+    m = engine.recognize("open my curtain left in my bedroom", conversation_id="c")[0]
+    assert (m.intent, m.targets) == ("HassTurnOn", ("cover.curtain_left",))

@@ -62,3 +62,15 @@ def test_unsupported_intent_for_device() -> None:
     result = HomeControlSkill().set_position(IntentMatch("HassSetPosition", {"position": 50}, ("light.kitchen",)),
                                              ctx(home))  # fmt: skip
     assert not result.success and result.error_code == "device-unsupported" and not home.calls
+
+
+def test_the_weather_question_reads_the_forecast_named_or_the_homes() -> None:
+    from contracts.home import Entity
+
+    home = small_home()
+    weather = Entity("weather.home", "Home", "rainy", {"temperature": 11, "temperature_unit": "°C"}, (), None)
+    home = FakeHome([*home.entities(), weather], list(home.areas()), list(home.floors()))
+    skill = HomeControlSkill()
+    named = skill.get_weather(IntentMatch("HassGetWeather", {"name": "Home"}, ("weather.home",)), ctx(home))
+    unnamed = skill.get_weather(IntentMatch("HassGetWeather", {}, ()), ctx(home))
+    assert named.text == unnamed.text and "rain" in unnamed.text and "11" in unnamed.text and not home.calls
