@@ -49,11 +49,11 @@ _HERE = re.compile(r"\b(here|(this|the|my|our) (room|area|space))\b")
 _ANY = re.compile(r"^(any|some)\b")
 """A question without a question word ('some of the fans on'): Home Assistant's <are_any>."""
 _WEAK = 0.35
+"""The least verb evidence with which a command says what it wants done to a kind that is not there."""
 _SURE = 0.9
 """The verb evidence with which a question asks for the temperature of a place."""
 _WARMTH = frozenset({"climate", "sensor", "weather"})
 """The kinds that say how warm a place is (a thermostat, a temperature sensor, the weather)."""
-"""The least verb evidence with which a command says what it wants done to a kind that is not there."""
 
 
 def absent_kind(norm: str, index: HomeIndex, *, here: str | None, question: bool) -> IntentMatch | None:
@@ -89,13 +89,14 @@ def absent_kind(norm: str, index: HomeIndex, *, here: str | None, question: bool
         classes = frozenset()
     elif len(classes) != 1 or (question and not classes):
         return None
+    area_id = area_id if area_id is not None or floor_id is not None else _area_by_word(index, rest)
     said_place = area_id is not None or floor_id is not None
     if not said_place and _EVERYWHERE.search(rest) is None:
-        if any(re.search(rf"\b{r}\b", rest) and not any(r in n for n in index.area_names) for r in ROOM_WORDS):
+        if any(re.search(rf"\b{r}\b", rest) and not _in_area_name(index, r) for r in ROOM_WORDS):
             return None  # a room this home does not have: said as such elsewhere
         aimed = intent in area_context_intents() or (not question and domain in area_context_domains())
         speaker = here if here in index.areas and (not question or aimed or _HERE.search(rest)) else None
-        area_id = speaker if speaker is not None and aimed else None
+        area_id = speaker if speaker is not None and (aimed or _HERE.search(rest)) else None
     rooms, where = _place(index, area_id, floor_id)
     if _has(index, rooms, domain, classes):
         return None
@@ -120,6 +121,21 @@ def _place(index: HomeIndex, area_id: str | None, floor_id: str | None) -> tuple
     if floor_id is not None:
         return set(index.in_floor(floor_id)), {"floor": index.floors[floor_id].name}
     return None, {}
+
+
+def _area_by_word(index: HomeIndex, rest: str) -> str | None:
+    """The one area whose name has a room word the request says as a whole word ('the office lights': the Home
+    Office); None when no such word, or it fits several areas."""
+    fits = {
+        i for r in ROOM_WORDS if re.search(rf"\b{r}\b", rest)
+        for n, i in index.area_names.items() if re.search(rf"\b{re.escape(r)}\b", n)
+    }  # fmt: skip
+    return next(iter(fits)) if len(fits) == 1 else None
+
+
+def _in_area_name(index: HomeIndex, word: str) -> bool:
+    """Whether a room word is one of the home's area names or a whole word of one ('terrace': 'Rooftop Terrace')."""
+    return any(re.search(rf"\b{re.escape(word)}\b", n) for n in index.area_names)
 
 
 def _generic(name: str, index: HomeIndex, question: bool) -> bool:
@@ -182,20 +198,32 @@ def _has(index: HomeIndex, rooms: Collection[str] | None, domain: str, classes: 
     for e in index.entities.values():
         if rooms is not None and e.area_id not in rooms:
             continue
-        if (
-            domain == "climate"
-            and e.domain == "sensor"
-            and (e.device_class or e.attributes.get("device_class")) == ("temperature")
-        ):
-            return True  # a temperature sensor tells a room's temperature as well as a thermostat
+        dc = str(e.device_class or e.attributes.get("device_class") or "")
+        if domain == "climate" and ((e.domain == "sensor" and dc == "temperature") or e.domain == "weather"):
+            return True  # a temperature sensor, or the forecast for the home, tells the temperature too
+        if classes and e.domain == "binary_sensor" and classes & set(dc.split("_")):
+            return True  # 'are the windows open': a window's contact sensor answers it
         if e.domain == domain:
             if not classes or (e.device_class or e.attributes.get("device_class")) in classes:
                 return True
             if classes & _classes_named(e):
                 return True  # 'the door to the barn': the 'Barn Door', a garage door
-        elif not classes and domain in kinds_in_name(e):
+        elif not classes and domain in _named_kinds(index).get(e.entity_id, ()):
             return True
     return False
+
+
+_KINDS: dict[int, dict[str, frozenset[str]]] = {}
+
+
+def _named_kinds(index: HomeIndex) -> dict[str, frozenset[str]]:
+    """Entity id → the kinds its own name says, once per version of the registry (not per request)."""
+    kinds = _KINDS.get(index.signature)
+    if kinds is None:
+        if len(_KINDS) > 8:
+            _KINDS.clear()
+        kinds = _KINDS[index.signature] = {i: frozenset(kinds_in_name(e)) for i, e in index.entities.items()}
+    return kinds
 
 
 def _has_kind(index: HomeIndex, rooms: Collection[str], domain: str) -> bool:

@@ -155,7 +155,7 @@ class Understanding:
             self.recognize(probe, conversation_id="__warmup__")
         self._dialogue.forget("__warmup__")  # its trace goes with its state
         timings["probe"] = (time.perf_counter() - t2) * 1000
-        if self._templates is not None and NEAREST_FALLBACK:  # built once per process (~1 s), not on a user's turn
+        if NEAREST_FALLBACK:  # built once per process (~1.5 s), not on a user's turn; the intent odds use it too
             t_near = time.perf_counter()
             nearest_sentences()
             timings["nearest"] = (time.perf_counter() - t_near) * 1000
@@ -588,7 +588,9 @@ class Understanding:
             except Exception:  # the LLM is optional: keep the semantic decision
                 _log.warning("LLM re-ranking failed", exc_info=True)
             timings["llm"] = timings.get("llm", 0.0) + (time.perf_counter() - t1) * 1000
-        order = _named_first(best, order)  # a device the request named in full beats one it did not name
+        # a device the request named in full beats a close one it did not name, at its own confidence
+        order = _named_first(best, order, self._cfg.ambiguity_margin)
+        confidence = confidence if order[0][0] is best else order[0][1]
         return self._tie_break(best, ranked, norm, state, index, timings) or self._decide(
             order[0][0], order, confidence, tier, norm, index
         )
@@ -610,13 +612,16 @@ class Understanding:
         close = {c.intent for c in ranked[:4] if c.skill_intent and c.score >= best.score - margin}
         owner = self._owner(best.intent)
         siblings = {i for i, o in self._owners.items() if o == owner and i != best.intent}
-        learned = self._learned_intent(norm, index, {best.intent} | close | siblings)
+        # only intents whose declared evidence the request says may be chosen ('_evidence', as for the ranking)
+        among = {i for i in close | siblings if self._evidence(i, norm, index, state.ran_intent)}
+        learned = self._learned_intent(norm, index, best.intent, among)
         if learned is not None:
             if learned == best.intent:
                 return None  # the words the skill's sentences say decide it: no nearer sentence overrules them
             chosen = next((c for c in ranked if c.skill_intent and c.intent == learned), None)
             chosen = chosen or replace(best, intent=learned, description=f"{learned} ({owner})")
-            return self._decide(chosen, [(chosen, self._p(best))], self._p(best), Tier.SEMANTIC, norm, index)
+            p = self._p(chosen)
+            return self._decide(chosen, [(chosen, p)], p, Tier.SEMANTIC, norm, index)
         if len(close) > 1:
             near = self._nearest(norm, state, index, timings, among=close)
             if near is not None:
@@ -628,16 +633,15 @@ class Understanding:
             return None
         return self._nearest(norm, state, index, timings, among=siblings, min_similarity=NEAREST_OVERRULE)
 
-    def _learned_intent(self, norm: str, index: HomeIndex, among: set[str]) -> str | None:
-        """The one of ``among`` that the generated template sentences say the request's words belong to, when that
-        is clear (probability >= LEARNED_SURE, naive Bayes over the held-in lines: ``NearestSentences.intent_odds``);
-        None when unclear, or when the best candidate's intent has no sentences to learn from."""
-        if len(among) < 2:
-            return None
+    def _learned_intent(self, norm: str, index: HomeIndex, best: str, others: set[str]) -> str | None:
+        """Of the best candidate's intent and ``others``, the one the generated template sentences say the request's
+        words belong to, when that is clear (probability >= LEARNED_SURE, naive Bayes over the held-in lines:
+        ``NearestSentences.intent_odds``); None when unclear, or when the best's intent has no sentences to learn
+        from."""
         tokens, _fillers = delexicalise(norm, index)
-        odds = nearest_sentences().intent_odds(tokens, among, exclude=self._held_out)
-        if len(odds) < 2:
-            return None
+        odds = nearest_sentences().intent_odds(tokens, {best} | others, exclude=self._held_out)
+        if best not in odds or len(odds) < 2:
+            return None  # the best candidate's intent has no sentences to weigh it against the others
         top = max(odds, key=lambda i: odds[i])
         return top if odds[top] >= LEARNED_SURE else None
 
@@ -917,7 +921,7 @@ def _ask(norm: str, options: Sequence[Candidate], tier: Tier, confidence: float)
 
 
 def _named_first(
-    best: RankedCandidate, order: list[tuple[RankedCandidate, float]]
+    best: RankedCandidate, order: list[tuple[RankedCandidate, float]], margin: float
 ) -> list[tuple[RankedCandidate, float]]:
     """The order with a candidate first whose device the request named in full (a name of two words or more), when
     the best is not named ('open Curtain Left in the bedroom' ranked the Bedroom Curtain, which is in the bedroom,
@@ -925,7 +929,10 @@ def _named_first(
     if best.features.get("name", 0.0) >= 0.99:
         return order
     for c, p in order[:6]:
-        if c is not best and c.intent == best.intent and c.targets != best.targets and _named_in_full(c):
+        if (
+            c is not best and c.intent == best.intent and c.targets != best.targets and _named_in_full(c)
+            and c.score >= best.score - margin
+        ):  # fmt: skip
             return [(c, p), *((x, q) for x, q in order if x is not c)]
     return order
 

@@ -106,7 +106,8 @@ def area_context_domains(language: str = "en") -> frozenset[str]:
 def _alternatives(rule: str) -> str:
     """One of Home Assistant's expansion rules ('(what's|whats|what is|tell me)') as a regex alternation."""
     text = str(ha_intents_data("en").get("expansion_rules", {}).get(rule, ""))
-    return "|".join(sorted({a.strip() for a in re.sub(r"[()\[\]]", "", text).split("|") if a.strip()}))
+    words = {a.strip() for a in re.sub(r"[()\[\]]", "", text).split("|")}
+    return "|".join(sorted(re.escape(w).replace("\\ ", " ") for w in words if w))
 
 
 def _switched_nouns() -> set[str]:
@@ -124,16 +125,19 @@ def ha_action_phrases() -> Mapping[str, tuple[tuple[re.Pattern[str], float], ...
     temperature with its ``<what_is>``/``<how_is>`` and ``<temp>`` words ('whats the temp'); and its sentences that
     switch without a verb ('lights on in the kitchen', 'fans off'). 'on' after other words
     and before a determiner is a preposition ('change the colour on the porch light')."""
-    verbs, what, temp = _alternatives("turn"), _alternatives("what_is"), _alternatives("temp")
-    if not (verbs and what and temp):
-        return {}
-    how = _alternatives("how_is")
+    verbs, what, how = _alternatives("turn"), _alternatives("what_is"), _alternatives("how_is")
+    temp, light = _alternatives("temp"), _alternatives("light")
+    if not (verbs and what and how and temp and light):
+        return {}  # another language's data, or a rule renamed: none rather than a pattern that matches anything
     det = r"(?:the|my|our|a|an|this|that|each|every|all|some|any)"
-    on = rf"\b(?:{verbs})\b (?:on\b|(?:(?!\b(?:up|down|off|out|over|to)\b).){{1,40}}? on\b(?! {det}\b))"
+    # after other words, 'on' ends the request or comes before the place ('switch Party Mode around Bedroom on',
+    # 'change every light on in the kitchen'), never before what it is on ('change the colour on desk lamp to blue')
+    place = r"(?:in|on|at|of|across|around|throughout|please|now)"
+    on = rf"\b(?:{verbs})\b (?:on\b|(?:(?!\b(?:up|down|off|out|over|to)\b).){{1,40}}? on(?=$| {place}\b))"
     off = rf"\b(?:{verbs})\b (?:(?:(?!\b(?:up|down|on)\b).){{1,40}}? )?(?:off|out)\b"
     asked = rf"\b(?:{what}|{how})\b .{{0,30}}\b(?:{temp})\b"
     # its sentences without a verb: '<light> on', 'fan[s] off' ('lights on in the kitchen', 'lights out')
-    kinds = "|".join(sorted({*_alternatives("light").split("|"), *(f"{k}s?" for k in _switched_nouns())}))
+    kinds = "|".join(sorted({*light.split("|"), *(f"{re.escape(k)}s?" for k in _switched_nouns())}))
     bare_on = rf"\b(?:{kinds})\b (?:\w+ ){{0,3}}?on\b(?! {det}\b)"
     bare_off = rf"\b(?:{kinds})\b (?:\w+ ){{0,3}}?(?:off|out)\b"
     return {

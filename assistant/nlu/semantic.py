@@ -92,7 +92,7 @@ _CLASS_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
 _STATE_MISFIT = 0.15
 """Taken off a state question's candidate of a kind whose states the question's state word is not ('closed' of a
 lock)."""
-_QUANTIFIER = re.compile(r"\b(any|all|how many|which|what|every|each)\b")
+_QUANTIFIER = re.compile(r"\b(any|all|how many|which|every|each)\b")
 _STOP = frozenset(
     [
         "the",
@@ -670,7 +670,7 @@ def _said_whole(names: dict[str, float], text: str, index: HomeIndex) -> dict[st
     apart ('Bedroom Curtain' from 'curtain' and 'bedroom'), or one cut off by the name said after it."""
     spans = [
         (m.start(), m.end(), n)
-        for n in index.names if n and n in text for m in re.finditer(rf"\b{re.escape(n)}\b", text)
+        for n in index.names if n and n in text for m in re.finditer(rf"\b{re.escape(n)}(?:s|es)?\b", text)
     ]  # fmt: skip
     # of two said names that overlap, the one that ends later holds the head noun ('kitchen ceiling fan' is the
     # Ceiling Fan, not the Kitchen Ceiling light); one inside a longer one is part of it

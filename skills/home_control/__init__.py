@@ -141,7 +141,8 @@ class HomeControlSkill(Skill):
 
     @intent("HassGetWeather", examples=("what's the weather like", "what is the weather in London"))
     def get_weather(self, match: IntentMatch, ctx: SkillContext) -> SkillResult:
-        """Answer from the weather entity named, else the home's first; never writes."""
+        """Answer from the weather entities the request resolved to (the home's when none was named; the first
+        of them when none came with the request); never writes."""
         return self._read(match, ctx)
 
     # -- machinery ---------------------------------------------------------------------------------------------

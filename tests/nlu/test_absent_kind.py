@@ -13,6 +13,7 @@ import pytest
 from assistant.config import NluConfig
 from assistant.nlu import Understanding, create_understanding
 from assistant.nlu.said import area_context_domains, group_state_domains
+from contracts.home import Area, Entity
 from contracts.skills import IntentSpec
 from tests.nlu.fakes import FakeHome
 
@@ -136,3 +137,45 @@ def test_the_value_said_for_a_light_includes_a_white() -> None:
 
     assert _said_value("color", "set the lights to warm white") == {"temperature": 2700}
     assert _said_value("color", "make the lights red") == {"color": "red"}
+
+
+# Regression cases from the review of this change: each once answered or acted wrongly.
+
+
+def test_a_contact_sensor_is_a_window_that_is_there(semantic: Understanding) -> None:
+    m = semantic.recognize("are the windows open", conversation_id="w")[0]
+    assert not (m.clarification or "").startswith("There is no")
+
+
+def test_in_here_is_the_speakers_room_for_a_question(semantic: Understanding) -> None:
+    m = semantic.recognize("is the fan on in here", conversation_id="f", area="office")[0]
+    assert m.clarification == "There is no fan in the Office."
+
+
+def test_a_what_question_is_not_a_question_about_every_device(semantic: Understanding) -> None:
+    m = semantic.recognize("what's the humidity", conversation_id="h", area="office")[0]
+    assert len([t for t in m.targets if t.startswith("light.")]) <= 1
+
+
+def _places(*names: str) -> list[Area]:
+    return [Area(n.lower().replace(" ", "_"), n, ()) for n in names]
+
+
+def test_a_room_word_inside_another_rooms_name_is_not_that_room() -> None:
+    # 'den' is inside 'Garden', 'office' is a word of 'Home Office': neither is the speaker's kitchen
+    areas = _places("Garden", "Home Office", "Kitchen")
+    entities = [Entity("light.garden", "Garden Light", "on", {}, (), "garden"),
+                Entity("light.office", "Desk Lamp", "on", {}, (), "home_office")]  # fmt: skip
+    engine = create_understanding(NluConfig(llm=False, templates=False), home=FakeHome(entities, areas), intents=[],
+                                  embedder=None, llm=None)  # fmt: skip
+    for text in ("turn off the lights in the den", "turn off the office lights"):
+        m = engine.recognize(text, conversation_id=text, area="kitchen")[0]
+        assert m.clarification != "There is no light in the Kitchen.", text
+
+
+def test_the_forecast_tells_the_temperature_in_a_home_without_a_thermostat() -> None:
+    entities = [Entity("weather.home", "Home", "sunny", {"temperature": 21}, (), None)]
+    engine = create_understanding(NluConfig(llm=False, templates=False), home=FakeHome(entities, _places("Office")),
+                                  intents=[], embedder=None, llm=None)  # fmt: skip
+    m = engine.recognize("what's the temperature outside", conversation_id="t")[0]
+    assert not (m.clarification or "").startswith("There is no")

@@ -147,3 +147,13 @@ def test_a_device_named_in_full_is_never_passed_over_for_one_in_the_place_said()
                                   embedder=None, llm=None)  # fmt: skip
     m = engine.recognize("open my curtain left in my bedroom", conversation_id="c")[0]
     assert (m.intent, m.targets) == ("HassTurnOn", ("cover.curtain_left",))
+
+
+def test_a_name_said_in_the_plural_is_still_that_device() -> None:
+    areas = [Area("office", "Office", ())]
+    entities = [Entity("light.desk", "Desk Lamp", "on", {}, (), "office"),
+                Entity("media_player.tv", "TV", "on", {}, (), "office")]  # fmt: skip
+    engine = create_understanding(NluConfig(llm=False, templates=False), home=FakeHome(entities, areas), intents=[],
+                                  embedder=None, llm=None)  # fmt: skip
+    m = engine.recognize("turn off the desk lamps by the tv", conversation_id="c")[0]
+    assert "media_player.tv" not in m.targets

@@ -182,6 +182,8 @@ def test_a_colour_temperature_sets_a_light_never_the_thermostat() -> None:
         ("lights on in the kitchen", "on"),  # Home Assistant's sentences without a verb
         ("our living room fans off", "off"),
         ("the lamp on the desk", None),
+        ("change the color on desk lamp to blue", None),  # what it is on, not 'on'
+        ("switch party mode around the bedroom on", "on"),
     ],
 )
 def test_home_assistants_switching_verbs_are_read_from_its_data(text: str, want: str | None) -> None:
