@@ -5,10 +5,10 @@ Home Assistant would parse (the place, the kind, the state asked or the value sa
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from assistant.nlu.catalog import DOMAIN_NOUNS, HomeIndex, clean_name
+from assistant.nlu.catalog import DOMAIN_NOUNS, HomeIndex
 from assistant.nlu.lexicon import (
     ACTIONS,
     QUESTION,
@@ -31,13 +31,14 @@ from assistant.nlu.said import (
     kinds_in_name,
     names_said,
     nothing_there,
+    own_words,
     state_words,
 )
 from contracts.home import Entity
 from contracts.intents import WRITE_INTENTS
 from contracts.messages import IntentMatch, Tier
 
-__all__ = ["absent_device", "absent_kind", "longest_said"]
+__all__ = ["absent_device", "absent_kind", "longest_said", "room_in_home"]
 
 _EVERYWHERE = re.compile(
     r"\b(everywhere|all over|(the|my|our) (entire |whole )?(home|house|apartment|flat)|"
@@ -89,10 +90,11 @@ def absent_kind(norm: str, index: HomeIndex, *, here: str | None, question: bool
         classes = frozenset()
     elif len(classes) != 1 or (question and not classes):
         return None
-    area_id = area_id if area_id is not None or floor_id is not None else _area_by_word(index, rest)
+    rooms_said = [r for r in ROOM_WORDS if re.search(rf"\b{r}\b", rest)]
+    area_id = area_id if area_id is not None or floor_id is not None else _area_by_word(index, rooms_said)
     said_place = area_id is not None or floor_id is not None
     if not said_place and _EVERYWHERE.search(rest) is None:
-        if any(re.search(rf"\b{r}\b", rest) and not _in_area_name(index, r) for r in ROOM_WORDS):
+        if any(not room_in_home(index, r) for r in rooms_said):
             return None  # a room this home does not have: said as such elsewhere
         aimed = intent in area_context_intents() or (not question and domain in area_context_domains())
         speaker = here if here in index.areas and (not question or aimed or _HERE.search(rest)) else None
@@ -123,19 +125,19 @@ def _place(index: HomeIndex, area_id: str | None, floor_id: str | None) -> tuple
     return None, {}
 
 
-def _area_by_word(index: HomeIndex, rest: str) -> str | None:
+def _area_by_word(index: HomeIndex, rooms_said: Sequence[str]) -> str | None:
     """The one area whose name has a room word the request says as a whole word ('the office lights': the Home
     Office); None when no such word, or it fits several areas."""
     fits = {
-        i for r in ROOM_WORDS if re.search(rf"\b{r}\b", rest)
-        for n, i in index.area_names.items() if re.search(rf"\b{re.escape(r)}\b", n)
+        i for r in rooms_said for n, i in index.area_names.items() if re.search(rf"\b{re.escape(r)}\b", n)
     }  # fmt: skip
     return next(iter(fits)) if len(fits) == 1 else None
 
 
-def _in_area_name(index: HomeIndex, word: str) -> bool:
-    """Whether a room word is one of the home's area names or a whole word of one ('terrace': 'Rooftop Terrace')."""
-    return any(re.search(rf"\b{re.escape(word)}\b", n) for n in index.area_names)
+def room_in_home(index: HomeIndex, word: str) -> bool:
+    """Whether a room word names one of the home's areas or is a whole word of one's name ('terrace': 'Rooftop
+    Terrace'; 'den' is not in 'Garden')."""
+    return index.area_of(word) is not None or any(re.search(rf"\b{re.escape(word)}\b", n) for n in index.area_names)
 
 
 def _generic(name: str, index: HomeIndex, question: bool) -> bool:
@@ -204,7 +206,7 @@ def _has(index: HomeIndex, rooms: Collection[str] | None, domain: str, classes: 
         if classes and e.domain == "binary_sensor" and classes & set(dc.split("_")):
             return True  # 'are the windows open': a window's contact sensor answers it
         if e.domain == domain:
-            if not classes or (e.device_class or e.attributes.get("device_class")) in classes:
+            if not classes or dc in classes:
                 return True
             if classes & _classes_named(e):
                 return True  # 'the door to the barn': the 'Barn Door', a garage door
@@ -232,14 +234,14 @@ def _has_kind(index: HomeIndex, rooms: Collection[str], domain: str) -> bool:
     for e in index.entities.values():
         if e.area_id not in rooms:
             continue
-        if e.domain == domain or domain in kinds_in_name(e):
+        if e.domain == domain or domain in _named_kinds(index).get(e.entity_id, ()):
             return True
     return False
 
 
 def _classes_named(entity: Entity) -> frozenset[str]:
     """The kinds of cover an entity's own name or aliases say ('Barn Door' says door)."""
-    return classes_said(" ".join(clean_name(n) for n in (entity.name, *entity.aliases)), inner=True)
+    return classes_said(own_words(entity), inner=True)
 
 
 def absent_device(norm: str, index: HomeIndex) -> IntentMatch | None:

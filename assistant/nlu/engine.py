@@ -15,7 +15,7 @@ from assistant.config import NluConfig
 from assistant.dialogue.conversation import ConversationStates
 from assistant.dialogue.followup import answer_clarification, follow_up, is_follow_up
 from assistant.dialogue.state import DENY, NEVERMIND, DialogueStore, parse_confirmation
-from assistant.nlu.absent import absent_device, absent_kind, longest_said
+from assistant.nlu.absent import absent_device, absent_kind, longest_said, room_in_home
 from assistant.nlu.catalog import HomeIndex, build_index, registry_signature
 from assistant.nlu.learn.scorer import LearnedScorer, load_scorer
 from assistant.nlu.lexicon import ACTIONS, QUESTION, ROOM_WORDS, action_evidence, device_mentions, domain_mentions
@@ -715,7 +715,7 @@ class Understanding:
             return None
         if any(n and re.search(rf"\b{re.escape(n)}\b", norm) for n in (*index.area_names, *index.floor_names)):
             return None  # a known area: what is missing there is said by absent_device
-        rooms = [r for r in ROOM_WORDS if re.search(rf"\b{r}\b", norm) and not _room_of(index, r)]
+        rooms = [r for r in ROOM_WORDS if re.search(rf"\b{r}\b", norm) and not room_in_home(index, r)]
         rooms = [r for r in rooms if not any(r in n for n in index.names)]
         # a word Home Assistant's own sentences say ('skip the item') is not the name of a missing device
         said = [] if grounded else [w for w in self._ranker.residual(norm) if w not in nearest_sentences().vocabulary]
@@ -882,11 +882,6 @@ _SUGGEST_FLOOR = 0.3
 def _area_name(index: HomeIndex, area_id: str | None) -> str | None:
     """The name of the speaker's area (what the templates' 'in here' context matches), None when unknown."""
     return index.areas[area_id].name if area_id and area_id in index.areas else None
-
-
-def _room_of(index: HomeIndex, word: str) -> bool:
-    """Whether a room word names one of the home's areas, or is part of one's name ('terrace': 'Rooftop Terrace')."""
-    return index.area_of(word) is not None or any(re.search(rf"\b{word}\b", n) for n in index.area_names)
 
 
 def _compile_requires(requires: Sequence[str]) -> tuple[re.Pattern[str] | None, bool]:

@@ -117,6 +117,8 @@ class NearestSentences:
                         self._unit_grams[variant.unit].update(variant.grams)
                         self._intent_grams[name].update(variant.grams)
         self._vocabulary_grams: frozenset[str] = frozenset(g for c in self._intent_grams.values() for g in c)
+        self._unit_total = {u: c.total() for u, c in self._unit_grams.items()}
+        self._intent_total = {i: c.total() for i, c in self._intent_grams.items()}
         spread = max(1, round(NEUTRAL_SHARE * len(data.get("intents", {}))))
         self.spread: dict[str, int] = {t: len(ns) for t, ns in intents_of.items()}
         """How many intents' templates say each word."""
@@ -136,9 +138,11 @@ class NearestSentences:
             counts = self._intent_grams.get(intent)
             if not counts:
                 continue
-            held = [self._unit_grams[u] for u in exclude if u.split("/", 1)[0] == intent and u in self._unit_grams]
-            total = counts.total() - sum(c.total() for c in held) + len(self._vocabulary_grams)
-            logs[intent] = sum(math.log((counts[g] - sum(c[g] for c in held) + 1) / total) for g in grams)
+            held = [u for u in exclude if u.split("/", 1)[0] == intent and u in self._unit_grams]
+            total = self._intent_total[intent] - sum(self._unit_total[u] for u in held) + len(self._vocabulary_grams)
+            logs[intent] = sum(
+                math.log((counts[g] - sum(self._unit_grams[u][g] for u in held) + 1) / total) for g in grams
+            )
         if not logs:
             return {}
         top = max(logs.values())

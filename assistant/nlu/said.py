@@ -23,7 +23,7 @@ from contracts.home import Entity
 __all__ = [
     "area_context_domains", "area_context_intents", "asked_state", "class_noun", "class_spans", "classes_said",
     "group_state_domains", "ha_action_phrases", "kelvin_said", "kinds_in_name", "names_said", "nothing_there",
-    "state_words", "where_said",
+    "own_words", "state_words", "where_said",
 ]  # fmt: skip
 
 _DETERMINER = r"(?:the|my|our|a|an|this|that|each|every|all|some|any)"
@@ -76,31 +76,35 @@ def group_state_domains(language: str = "en") -> frozenset[str]:
 
 
 @lru_cache(maxsize=4)
-def area_context_intents(language: str = "en") -> frozenset[str]:
-    """The intents whose sentences Home Assistant aims at the speaker's room without naming a kind ('next track'
-    from the kitchen satellite): those with a block that requires an area from the context and names no domain."""
-    out: set[str] = set()
+def _area_context(language: str = "en") -> tuple[frozenset[str], frozenset[str]]:
+    """(intents, domains) of Home Assistant's blocks that require an area from the context: the intents of those
+    that name no kind, the domains of those that do."""
+    intents: set[str] = set()
+    domains: set[str] = set()
     for name, entry in ha_intents_data(language).get("intents", {}).items():
         for block in entry.get("data", []):
             context = block.get("requires_context") or {}
-            if "area" in context and not ((block.get("slots") or {}).get("domain") or context.get("domain")):
-                out.add(name)
-    return frozenset(out)
+            if "area" not in context:
+                continue
+            domain = (block.get("slots") or {}).get("domain") or context.get("domain")
+            if not domain:
+                intents.add(name)
+            elif isinstance(domain, str):
+                domains.add(domain)
+    return frozenset(intents), frozenset(domains)
 
 
-@lru_cache(maxsize=4)
+def area_context_intents(language: str = "en") -> frozenset[str]:
+    """The intents whose sentences Home Assistant aims at the speaker's room without naming a kind ('next track'
+    from the kitchen satellite): those with a block that requires an area from the context and names no domain."""
+    return _area_context(language)[0]
+
+
 def area_context_domains(language: str = "en") -> frozenset[str]:
     """The kinds of device whose commands Home Assistant's templates aim at the speaker's room when they name no
     place ('turn off the lights' from the kitchen satellite): the domains of its blocks that require an area from
     the context."""
-    out: set[str] = set()
-    for entry in ha_intents_data(language).get("intents", {}).values():
-        for block in entry.get("data", []):
-            context = block.get("requires_context") or {}
-            domain = (block.get("slots") or {}).get("domain") or context.get("domain")
-            if "area" in context and isinstance(domain, str):
-                out.add(domain)
-    return frozenset(out)
+    return _area_context(language)[1]
 
 
 def _alternatives(rule: str) -> str:
@@ -129,7 +133,6 @@ def ha_action_phrases() -> Mapping[str, tuple[tuple[re.Pattern[str], float], ...
     temp, light = _alternatives("temp"), _alternatives("light")
     if not (verbs and what and how and temp and light):
         return {}  # another language's data, or a rule renamed: none rather than a pattern that matches anything
-    det = r"(?:the|my|our|a|an|this|that|each|every|all|some|any)"
     # after other words, 'on' ends the request or comes before the place ('switch Party Mode around Bedroom on',
     # 'change every light on in the kitchen'), never before what it is on ('change the colour on desk lamp to blue')
     place = r"(?:in|on|at|of|across|around|throughout|please|now)"
@@ -138,7 +141,7 @@ def ha_action_phrases() -> Mapping[str, tuple[tuple[re.Pattern[str], float], ...
     asked = rf"\b(?:{what}|{how})\b .{{0,30}}\b(?:{temp})\b"
     # its sentences without a verb: '<light> on', 'fan[s] off' ('lights on in the kitchen', 'lights out')
     kinds = "|".join(sorted({*light.split("|"), *(f"{re.escape(k)}s?" for k in _switched_nouns())}))
-    bare_on = rf"\b(?:{kinds})\b (?:\w+ ){{0,3}}?on\b(?! {det}\b)"
+    bare_on = rf"\b(?:{kinds})\b (?:\w+ ){{0,3}}?on\b(?! {_DETERMINER}\b)"
     bare_off = rf"\b(?:{kinds})\b (?:\w+ ){{0,3}}?(?:off|out)\b"
     return {
         "on": ((re.compile(on), 0.9), (re.compile(bare_on), 0.8)),
@@ -217,9 +220,14 @@ def names_said(index: HomeIndex, text: str) -> frozenset[str]:
     return frozenset(m.group(0) for m in rx.finditer(text))
 
 
+def own_words(entity: Entity) -> str:
+    """An entity's name and aliases, in the one name form, as one text to look for kinds in."""
+    return " ".join(clean_name(n) for n in (entity.name, *entity.aliases))
+
+
 def kinds_in_name(entity: Entity) -> set[str]:
     """The kinds of device an entity's own name or aliases say ('Garage Lights' as a switch says light)."""
-    return device_mentions(" ".join(clean_name(n) for n in (entity.name, *entity.aliases)))
+    return device_mentions(own_words(entity))
 
 
 def nothing_there(noun: str, place: str | None, *, floor: bool = False) -> str:
