@@ -11,7 +11,6 @@ from typing import Any
 from assistant.nlu.catalog import DOMAIN_NOUNS, HomeIndex
 from assistant.nlu.lexicon import (
     ACTIONS,
-    QUESTION,
     ROOM_WORDS,
     ActionDef,
     action_evidence,
@@ -23,9 +22,11 @@ from assistant.nlu.said import (
     area_context_domains,
     area_context_intents,
     asked_state,
+    asks,
     class_noun,
     class_spans,
     classes_said,
+    colour_evidence,
     group_state_domains,
     kelvin_said,
     kinds_in_name,
@@ -82,7 +83,7 @@ def absent_kind(norm: str, index: HomeIndex, *, here: str | None, question: bool
     classes = frozenset(v for _a, _b, v in spans)
     nouns |= {"cover"} if classes else set()  # Home Assistant's kinds of cover ('door' may also be a lock)
     if kelvin_said(norm) is not None:
-        nouns -= {"climate"}  # a colour temperature is a light's, never a thermostat's
+        nouns -= {"climate", "sensor"}  # a colour temperature is a light's, never a thermostat's
     intent, domain, extra = _kind(norm, nouns, question, index)
     if domain is None or intent is None:
         return None
@@ -102,18 +103,25 @@ def absent_kind(norm: str, index: HomeIndex, *, here: str | None, question: bool
     rooms, where = _place(index, area_id, floor_id)
     if _has(index, rooms, domain, classes):
         return None
-    if (
-        not said_place
-        and domain not in device_mentions(rest)
-        and sum(e.domain == domain for e in index.entities.values()) == 1
-    ):
-        return None  # a kind only hinted ('chilly', 'pause') from a room without one: the home's one serves it
+    if not said_place and domain not in device_mentions(rest) and _serves_anywhere(index, domain, intent):
+        return None
     slots: dict[str, Any] = {**where, "domain": domain, **extra}
     if classes:
         slots["device_class"] = next(iter(classes))
     noun = class_noun(next(iter(classes))) if classes else DOMAIN_NOUNS.get(domain, domain.replace("_", " "))
     reply = nothing_there(noun, where.get("area") or where.get("floor"), floor="floor" in where)
     return IntentMatch(intent, slots, (), Tier.SEMANTIC, 0.9, text=norm, clarification=reply)
+
+
+def _serves_anywhere(index: HomeIndex, domain: str, intent: str) -> bool:
+    """Whether the home's device of a kind only hinted ('chilly', 'pause') serves a room without one: its one
+    thermostat, or its one device for an action Home Assistant does not scope to the speaker's room; or one in no
+    room, which may be in this one. A player plays to its own room, as Home Assistant scopes 'pause' to the
+    satellite's: 'There is no media player in the Kitchen.', the home's others offered as choices."""
+    ones = [e for e in index.entities.values() if e.domain == domain]
+    if len(ones) == 1 and (domain in _WARMTH or intent not in area_context_intents()):
+        return True
+    return any(e.area_id is None for e in ones)
 
 
 def _place(index: HomeIndex, area_id: str | None, floor_id: str | None) -> tuple[set[str] | None, dict[str, str]]:
@@ -168,7 +176,7 @@ def _kind(
         domain = next(iter(kinds))
         state = asked_state(norm, domain)
         return "HassGetState", domain, ({"state": state} if state else {})
-    evidence = action_evidence(norm)
+    evidence = colour_evidence(norm, action_evidence(norm))
     best: tuple[float, ActionDef, str] | None = None
     for action in ACTIONS:
         ev = evidence.get(action.key, 0.0)
@@ -250,7 +258,7 @@ def absent_device(norm: str, index: HomeIndex) -> IntentMatch | None:
     mentions = domain_mentions(norm) - ({"climate"} if kelvin_said(norm) is not None else set())
     area_id = longest_said(index.area_names, norm)
     floor_id = longest_said(index.floor_names, norm) if area_id is None else None
-    if (area_id is None and floor_id is None) or QUESTION.search(norm):
+    if (area_id is None and floor_id is None) or asks(norm):
         return None
     rooms = {area_id} if area_id is not None else index.in_floor(str(floor_id))
     place = index.areas[area_id] if area_id is not None else index.floors[str(floor_id)]

@@ -18,7 +18,7 @@ from assistant.dialogue.state import DENY, NEVERMIND, DialogueStore, parse_confi
 from assistant.nlu.absent import absent_device, absent_kind, longest_said, room_in_home
 from assistant.nlu.catalog import HomeIndex, build_index, registry_signature
 from assistant.nlu.learn.scorer import LearnedScorer, load_scorer
-from assistant.nlu.lexicon import ACTIONS, QUESTION, ROOM_WORDS, action_evidence, device_mentions, domain_mentions
+from assistant.nlu.lexicon import ACTIONS, ROOM_WORDS, action_evidence, device_mentions, domain_mentions
 from assistant.nlu.media import active_players
 from assistant.nlu.nearest import delexicalise, nearest_sentences, refill
 from assistant.nlu.normalize import normalize, parse_params, split_commands, words
@@ -26,7 +26,7 @@ from assistant.nlu.polarity import action_polarity, opposite
 from assistant.nlu.rerank import LlmReranker
 from assistant.nlu.resolve import WHOLE_HOME, resolve_targets
 from assistant.nlu.route import OpenIntent, OpenIntents, open_intents, request_kind
-from assistant.nlu.said import names_said
+from assistant.nlu.said import asks, names_said, opens_state_question
 from assistant.nlu.semantic import Context, RankedCandidate, SemanticRanker, singular
 from assistant.nlu.skill_slots import read_skill_slots, slot_readers
 from assistant.nlu.templates import TemplateHit, TemplateMatcher
@@ -50,6 +50,8 @@ NEAREST_OVERRULE = 0.7
 """A generated sentence of another intent of the same skill this similar to the request (adding no word that tells
 intents apart) overrules the similarity tier's choice of skill intent (``Understanding._tie_break``)."""
 LEARNED_SURE = 0.9
+_OFFERED = 3
+"""How many of the home's devices of a kind the place lacks are offered instead."""
 """How sure the intent odds learned from the generated sentences must be to decide among a skill's intents
 (measured held out by template line over the timer intents: 405 of 407 right at or above 0.9, 93 % overall)."""
 
@@ -436,8 +438,9 @@ class Understanding:
             # 'pause the music in the living room': the player there that is playing, not every player there
             active = active_players(hit.intent, resolved.targets, self._home.entity)
             resolved = replace(resolved, targets=tuple(active)) if active else resolved
-        if "name" not in slots and slots.get("area") and len(resolved.targets) > 1 and not _ALL.search(norm):
-            # 'turn off the living room lamp': of the living room's lights, the one whose name the request says
+        if "name" not in slots and slots.get("area") and resolved.targets and not _ALL.search(norm):
+            # 'turn off the living room lamp': of the living room's lights, the one whose name the request says (its
+            # name, as Home Assistant prefers a parse with a name: 'switch on Bedroom Lamp' names the lamp)
             said = [t for t in resolved.targets if _name_said(index, t, norm)]
             if len(said) == 1:
                 resolved = replace(resolved, targets=(said[0],))
@@ -556,7 +559,7 @@ class Understanding:
         kind = request_kind(norm)
         self._last_norm = norm
         ranked = self._damp_open(kind, ranked)
-        routed = self._absent_kind(norm, index, state.area, kind) or self._route(text, norm, ranked, kind)
+        routed = self._absent_kind(norm, index, state.area, kind, ranked) or self._route(text, norm, ranked, kind)
         if routed is not None:
             return routed
         absent = self._absent_name(norm, ranked, kind, index)
@@ -699,7 +702,7 @@ class Understanding:
         self, norm: str, ranked: Sequence[RankedCandidate], kind: str, index: HomeIndex
     ) -> IntentMatch | None:
         """'Turn on the dishwasher' in a home without one: say so (or ask what to act on) instead of guessing."""
-        if kind != "command":
+        if kind != "command" or asks(norm):
             return None
         evidence = action_evidence(norm)
         write = [(v, a) for a in ACTIONS if a.intent in WRITE_INTENTS and (v := evidence.get(a.key, 0.0)) >= 0.5]
@@ -730,13 +733,24 @@ class Understanding:
                                clarification=question)  # fmt: skip
         return None
 
-    def _absent_kind(self, norm: str, index: HomeIndex, here: str | None, kind: str) -> IntentMatch | None:
+    def _absent_kind(
+        self, norm: str, index: HomeIndex, here: str | None, kind: str, ranked: Sequence[RankedCandidate]
+    ) -> IntentMatch | None:
+        """'There is no media player in the Kitchen.' (``absent_kind``), with the same action on the home's others of
+        that kind offered as choices."""
         if kind not in ("question", "command"):
             return None
         if any(rx is not None and rx.search(norm) for rx, _followup in self._requires.values()):
             return None  # a skill's own evidence ('pause the timer'): the skill's request, not a missing device
-        missing = absent_kind(norm, index, here=here, question=bool(QUESTION.search(norm)))
-        return replace(missing, skill_id=self._owner(missing.intent)) if missing is not None else None
+        missing = absent_kind(norm, index, here=here, question=asks(norm))
+        if missing is None:
+            return None
+        offered = tuple(
+            Candidate(c.intent, c.targets, dict(c.slots), round(self._p(c), 4), c.description)
+            for c in ranked
+            if not c.skill_intent and c.intent == missing.intent and c.targets
+        )[:_OFFERED]
+        return replace(missing, skill_id=self._owner(missing.intent), alternatives=offered)
 
     def _route(self, text: str, norm: str, ranked: Sequence[RankedCandidate], kind: str) -> IntentMatch | None:
         """Open questions and writing requests that do not name the home go to the skills that take free text."""
@@ -750,7 +764,10 @@ class Understanding:
             if self._outdone(self._open.generate.name, norm, sims):
                 return None  # 'create a 17 minute timer': another skill's request, worded like a text to write
             return self._open_match(self._open.generate, text, norm, sims, ranked)
-        if kind == "procedural" or grounding - 0.25 * residual < 0.5:
+        # 'where can I find Ada' opens as Home Assistant's state questions do and names a device (a person) in full:
+        # its state, not a how-to
+        named_state = grounding >= 0.99 and opens_state_question(norm)
+        if (kind == "procedural" and not named_state) or grounding - 0.25 * residual < 0.5:
             target = self._open.question
             faq = sims.get(target.name, 0.0) if target else 0.0
             other = max(
@@ -801,7 +818,7 @@ class Understanding:
         owner = self._owner(best.intent)
         slots = dict(best.slots)
         _enrich(slots, best.targets, index)
-        if best.intent in WRITE_INTENTS and QUESTION.search(norm) and not is_follow_up(norm):
+        if best.intent in WRITE_INTENTS and asks(norm) and not is_follow_up(norm):
             best = replace(best, intent="HassGetState")  # safety net: a question never writes
         floor = (
             self._cfg.llm_threshold if tier == Tier.LLM else min(self._cfg.llm_threshold, self._cfg.semantic_threshold)

@@ -16,14 +16,15 @@ from functools import lru_cache
 from typing import Any
 
 from assistant.nlu.catalog import HomeIndex, clean_name
-from assistant.nlu.lexicon import device_mentions
+from assistant.nlu.lexicon import QUESTION, device_mentions
+from assistant.nlu.normalize import parse_params
 from assistant.nlu.templates import ha_intents_data
 from contracts.home import Entity
 
 __all__ = [
-    "area_context_domains", "area_context_intents", "asked_state", "class_noun", "class_spans", "classes_said",
-    "group_state_domains", "ha_action_phrases", "kelvin_said", "kinds_in_name", "names_said", "nothing_there",
-    "own_words", "state_words", "where_said",
+    "area_context_domains", "area_context_intents", "asked_state", "asks", "class_noun", "class_spans",
+    "classes_said", "colour_evidence", "group_question", "group_state_domains", "ha_action_phrases", "kelvin_said",
+    "kinds_in_name", "names_said", "nothing_there", "opens_state_question", "own_words", "state_words", "where_said",
 ]  # fmt: skip
 
 _DETERMINER = r"(?:the|my|our|a|an|this|that|each|every|all|some|any)"
@@ -123,6 +124,31 @@ def _switched_nouns() -> set[str]:
 
 
 @lru_cache(maxsize=1)
+def _state_opening() -> re.Pattern[str]:
+    """How Home Assistant's state questions open: its rules '<what_is>', '<how_is>', '<where_is>' and its sentences'
+    literal first words ('where can I find', 'who is', 'how many')."""
+    opening = {_alternatives("what_is"), _alternatives("how_is"), _alternatives("where_is"), *_question_openings()}
+    return re.compile(rf"^(?:{'|'.join(sorted(opening - {''}))})\b" if opening - {""} else r"(?!)")
+
+
+def opens_state_question(text: str) -> bool:
+    """Whether a normalised request opens as Home Assistant's state questions do ('where can I find', "what's")."""
+    return _state_opening().search(text) is not None
+
+
+def _question_openings() -> set[str]:
+    """The literal words Home Assistant's state questions open with, up to their first slot, rule or choice ('where
+    can I find', 'who is'), as regular expressions."""
+    blocks = ha_intents_data("en").get("intents", {}).get("HassGetState", {}).get("data", [])
+    out: set[str] = set()
+    for s in (s for b in blocks for s in b.get("sentences", [])):
+        m = re.match(r"[a-z' ]+(?=[\s<{\[(]|$)", s.lower())
+        if m and m.group(0).strip():
+            out.add(re.escape(m.group(0).strip()).replace("\\ ", " "))
+    return out
+
+
+@lru_cache(maxsize=1)
 def ha_action_phrases() -> Mapping[str, tuple[tuple[re.Pattern[str], float], ...]]:
     """Phrasings of actions read from Home Assistant's sentence data, not listed here: switching with its ``<turn>``
     verbs (turn, switch, change, bring) and 'on', or 'off'/'out' as its turn-off sentences say them; asking the
@@ -144,10 +170,70 @@ def ha_action_phrases() -> Mapping[str, tuple[tuple[re.Pattern[str], float], ...
     bare_on = rf"\b(?:{kinds})\b (?:\w+ ){{0,3}}?on\b(?! {_DETERMINER}\b)"
     bare_off = rf"\b(?:{kinds})\b (?:\w+ ){{0,3}}?(?:off|out)\b"
     return {
+        "get_state": ((_state_opening(), 0.9),),
         "on": ((re.compile(on), 0.9), (re.compile(bare_on), 0.8)),
         "off": ((re.compile(off), 0.9), (re.compile(bare_off), 0.8)),
         "get_temperature": ((re.compile(asked), 1.0),),
     }
+
+
+@lru_cache(maxsize=1)
+def _rule_words(*rules: str) -> frozenset[str]:
+    """The first words of what Home Assistant's expansion rules say ('<any>' → any, some), expanded by hassil."""
+    from hassil.intents import Intents
+    from hassil.parse_expression import parse_sentence
+    from hassil.sample import sample_expression
+
+    data = ha_intents_data("en")
+    if not all(r in data.get("expansion_rules", {}) for r in rules):
+        return frozenset()
+    expansion = Intents.from_dict({"language": "en", "intents": {}, "expansion_rules": data["expansion_rules"]})
+    out: set[str] = set()
+    for rule in rules:
+        said = sample_expression(parse_sentence(f"<{rule}>").expression, expansion_rules=expansion.expansion_rules)
+        out.update(w for phrase in said for w in phrase.split()[:1])
+    return frozenset(out)
+
+
+@lru_cache(maxsize=1)
+def _command_verbs() -> frozenset[str]:
+    """The verbs Home Assistant's turn on/off sentences begin with: its ``<turn>`` words and the literal first words
+    ('activate', 'deactivate'), less any word its state questions say as well ('switch', 'light', 'lock')."""
+    intents = ha_intents_data("en").get("intents", {})
+    first = {
+        m.group(1)
+        for i in ("HassTurnOn", "HassTurnOff")
+        for b in intents.get(i, {}).get("data", [])
+        for s in b.get("sentences", [])
+        if (m := re.match(r"\(?([a-z]+)\b", s))
+    }
+    verbs = first | set(_alternatives("turn").split("|"))
+    # less the words its state questions say too: nouns there ('every switch off', '<light>', '<lockable>')
+    asked = " ".join(s for b in intents.get("HassGetState", {}).get("data", []) for s in b.get("sentences", []))
+    asked = re.sub(r"<[^>]*>|\{[^}]*\}", " ", asked) + " " + _alternatives("light") + " " + _alternatives("lockable")
+    return frozenset(verbs - set(re.findall(r"[a-z]+", asked)))
+
+
+@lru_cache(maxsize=1024)
+def asks(text: str) -> bool:
+    """Whether a normalised request asks rather than commands: a question's form ('is', 'what', '?'), or Home
+    Assistant's group state question without its 'are' ('some lamps on', 'every Kitchen door shut'): a quantifier of
+    its ``<any>``/``<all>`` rules first, then a device and a state its questions ask, and none of its ``<turn>`` verbs
+    nor a value to set. Its sentences say so (its '<are_any>'/'<are_all>' lines); its verbless commands put the device
+    or the place first ('lights on in the kitchen', 'fans off'). A question never acts."""
+    return QUESTION.search(text) is not None or group_question(text)
+
+
+@lru_cache(maxsize=1024)
+def group_question(text: str) -> bool:
+    """Home Assistant's group state question said without its 'are' ('some lamps on', 'every switch off'): see
+    ``asks``."""
+    tokens = text.split()
+    if len(tokens) < 3 or tokens[0] not in _rule_words("any", "all") or re.search(r"\d", text):
+        return False
+    if _command_verbs() & set(tokens):
+        return False
+    return any(asked_state(text, domain) for domain in state_words())
 
 
 _KELVIN = re.compile(r"\b(\d{4,5}) ?(?:k|kelvin)\b")
@@ -164,6 +250,21 @@ def kelvin_said(text: str) -> int | None:
     # Home Assistant's names of white light ('warm white' → 2700 K)
     names = ((rx, int(k)) for rx, k in _list_phrases("color_temperature_names") if str(k).isdigit())
     return next((k for rx, k in names if rx.search(text)), None)
+
+
+def colour_evidence(text: str, evidence: Mapping[str, float]) -> dict[str, float]:
+    """Action evidence with what a colour value says: a colour temperature ('to cool white', '2700 k') asks for a
+    light's white, never a thermostat's temperature; a colour said last ('the kitchen brown', 'to green') is the
+    value asked for, which only a light takes."""
+    out = dict(evidence)
+    if kelvin_said(text) is not None:
+        out.pop("temperature", None)
+        out["color"] = max(out.get("color", 0.0), 0.9)
+        return out
+    colour = parse_params(text).color
+    if colour and text.endswith(colour) and max(out.values(), default=0.0) < 0.9:
+        out["color"] = max(out.get("color", 0.0), 0.8)
+    return out
 
 
 @lru_cache(maxsize=1024)  # pure, and asked once per candidate while ranking

@@ -19,7 +19,6 @@ from assistant.nlu.learn.scorer import LearnedScorer
 from assistant.nlu.lexicon import (
     ACTIONS,
     COLLECTIVE,
-    QUESTION,
     RELATIVE_AMOUNT,
     ActionDef,
     action_evidence,
@@ -37,7 +36,10 @@ from assistant.nlu.purpose import PurposeFit, clear_purpose, misfits
 from assistant.nlu.resolve import WHOLE_HOME
 from assistant.nlu.said import (
     asked_state,
+    asks,
     classes_said,
+    colour_evidence,
+    group_question,
     group_state_domains,
     kelvin_said,
     kinds_in_name,
@@ -92,6 +94,11 @@ _CLASS_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
 _STATE_MISFIT = 0.15
 """Taken off a state question's candidate of a kind whose states the question's state word is not ('closed' of a
 lock)."""
+_RUN_ONLY = frozenset(
+    d for a in ACTIONS if a.key == "on" for d in a.domains
+    if not any(d in b.domains for b in ACTIONS if b.intent == "HassTurnOff")
+)  # fmt: skip
+"""Kinds that are only run, never turned off (scenes, scripts): named alone, they are run."""
 _QUANTIFIER = re.compile(r"\b(any|all|how many|which|every|each)\b")
 _STOP = frozenset(
     [
@@ -357,20 +364,24 @@ class SemanticRanker:
         """Valid candidate actions for a normalised request, best first."""
         self.prepare(index)
         toks = {singular(w) for w in words(text) if w not in _STOP}
-        evidence = action_evidence(text)
-        if kelvin_said(text) is not None:  # a colour temperature asks for a light's white
-            evidence["color"] = max(evidence.get("color", 0.0), 0.9)
-        question = bool(QUESTION.search(text))
-        mentions = domain_mentions(text)
+        evidence = colour_evidence(text, action_evidence(text))
+        kelvin = kelvin_said(text)
+        question = asks(text)
+        if group_question(text):  # 'some fans on': asks their state, as 'are any fans on' does
+            evidence["get_state"] = max(evidence.get("get_state", 0.0), 0.9)
+        mentions = domain_mentions(text) - ({"climate"} if kelvin is not None else set())
         if not mentions:  # no kind of device named: the one whose purpose the request names counts as named
             purpose = self._purpose_domain(text, index)
             mentions = {purpose} if purpose else mentions
+        kinds_here = {e.domain for e in index.entities.values()}
         classes = (
             state_classes(text)
             | {
                 dc
                 for dc in {_device_class(e) for e in index.entities.values()}
-                if dc and re.search(rf"\b{dc.replace('_', ' ')}s?\b", text)
+                # a class that is also a kind of device the home has is that kind ('which light is on': lights,
+                # not light sensors)
+                if dc and re.search(rf"\b{dc.replace('_', ' ')}s?\b", text) and dc not in kinds_here
             }
             | {dc for dc, rx in _CLASS_HINTS if rx.search(text)}
         )
@@ -382,7 +393,7 @@ class SemanticRanker:
         residual = self.residual(text)
         # dialogue context only for real follow-ups: a pronoun with little else, or an elliptical command
         pronoun = bool(_PRONOUN.search(text)) and len(residual) <= 1
-        nouns = device_mentions(text)
+        nouns = device_mentions(text) - ({"climate", "sensor"} if kelvin is not None else set())
         # the kinds a verb of the request could act on ('the fan' of 'switch off the fan'; not the 'light' of 'let
         # some light in', which no verb said acts on)
         objects = (
@@ -417,6 +428,10 @@ class SemanticRanker:
             # the states asked name the kind ('are any shutters locked' asks about locks: Home Assistant's lockables)
             mentions, nouns = mentions | asked, nouns | asked
         where = _where(text, index, {i for i, v in names.items() if v >= 0.99}, here)
+        if named_ids and not question and all(index.entities[i].domain in _RUN_ONLY for i in named_ids):
+            # a scene or script named without a verb ('Party Mode', 'change to Party Mode') is run, as Home
+            # Assistant's '[activate] {name} [scene]'
+            evidence = {**evidence, "on": max(evidence.get("on", 0.0), 0.8)}
         out: list[RankedCandidate] = []
         for action in ACTIONS:
             ev = evidence.get(action.key, 0.0)

@@ -1,0 +1,182 @@
+"""Forms Home Assistant's sentences give one reading that the semantic tier had read another way (issue 13, third
+session of 2026-12-05): each case is a request whose template line the engine never saw (templates off), in the small
+test home, so the mechanism answers and not a template.
+
+- A group state question without its 'are' ('some fans on', 'every switch off') asks; it never switches anything.
+- A media command from a room without a player says so, with HA's slots, and offers the home's players as choices.
+- A question that opens as HA's state questions do and names a device or person in full answers its state, never
+  the FAQ ('where can I find Ada').
+- A scene named alone is run.
+- A colour value said last, or a colour temperature, asks a light (never a thermostat's temperature).
+- A device class that is also a kind of device the home has is that kind ('which light is on': lights).
+- Of a template's parses, the one with the name the request says in full (as HA prefers a name).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.config import NluConfig
+from assistant.nlu import Understanding, create_understanding
+from assistant.nlu.said import asks, colour_evidence, group_question, opens_state_question
+from contracts.home import Entity
+from contracts.intents import WRITE_INTENTS
+from tests.nlu.fakes import FakeHome, small_home
+
+
+@pytest.fixture()
+def semantic(home: FakeHome) -> Understanding:
+    """The semantic tier alone: as for a request whose template line the engine never saw."""
+    return create_understanding(NluConfig(llm=False, templates=False), home=home, intents=[], embedder=None, llm=None)
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("some fans on", True),
+        ("any of the lamps off", True),
+        ("every switch off in the kitchen", True),  # 'switch' after the quantifier is the noun
+        ("each and every awnings open", True),
+        ("all lights off", True),  # as Home Assistant's own '<are_all> <light> {state}' line reads it
+        ("all lights turn off", False),  # a verb of its turn on/off sentences
+        ("all lights to 50", False),  # a value to set
+        ("all off", False),  # no device
+        ("every morning at 7", False),  # no state
+        ("lights off", False),  # no quantifier first
+        ("is the fan on", True),  # a question's own form
+    ],
+)
+def test_a_group_state_question_is_read_from_home_assistants_rules(text: str, want: bool) -> None:
+    assert asks(text) is want
+
+
+def test_the_quantifiers_and_verbs_come_from_home_assistants_data() -> None:
+    from assistant.nlu.said import _command_verbs, _rule_words
+
+    assert {"some", "any", "all", "every", "each"} <= _rule_words("any", "all")
+    assert {"turn", "activate", "deactivate"} <= _command_verbs()
+    assert not {"switch", "light", "lock"} & _command_verbs()  # nouns its state questions say
+
+
+@pytest.mark.parametrize(
+    ("text", "domain", "state"),
+    [
+        ("some fans on", "fan", "on"),
+        ("every fan off", "fan", "off"),
+        ("each Upstairs lights off", "light", "off"),
+        ("all of the locks locked in the kitchen", "lock", "locked"),
+    ],
+)
+def test_a_group_question_without_are_is_answered_and_nothing_is_switched(
+    semantic: Understanding, home: FakeHome, text: str, domain: str, state: str
+) -> None:
+    m = semantic.recognize(text, conversation_id=text)[0]
+    assert m.intent == "HassGetState" and m.intent not in WRITE_INTENTS
+    assert (m.slots.get("domain"), m.slots.get("state")) == (domain, state)
+    assert group_question(text.lower())
+
+
+def test_a_group_question_about_a_kind_without_a_noun_here_never_writes(semantic: Understanding) -> None:
+    # this home's one switch is the 'Coffee Maker': nothing said is a device, and nothing is switched or offered
+    m = semantic.recognize("every switch off", conversation_id="s")[0]
+    assert m.intent not in WRITE_INTENTS and not m.targets
+
+
+def test_a_media_command_from_a_room_without_a_player_says_so_and_offers_the_homes(semantic: Understanding) -> None:
+    m = semantic.recognize("next song", conversation_id="m", area="bedroom")[0]
+    assert (m.intent, m.targets) == ("HassMediaNext", ())
+    assert m.clarification == "There is no media player in the Bedroom."
+    assert m.slots.get("area") == "Bedroom"
+    offered = {t for c in m.alternatives for t in c.targets}
+    assert offered and offered <= {"media_player.living_room_tv", "media_player.kitchen_speaker"}
+    assert all(c.intent == "HassMediaNext" for c in m.alternatives)
+
+
+def test_a_media_command_from_a_room_with_a_player_acts_there(semantic: Understanding) -> None:
+    m = semantic.recognize("pause", conversation_id="p", area="living_room")[0]
+    assert m.targets == ("media_player.living_room_tv",) and not m.clarification
+
+
+def test_the_homes_one_thermostat_still_serves_a_room_without_one(semantic: Understanding) -> None:
+    m = semantic.recognize("it's chilly in here", conversation_id="c", area="bedroom")[0]
+    assert m.targets == ("climate.thermostat",)
+
+
+def test_a_player_in_no_room_may_be_in_the_speakers() -> None:
+    entities = [Entity("media_player.speaker", "Speaker", "playing", {}, (), None)]
+    home = small_home()
+    home = FakeHome([e for e in home.entities() if e.domain != "media_player"] + entities, home.areas(), home.floors())
+    engine = create_understanding(NluConfig(llm=False, templates=False), home=home, intents=[], embedder=None,
+                                  llm=None)  # fmt: skip
+    m = engine.recognize("pause", conversation_id="p", area="bedroom")[0]
+    assert not (m.clarification or "").startswith("There is no")
+
+
+def _with_people(home: FakeHome) -> FakeHome:
+    people = [Entity("person.ada", "Ada", "work", {}, (), None), Entity("person.jo", "Joseph", "home", {}, (), None)]
+    return FakeHome([*home.entities(), *people], home.areas(), home.floors())
+
+
+@pytest.mark.parametrize("text", ["where can I find Ada", "where's Ada", "wheres Ada"])
+def test_where_a_person_is_is_their_state_not_a_how_to(text: str) -> None:
+    engine = create_understanding(NluConfig(llm=False, templates=False), home=_with_people(small_home()), intents=[],
+                                  embedder=None, llm=None)  # fmt: skip
+    m = engine.recognize(text, conversation_id=text)[0]
+    assert (m.intent, m.targets) == ("HassGetState", ("person.ada",))
+
+
+def test_the_state_question_openings_come_from_home_assistants_sentences() -> None:
+    assert opens_state_question("where can i find ada")
+    assert opens_state_question("hows the living room humidity")
+    assert not opens_state_question("how do i reset the router")
+
+
+@pytest.mark.parametrize("text", ["Movie Night", "change to Movie Night", "Movie Night scene"])
+def test_a_scene_named_alone_is_run(semantic: Understanding, text: str) -> None:
+    m = semantic.recognize(text, conversation_id=text)[0]
+    assert (m.intent, m.targets) == ("HassTurnOn", ("scene.movie_night",))
+
+
+def test_a_light_named_alone_is_not_switched(semantic: Understanding) -> None:
+    # only scenes and scripts, which are never turned off, are run by their name alone
+    m = semantic.recognize("the Desk Lamp", conversation_id="d")[0]
+    assert m.intent not in WRITE_INTENTS
+
+
+@pytest.mark.parametrize(
+    ("text", "slot", "value"),
+    [
+        ("make the kitchen blue", "color", "blue"),
+        ("set the colour temperature in the kitchen to cool white", "temperature", 4000),
+        ("increase the color temperature in the office to 3400 kelvin", "temperature", 3400),
+    ],
+)
+def test_a_colour_value_asks_a_light_never_the_thermostat(
+    semantic: Understanding, text: str, slot: str, value: object
+) -> None:
+    m = semantic.recognize(text, conversation_id=text)[0]
+    assert m.intent == "HassLightSet" and m.slots.get(slot) == value
+    assert all(t.startswith("light.") for t in m.targets)
+
+
+def test_colour_evidence() -> None:
+    assert colour_evidence("set the kitchen to warm white", {"temperature": 0.8}) == {"color": 0.9}
+    assert colour_evidence("make the kitchen blue", {})["color"] == 0.8
+    assert "color" not in colour_evidence("play green day", {"on": 0.3})  # a colour not said as the value
+
+
+def test_a_class_that_is_a_kind_the_home_has_means_that_kind() -> None:
+    light_sensor = Entity("binary_sensor.light", "Light", "on", {"device_class": "light"}, (), None,
+                          device_class="light")  # fmt: skip
+    home = small_home()
+    engine = create_understanding(NluConfig(llm=False, templates=False),
+                                  home=FakeHome([*home.entities(), light_sensor], home.areas(), home.floors()),
+                                  intents=[], embedder=None, llm=None)  # fmt: skip
+    m = engine.recognize("which of our lights are on", conversation_id="l")[0]
+    assert m.intent == "HassGetState" and m.targets and all(t.startswith("light.") for t in m.targets)
+
+
+def test_a_template_parse_keeps_the_name_said_in_full(engine: Understanding) -> None:
+    # Home Assistant prefers the parse with a name: 'switch on Desk Lamp' names the lamp, not the office's lights
+    m = engine.recognize("switch on the Bedroom Light", conversation_id="n")[0]
+    assert m.slots.get("name") == "Bedroom Light" and m.targets == ("light.bedroom",)
