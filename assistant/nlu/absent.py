@@ -115,13 +115,11 @@ def absent_kind(norm: str, index: HomeIndex, *, here: str | None, question: bool
 
 def _serves_anywhere(index: HomeIndex, domain: str, intent: str) -> bool:
     """Whether the home's device of a kind only hinted ('chilly', 'pause') serves a room without one: its one
-    thermostat, or its one device for an action Home Assistant does not scope to the speaker's room; or one in no
-    room, which may be in this one. A player plays to its own room, as Home Assistant scopes 'pause' to the
-    satellite's: 'There is no media player in the Kitchen.', the home's others offered as choices."""
+    thermostat, or its one device for an action Home Assistant does not scope to the speaker's room. A player plays
+    to its own room, as Home Assistant scopes 'pause' to the satellite's: 'There is no media player in the
+    Kitchen.', the home's players offered as choices (one in no room too: it is not known to be here)."""
     ones = [e for e in index.entities.values() if e.domain == domain]
-    if len(ones) == 1 and (domain in _WARMTH or intent not in area_context_intents()):
-        return True
-    return any(e.area_id is None for e in ones)
+    return len(ones) == 1 and (domain in _WARMTH or intent not in area_context_intents())
 
 
 def _place(index: HomeIndex, area_id: str | None, floor_id: str | None) -> tuple[set[str] | None, dict[str, str]]:

@@ -26,7 +26,7 @@ from assistant.nlu.polarity import action_polarity, opposite
 from assistant.nlu.rerank import LlmReranker
 from assistant.nlu.resolve import WHOLE_HOME, resolve_targets
 from assistant.nlu.route import OpenIntent, OpenIntents, open_intents, request_kind
-from assistant.nlu.said import asks, names_said, opens_state_question
+from assistant.nlu.said import asks, asks_state_of, names_said
 from assistant.nlu.semantic import Context, RankedCandidate, SemanticRanker, singular
 from assistant.nlu.skill_slots import read_skill_slots, slot_readers
 from assistant.nlu.templates import TemplateHit, TemplateMatcher
@@ -50,10 +50,10 @@ NEAREST_OVERRULE = 0.7
 """A generated sentence of another intent of the same skill this similar to the request (adding no word that tells
 intents apart) overrules the similarity tier's choice of skill intent (``Understanding._tie_break``)."""
 LEARNED_SURE = 0.9
-_OFFERED = 3
-"""How many of the home's devices of a kind the place lacks are offered instead."""
 """How sure the intent odds learned from the generated sentences must be to decide among a skill's intents
 (measured held out by template line over the timer intents: 405 of 407 right at or above 0.9, 93 % overall)."""
+_OFFERED = 3
+"""How many of the home's devices of a kind the place lacks are offered instead."""
 
 
 def calibrate(score: float) -> float:
@@ -559,7 +559,9 @@ class Understanding:
         kind = request_kind(norm)
         self._last_norm = norm
         ranked = self._damp_open(kind, ranked)
-        routed = self._absent_kind(norm, index, state.area, kind, ranked) or self._route(text, norm, ranked, kind)
+        routed = self._absent_kind(norm, index, state.area, kind, ranked) or self._route(
+            text, norm, ranked, kind, index
+        )
         if routed is not None:
             return routed
         absent = self._absent_name(norm, ranked, kind, index)
@@ -752,7 +754,9 @@ class Understanding:
         )[:_OFFERED]
         return replace(missing, skill_id=self._owner(missing.intent), alternatives=offered)
 
-    def _route(self, text: str, norm: str, ranked: Sequence[RankedCandidate], kind: str) -> IntentMatch | None:
+    def _route(
+        self, text: str, norm: str, ranked: Sequence[RankedCandidate], kind: str, index: HomeIndex
+    ) -> IntentMatch | None:
         """Open questions and writing requests that do not name the home go to the skills that take free text."""
         if kind == "command":
             return None
@@ -766,7 +770,7 @@ class Understanding:
             return self._open_match(self._open.generate, text, norm, sims, ranked)
         # 'where can I find Ada' opens as Home Assistant's state questions do and names a device (a person) in full:
         # its state, not a how-to
-        named_state = grounding >= 0.99 and opens_state_question(norm)
+        named_state = grounding >= 0.99 and asks_state_of(norm, names_said(index, norm))
         if (kind == "procedural" and not named_state) or grounding - 0.25 * residual < 0.5:
             target = self._open.question
             faq = sims.get(target.name, 0.0) if target else 0.0

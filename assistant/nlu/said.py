@@ -11,20 +11,21 @@ from a list of ours.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
 from assistant.nlu.catalog import HomeIndex, clean_name
-from assistant.nlu.lexicon import QUESTION, device_mentions
+from assistant.nlu.lexicon import QUESTION, device_mentions, domain_mentions
 from assistant.nlu.normalize import parse_params
 from assistant.nlu.templates import ha_intents_data
 from contracts.home import Entity
 
 __all__ = [
-    "area_context_domains", "area_context_intents", "asked_state", "asks", "class_noun", "class_spans",
+    "area_context_domains", "area_context_intents", "asked_state", "asks", "asks_state_of", "class_noun", "class_spans",
     "classes_said", "colour_evidence", "group_question", "group_state_domains", "ha_action_phrases", "kelvin_said",
-    "kinds_in_name", "names_said", "nothing_there", "opens_state_question", "own_words", "state_words", "where_said",
+    "kinds_in_name", "names_said", "nothing_there", "opens_state_question", "own_words", "run_by_name", "state_words",
+    "where_said",
 ]  # fmt: skip
 
 _DETERMINER = r"(?:the|my|our|a|an|this|that|each|every|all|some|any)"
@@ -136,6 +137,17 @@ def opens_state_question(text: str) -> bool:
     return _state_opening().search(text) is not None
 
 
+def asks_state_of(text: str, names: Collection[str]) -> bool:
+    """Whether a normalised request opens as Home Assistant's state questions do and one of ``names`` follows at
+    once ('where can I find Ada', 'hows the Living room humidity'); not 'where can I find the manual for the
+    thermostat' or 'tell me how to clean the vacuum'."""
+    m = _state_opening().search(text)
+    if m is None:
+        return False
+    rest = re.sub(rf"^\s*(?:{_DETERMINER}\s+)?", "", text[m.end() :])
+    return any(n and re.match(rf"{re.escape(n)}\b", rest) for n in names)
+
+
 def _question_openings() -> set[str]:
     """The literal words Home Assistant's state questions open with, up to their first slot, rule or choice ('where
     can I find', 'who is'), as regular expressions."""
@@ -153,8 +165,9 @@ def ha_action_phrases() -> Mapping[str, tuple[tuple[re.Pattern[str], float], ...
     """Phrasings of actions read from Home Assistant's sentence data, not listed here: switching with its ``<turn>``
     verbs (turn, switch, change, bring) and 'on', or 'off'/'out' as its turn-off sentences say them; asking the
     temperature with its ``<what_is>``/``<how_is>`` and ``<temp>`` words ('whats the temp'); and its sentences that
-    switch without a verb ('lights on in the kitchen', 'fans off'). 'on' after other words
-    and before a determiner is a preposition ('change the colour on the porch light')."""
+    switch without a verb ('lights on in the kitchen', 'fans off'); asking a state as its state questions open
+    ('where can I find', "what's", 'hows': ``_state_opening``). 'on' after other words and before a determiner is a
+    preposition ('change the colour on the porch light')."""
     verbs, what, how = _alternatives("turn"), _alternatives("what_is"), _alternatives("how_is")
     temp, light = _alternatives("temp"), _alternatives("light")
     if not (verbs and what and how and temp and light):
@@ -177,7 +190,7 @@ def ha_action_phrases() -> Mapping[str, tuple[tuple[re.Pattern[str], float], ...
     }
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=4)
 def _rule_words(*rules: str) -> frozenset[str]:
     """The first words of what Home Assistant's expansion rules say ('<any>' → any, some), expanded by hassil."""
     from hassil.intents import Intents
@@ -193,6 +206,33 @@ def _rule_words(*rules: str) -> frozenset[str]:
         said = sample_expression(parse_sentence(f"<{rule}>").expression, expansion_rules=expansion.expansion_rules)
         out.update(w for phrase in said for w in phrase.split()[:1])
     return frozenset(out)
+
+
+@lru_cache(maxsize=1)
+def _run_words() -> frozenset[str]:
+    """The words Home Assistant's sentences for running a scene or script say around its name and place ('activate',
+    'change to', 'scene', 'run', the ``<the>``/``<in>`` words), and its skip words ('please')."""
+    data = ha_intents_data("en")
+    blocks = data.get("intents", {}).get("HassTurnOn", {}).get("data", [])
+    text = " ".join(
+        s for b in blocks
+        if {"scene", "script"} & set((b.get("requires_context") or {}).get("domain") or ())
+        for s in b.get("sentences", [])
+    )  # fmt: skip
+    words = set(re.findall(r"[a-z]+", re.sub(r"<[^>]*>|\{[^}]*\}", " ", text)))
+    for rule in set(re.findall(r"<(\w+)>", text)):
+        words |= set(re.findall(r"[a-z]+", _alternatives(rule)))
+    return frozenset(words | {w for phrase in data.get("skip_words", []) for w in str(phrase).split()})
+
+
+def run_by_name(text: str, names: Collection[str]) -> bool:
+    """Whether a normalised request says nothing but the names (of a scene or script, and its place) and the words
+    Home Assistant's sentences for running one say around them ('Party Mode', 'change to Party Mode', 'activate the
+    Movie Night scene'); not 'cancel movie night' or 'set a timer for movie night'."""
+    rest = text
+    for name in sorted(names, key=len, reverse=True):
+        rest = re.sub(rf"\b{re.escape(name)}\b", " ", rest) if name else rest
+    return bool(rest != text) and set(rest.split()) <= _run_words()
 
 
 @lru_cache(maxsize=1)
@@ -229,11 +269,26 @@ def group_question(text: str) -> bool:
     """Home Assistant's group state question said without its 'are' ('some lamps on', 'every switch off'): see
     ``asks``."""
     tokens = text.split()
-    if len(tokens) < 3 or tokens[0] not in _rule_words("any", "all") or re.search(r"\d", text):
+    if len(tokens) < 3 or tokens[0] not in _rule_words("any", "all") or _value_said(text):
         return False
     if _command_verbs() & set(tokens):
         return False
+    # a verb of its turn or close rules with 'on'/'off' right after the device ('all lights switch off', 'all lights
+    # shut off'); after a quantifier or a place 'switch' is the noun ('every switch off', 'the kitchen switch off'),
+    # and 'shut' alone a state ('all blinds shut')
+    verbs = set(_alternatives("turn").split("|")) | set(_alternatives("close").split("|"))
+    pairs = zip(tokens, tokens[1:], tokens[2:], strict=False)
+    if any(v in verbs and device_mentions(noun) and part in ("on", "off", "out") for noun, v, part in pairs):
+        return False
     return any(asked_state(text, domain) for domain in state_words())
+
+
+def _value_said(text: str) -> bool:
+    """A value to set: a number, a colour or white, or one of Home Assistant's brightness words ('highest')."""
+    p = parse_params(text)
+    if re.search(r"\d", text) or p.color or kelvin_said(text) is not None:
+        return True
+    return any(rx.search(text) for rx, _v in _list_phrases("brightness_level"))
 
 
 _KELVIN = re.compile(r"\b(\d{4,5}) ?(?:k|kelvin)\b")
@@ -255,14 +310,15 @@ def kelvin_said(text: str) -> int | None:
 def colour_evidence(text: str, evidence: Mapping[str, float]) -> dict[str, float]:
     """Action evidence with what a colour value says: a colour temperature ('to cool white', '2700 k') asks for a
     light's white, never a thermostat's temperature; a colour said last ('the kitchen brown', 'to green') is the
-    value asked for, which only a light takes."""
+    value asked for, which only a light takes, unless another kind of device is said."""
     out = dict(evidence)
     if kelvin_said(text) is not None:
         out.pop("temperature", None)
         out["color"] = max(out.get("color", 0.0), 0.9)
         return out
     colour = parse_params(text).color
-    if colour and text.endswith(colour) and max(out.values(), default=0.0) < 0.9:
+    other_kind = (device_mentions(text) | domain_mentions(text)) - {"light"}  # 'set the TV to red' is not a light's
+    if colour and text.endswith(colour) and not other_kind and max(out.values(), default=0.0) < 0.9:
         out["color"] = max(out.get("color", 0.0), 0.8)
     return out
 

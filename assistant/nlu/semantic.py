@@ -43,6 +43,8 @@ from assistant.nlu.said import (
     group_state_domains,
     kelvin_said,
     kinds_in_name,
+    names_said,
+    run_by_name,
     state_words,
     where_said,
 )
@@ -230,6 +232,8 @@ class SemanticRanker:
         self._vocab: frozenset[str] = frozenset()
         self._vocab_stems: frozenset[str] = frozenset()
         self._unique: frozenset[str] = frozenset()
+        self._classes: frozenset[str] = frozenset()
+        """The device classes of the home's entities less those that are also a kind it has ('light': its lights)."""
         self._purpose = PurposeFit(embedder)
 
     # -- preparation -------------------------------------------------------------------------------------------
@@ -261,6 +265,8 @@ class SemanticRanker:
             self._vocab = frozenset(singular(t) for n_ in names for t in clean_name(n_).split())
             self._vocab_stems = frozenset(stem(t) for t in self._vocab)
             self._unique = frozenset(t for t, c in df.items() if c == 1 and len(t) >= 4)
+            kinds = {e.domain for e in index.entities.values()}
+            self._classes = frozenset(d for e in index.entities.values() if (d := _device_class(e)) and d not in kinds)
             vectors = None
             if self._embedder is not None and ids:
                 vectors = self._embedder.embed([index.describe(i) for i in ids])
@@ -373,15 +379,14 @@ class SemanticRanker:
         if not mentions:  # no kind of device named: the one whose purpose the request names counts as named
             purpose = self._purpose_domain(text, index)
             mentions = {purpose} if purpose else mentions
-        kinds_here = {e.domain for e in index.entities.values()}
         classes = (
             state_classes(text)
             | {
                 dc
-                for dc in {_device_class(e) for e in index.entities.values()}
-                # a class that is also a kind of device the home has is that kind ('which light is on': lights,
-                # not light sensors)
-                if dc and re.search(rf"\b{dc.replace('_', ' ')}s?\b", text) and dc not in kinds_here
+                # a class that is also a kind of device the home has is that kind ('which light is on': lights, not
+                # light sensors; left out in ``prepare``)
+                for dc in self._classes
+                if re.search(rf"\b{dc.replace('_', ' ')}s?\b", text)
             }
             | {dc for dc, rx in _CLASS_HINTS if rx.search(text)}
         )
@@ -428,7 +433,10 @@ class SemanticRanker:
             # the states asked name the kind ('are any shutters locked' asks about locks: Home Assistant's lockables)
             mentions, nouns = mentions | asked, nouns | asked
         where = _where(text, index, {i for i, v in names.items() if v >= 0.99}, here)
-        if named_ids and not question and all(index.entities[i].domain in _RUN_ONLY for i in named_ids):
+        if (
+            named_ids and not question and all(index.entities[i].domain in _RUN_ONLY for i in named_ids)
+            and run_by_name(text, [*names_said(index, text), *index.area_names, *index.floor_names])
+        ):  # fmt: skip
             # a scene or script named without a verb ('Party Mode', 'change to Party Mode') is run, as Home
             # Assistant's '[activate] {name} [scene]'
             evidence = {**evidence, "on": max(evidence.get("on", 0.0), 0.8)}
