@@ -26,7 +26,7 @@ from assistant.nlu.polarity import action_polarity, opposite
 from assistant.nlu.rerank import LlmReranker
 from assistant.nlu.resolve import WHOLE_HOME, resolve_targets
 from assistant.nlu.route import OpenIntent, OpenIntents, open_intents, request_kind
-from assistant.nlu.said import asks, asks_state_of, names_said
+from assistant.nlu.said import area_context_domains, asks, asks_state_of, names_said
 from assistant.nlu.semantic import Context, RankedCandidate, SemanticRanker, singular
 from assistant.nlu.skill_slots import read_skill_slots, slot_readers
 from assistant.nlu.templates import TemplateHit, TemplateMatcher
@@ -485,9 +485,9 @@ class Understanding:
         state = self._dialogue.get(conversation_id)
         match = self._ranked(text, norm, conversation_id, index, timings, considered, try_template=try_template)
         if match.intent != UNKNOWN or match.tier != Tier.NONE or match.clarification or match.alternatives:
-            return match
+            return _unless_negated(match, norm, index)
         nearest = self._nearest(norm, state, index, timings)
-        return nearest if nearest is not None else match
+        return _unless_negated(nearest, norm, index) if nearest is not None else match
 
     def _nearest(
         self,
@@ -556,6 +556,7 @@ class Understanding:
         )  # fmt: skip
         ran = self._dialogue.get(conversation_id).ran_intent
         ranked = [c for c in ranked if not c.skill_intent or self._evidence(c.intent, norm, index, ran)]
+        ranked = _in_speakers_room(norm, ranked, index, state.area)
         kind = request_kind(norm)
         self._last_norm = norm
         ranked = self._damp_open(kind, ranked)
@@ -770,7 +771,9 @@ class Understanding:
             return self._open_match(self._open.generate, text, norm, sims, ranked)
         # 'where can I find Ada' opens as Home Assistant's state questions do and names a device (a person) in full:
         # its state, not a how-to
-        named_state = grounding >= 0.99 and asks_state_of(norm, names_said(index, norm))
+        named_state = grounding >= 0.99 and asks_state_of(
+            norm, names_said(index, norm), (*index.area_names, *index.floor_names)
+        )
         if (kind == "procedural" and not named_state) or grounding - 0.25 * residual < 0.5:
             target = self._open.question
             faq = sims.get(target.name, 0.0) if target else 0.0
@@ -1014,6 +1017,44 @@ def _name_said(index: HomeIndex, entity_id: str, norm: str) -> bool:
     lights in the kitchen' does not name a light called 'Kitchen')."""
     places = {*index.area_names, *index.floor_names}
     return any(entity_id in index.names.get(n, ()) for n in names_said(index, norm) if n not in places)
+
+
+def _in_speakers_room(
+    norm: str, ranked: Sequence[RankedCandidate], index: HomeIndex, here: str | None
+) -> list[RankedCandidate]:
+    """A command on a kind Home Assistant aims at the satellite's room (``area_context_domains``: lights, fans,
+    covers) that names no place and no device acts only in the speaker's room when that room has the kind: 'dim'
+    from the bedroom never dims the living room's lamp (the bedroom's is off, so none is left to dim)."""
+    places = {*index.area_names, *index.floor_names}
+    if here not in index.areas or asks(norm) or WHOLE_HOME.search(norm) or names_said(index, norm) - places:
+        return list(ranked)
+    if longest_said(index.area_names, norm) is not None or longest_said(index.floor_names, norm) is not None:
+        return list(ranked)
+    aimed = area_context_domains()
+    out: list[RankedCandidate] = []
+    for c in ranked:
+        kinds = {index.entities[t].domain for t in c.targets if t in index.entities} & aimed
+        elsewhere = c.intent in WRITE_INTENTS and kinds and all(index.entities[t].area_id != here for t in c.targets)
+        if elsewhere and any(e.area_id == here and e.domain in kinds for e in index.entities.values()):
+            continue
+        out.append(c)
+    return out
+
+
+_NEGATED = re.compile(r"^(?:please )?(?:don't|dont|do not|never)\b")
+"""A command said not to be done ('don't turn on the kitchen light')."""
+
+
+def _unless_negated(match: IntentMatch, norm: str, index: HomeIndex) -> IntentMatch:
+    """A device request said not to be done ('don't turn on the kitchen light', 'do not open the garage door') is
+    neither done nor read as a question: acknowledged, with nothing acted on. A name that starts so ('Do Not
+    Disturb') is a name."""
+    if match.intent not in DEVICE_INTENTS or not _NEGATED.search(norm):
+        return match
+    if any(_NEGATED.match(n) for n in names_said(index, norm)):
+        return match
+    return IntentMatch(UNKNOWN, tier=match.tier, confidence=match.confidence, text=norm,
+                       clarification="OK, I won't do that.")  # fmt: skip
 
 
 _ALL = re.compile(r"\b(all|every|each|both|everything)\b")

@@ -137,15 +137,22 @@ def opens_state_question(text: str) -> bool:
     return _state_opening().search(text) is not None
 
 
-def asks_state_of(text: str, names: Collection[str]) -> bool:
+def asks_state_of(text: str, names: Collection[str], places: Collection[str] = ()) -> bool:
     """Whether a normalised request opens as Home Assistant's state questions do and one of ``names`` follows at
-    once ('where can I find Ada', 'hows the Living room humidity'); not 'where can I find the manual for the
-    thermostat' or 'tell me how to clean the vacuum'."""
+    once ('where can I find Ada', 'hows the Living room humidity'), with nothing after it but a place (of
+    ``places``) or the words its questions say; not 'where can I find the manual for the thermostat', 'where can I
+    find the Thermostat manual' or 'tell me how to clean the vacuum'."""
     m = _state_opening().search(text)
     if m is None:
         return False
     rest = re.sub(rf"^\s*(?:{_DETERMINER}\s+)?", "", text[m.end() :])
-    return any(n and re.match(rf"{re.escape(n)}\b", rest) for n in names)
+    for name in (n for n in names if n and re.match(rf"{re.escape(n)}\b", rest)):
+        after = rest[len(name) :]
+        for place in sorted(places, key=len, reverse=True):
+            after = re.sub(rf"\b{re.escape(place)}\b", " ", after) if place else after
+        if set(after.split()) <= _question_vocabulary():
+            return True  # and nothing after it but a place or the words its questions say ('... the manual' is not)
+    return False
 
 
 def _question_openings() -> set[str]:
@@ -249,9 +256,22 @@ def _command_verbs() -> frozenset[str]:
     }
     verbs = first | set(_alternatives("turn").split("|"))
     # less the words its state questions say too: nouns there ('every switch off', '<light>', '<lockable>')
-    asked = " ".join(s for b in intents.get("HassGetState", {}).get("data", []) for s in b.get("sentences", []))
-    asked = re.sub(r"<[^>]*>|\{[^}]*\}", " ", asked) + " " + _alternatives("light") + " " + _alternatives("lockable")
-    return frozenset(verbs - set(re.findall(r"[a-z]+", asked)))
+    return frozenset(verbs - _question_vocabulary())
+
+
+@lru_cache(maxsize=1)
+def _question_vocabulary() -> frozenset[str]:
+    """The words Home Assistant's state questions say: their own words, those of the rules they use ('<in>', '<the>',
+    '<light>', '<lockable>') and of the states they ask ('locked', 'open')."""
+    data = ha_intents_data("en")
+    text = " ".join(s for b in data.get("intents", {}).get("HassGetState", {}).get("data", []) for s in
+                    b.get("sentences", []))  # fmt: skip
+    words = set(re.findall(r"[a-z]+", re.sub(r"<[^>]*>|\{[^}]*\}", " ", text)))
+    for rule in {*re.findall(r"<(\w+)>", text), "light", "lockable"}:
+        words |= set(re.findall(r"[a-z]+", _alternatives(rule)))
+    for rx_value in state_words().values():
+        words |= {w for rx, _v in rx_value for w in re.findall(r"[a-z]+", re.sub(r"\\[a-z]", " ", rx.pattern))}
+    return frozenset(words)
 
 
 @lru_cache(maxsize=1024)
@@ -267,12 +287,17 @@ def asks(text: str) -> bool:
 @lru_cache(maxsize=1024)
 def group_question(text: str) -> bool:
     """Home Assistant's group state question said without its 'are' ('some lamps on', 'every switch off'): see
-    ``asks``."""
+    ``asks``. After 'all', 'every' or 'each' a value to set, or a verb with 'on'/'off' after the device, makes it a
+    command ('all lights on blue', 'all lights switch off'); its commands never open with 'some' or 'any'."""
     tokens = text.split()
-    if len(tokens) < 3 or tokens[0] not in _rule_words("any", "all") or _value_said(text):
+    if len(tokens) < 3 or tokens[0] not in _rule_words("any", "all") or _command_verbs() & set(tokens):
         return False
-    if _command_verbs() & set(tokens):
-        return False
+    if tokens[0] in _rule_words("any"):
+        # its commands never open with 'some' or 'any': 'some lights on in the 2nd bedroom' still asks
+        return any(asked_state(text, domain) for domain in state_words())
+    if _value_said(text):
+        return False  # 'all lights on blue'
+
     # a verb of its turn or close rules with 'on'/'off' right after the device ('all lights switch off', 'all lights
     # shut off'); after a quantifier or a place 'switch' is the noun ('every switch off', 'the kitchen switch off'),
     # and 'shut' alone a state ('all blinds shut')

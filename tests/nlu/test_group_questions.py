@@ -237,3 +237,45 @@ def test_a_colour_for_another_kind_of_device_never_recolours_a_light(semantic: U
 )
 def test_a_value_or_a_verb_makes_a_quantified_request_a_command(text: str) -> None:
     assert not asks(text)
+
+
+# Regression cases from the second review (helper, on 8b1ecb7): each once acted on a device it was not asked to.
+
+
+@pytest.mark.parametrize("text", ["some lights on in the 2nd bedroom", "some fans on 50 percent", "some lights on red"])
+def test_some_always_asks(text: str) -> None:
+    # Home Assistant's commands never open with 'some' or 'any': a value does not make it one
+    assert asks(text.lower())
+
+
+@pytest.mark.parametrize("templates", [False, True])
+@pytest.mark.parametrize(
+    "text", ["don't turn on the kitchen light", "please don't start Movie Night", "do not open the garage door"]
+)
+def test_a_command_said_not_to_be_done_is_not_done(home: FakeHome, templates: bool, text: str) -> None:
+    engine = create_understanding(NluConfig(llm=False, templates=templates), home=home, intents=[], embedder=None,
+                                  llm=None)  # fmt: skip
+    m = engine.recognize(text, conversation_id=text)[0]
+    assert m.intent not in WRITE_INTENTS and not m.targets
+    assert m.clarification == "OK, I won't do that."
+
+
+@pytest.mark.parametrize("templates", [False, True])
+@pytest.mark.parametrize("text", ["dim", "turn down the lights"])
+def test_a_command_aimed_at_the_speakers_room_never_acts_in_another(home: FakeHome, templates: bool, text: str) -> None:
+    # the bedroom has a light (off): the living room's lit lamp is never dimmed from the bedroom
+    engine = create_understanding(NluConfig(llm=False, templates=templates), home=home, intents=[], embedder=None,
+                                  llm=None)  # fmt: skip
+    m = engine.recognize(text, conversation_id=text, area="bedroom")[0]
+    assert "light.living_room" not in m.targets
+    said = engine.recognize("dim the lights in the living room", conversation_id="said", area="bedroom")[0]
+    assert said.targets == ("light.living_room",)  # a place said is that place
+
+
+def test_a_state_question_about_a_part_of_a_device_is_not_its_state() -> None:
+    from assistant.nlu.said import asks_state_of
+
+    for text in ("where can i find the thermostat manual", "where is the thermostat manual",
+                 "where can i find the coffee maker filter"):  # fmt: skip
+        assert not asks_state_of(text, ["thermostat", "coffee maker"], ["kitchen"]), text
+    assert asks_state_of("is the thermostat on in the kitchen", ["thermostat"], ["kitchen"])
