@@ -34,6 +34,7 @@ from assistant.nlu.said import (
     nothing_there,
     own_words,
     state_words,
+    without,
 )
 from contracts.home import Entity
 from contracts.intents import WRITE_INTENTS
@@ -76,9 +77,7 @@ def absent_kind(norm: str, index: HomeIndex, *, here: str | None, question: bool
     placeless = "".join(" " if any(a <= i < b for a, b, _v in spans) else c for i, c in enumerate(norm))
     area_id = longest_said(index.area_names, placeless)
     floor_id = longest_said(index.floor_names, placeless) if area_id is None else None
-    rest = placeless
-    for n in sorted(places, key=len, reverse=True):
-        rest = re.sub(rf"\b{re.escape(n)}\b", " ", rest) if n and n in rest else rest
+    rest = without(placeless, places)
     nouns = device_mentions(rest) | domain_mentions(rest) | device_mentions(" ".join(norm[a:b] for a, b, _v in spans))
     classes = frozenset(v for _a, _b, v in spans)
     nouns |= {"cover"} if classes else set()  # Home Assistant's kinds of cover ('door' may also be a lock)

@@ -749,9 +749,7 @@ class Understanding:
         if missing is None:
             return None
         offered = tuple(
-            Candidate(c.intent, c.targets, dict(c.slots), round(self._p(c), 4), c.description)
-            for c in ranked
-            if not c.skill_intent and c.intent == missing.intent and c.targets
+            _offer(c, self._p(c)) for c in ranked if not c.skill_intent and c.intent == missing.intent and c.targets
         )[:_OFFERED]
         return replace(missing, skill_id=self._owner(missing.intent), alternatives=offered)
 
@@ -771,10 +769,10 @@ class Understanding:
             return self._open_match(self._open.generate, text, norm, sims, ranked)
         # 'where can I find Ada' opens as Home Assistant's state questions do and names a device (a person) in full:
         # its state, not a how-to
-        named_state = grounding >= 0.99 and asks_state_of(
-            norm, names_said(index, norm), (*index.area_names, *index.floor_names)
+        how_to = kind == "procedural" and not (
+            grounding >= 0.99 and asks_state_of(norm, names_said(index, norm), (*index.area_names, *index.floor_names))
         )
-        if (kind == "procedural" and not named_state) or grounding - 0.25 * residual < 0.5:
+        if how_to or grounding - 0.25 * residual < 0.5:
             target = self._open.question
             faq = sims.get(target.name, 0.0) if target else 0.0
             other = max(
@@ -800,11 +798,7 @@ class Understanding:
         ranked: Sequence[RankedCandidate],
     ) -> IntentMatch:
         slots = {target.slot: text.strip()} if target.slot else {}
-        alternatives = tuple(
-            Candidate(c.intent, c.targets, dict(c.slots), round(self._p(c), 4), c.description)
-            for c in ranked[:5]
-            if c.intent != target.name
-        )
+        alternatives = tuple(_offer(c, self._p(c)) for c in ranked[:5] if c.intent != target.name)
         confidence = max(0.6, calibrate(sims.get(target.name, 0.0)))
         return IntentMatch(
             target.name, slots, (), Tier.SEMANTIC, round(confidence, 4), alternatives, target.skill_id, norm
@@ -819,9 +813,7 @@ class Understanding:
         norm: str,
         index: HomeIndex,
     ) -> IntentMatch:
-        alternatives = tuple(
-            Candidate(c.intent, c.targets, dict(c.slots), round(p, 4), c.description) for c, p in order[:5]
-        )
+        alternatives = tuple(_offer(c, p) for c, p in order[:5])
         owner = self._owner(best.intent)
         slots = dict(best.slots)
         _enrich(slots, best.targets, index)
@@ -869,7 +861,7 @@ class Understanding:
                 if c.skill_intent or c.intent not in WRITE_INTENTS or (c.intent, c.targets) in seen:
                     continue
                 seen.add((c.intent, c.targets))
-                choices.append(Candidate(c.intent, c.targets, dict(c.slots), round(p, 4), c.description))
+                choices.append(_offer(c, p))
             return _ask(norm, choices, tier, confidence)
         rivals = [
             c
@@ -1017,6 +1009,11 @@ def _name_said(index: HomeIndex, entity_id: str, norm: str) -> bool:
     lights in the kitchen' does not name a light called 'Kitchen')."""
     places = {*index.area_names, *index.floor_names}
     return any(entity_id in index.names.get(n, ()) for n in names_said(index, norm) if n not in places)
+
+
+def _offer(c: RankedCandidate, p: float) -> Candidate:
+    """A ranked candidate as a choice offered with its calibrated probability."""
+    return Candidate(c.intent, c.targets, dict(c.slots), round(p, 4), c.description)
 
 
 def _in_speakers_room(

@@ -11,7 +11,7 @@ from a list of ours.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -24,8 +24,8 @@ from contracts.home import Entity
 __all__ = [
     "area_context_domains", "area_context_intents", "asked_state", "asks", "asks_state_of", "class_noun", "class_spans",
     "classes_said", "colour_evidence", "group_question", "group_state_domains", "ha_action_phrases", "kelvin_said",
-    "kinds_in_name", "names_said", "nothing_there", "opens_state_question", "own_words", "run_by_name", "state_words",
-    "where_said",
+    "kinds_in_name", "names_said", "nothing_there", "own_words", "run_by_name", "state_words", "where_said",
+    "without",
 ]  # fmt: skip
 
 _DETERMINER = r"(?:the|my|our|a|an|this|that|each|every|all|some|any)"
@@ -132,11 +132,6 @@ def _state_opening() -> re.Pattern[str]:
     return re.compile(rf"^(?:{'|'.join(sorted(opening - {''}))})\b" if opening - {""} else r"(?!)")
 
 
-def opens_state_question(text: str) -> bool:
-    """Whether a normalised request opens as Home Assistant's state questions do ('where can I find', "what's")."""
-    return _state_opening().search(text) is not None
-
-
 def asks_state_of(text: str, names: Collection[str], places: Collection[str] = ()) -> bool:
     """Whether a normalised request opens as Home Assistant's state questions do and one of ``names`` follows at
     once ('where can I find Ada', 'hows the Living room humidity'), with nothing after it but a place (of
@@ -147,10 +142,7 @@ def asks_state_of(text: str, names: Collection[str], places: Collection[str] = (
         return False
     rest = re.sub(rf"^\s*(?:{_DETERMINER}\s+)?", "", text[m.end() :])
     for name in (n for n in names if n and re.match(rf"{re.escape(n)}\b", rest)):
-        after = rest[len(name) :]
-        for place in sorted(places, key=len, reverse=True):
-            after = re.sub(rf"\b{re.escape(place)}\b", " ", after) if place else after
-        if set(after.split()) <= _question_vocabulary():
+        if set(without(rest[len(name) :], places).split()) <= _question_vocabulary():
             return True  # and nothing after it but a place or the words its questions say ('... the manual' is not)
     return False
 
@@ -221,25 +213,36 @@ def _run_words() -> frozenset[str]:
     'change to', 'scene', 'run', the ``<the>``/``<in>`` words), and its skip words ('please')."""
     data = ha_intents_data("en")
     blocks = data.get("intents", {}).get("HassTurnOn", {}).get("data", [])
-    text = " ".join(
+    words = _sentence_words(
         s for b in blocks
         if {"scene", "script"} & set((b.get("requires_context") or {}).get("domain") or ())
         for s in b.get("sentences", [])
     )  # fmt: skip
-    words = set(re.findall(r"[a-z]+", re.sub(r"<[^>]*>|\{[^}]*\}", " ", text)))
-    for rule in set(re.findall(r"<(\w+)>", text)):
-        words |= set(re.findall(r"[a-z]+", _alternatives(rule)))
     return frozenset(words | {w for phrase in data.get("skip_words", []) for w in str(phrase).split()})
+
+
+def _sentence_words(sentences: Iterable[str], rules: Iterable[str] = ()) -> set[str]:
+    """The words Home Assistant's sentences say: their own and those of the rules they use (and of ``rules``)."""
+    text = " ".join(sentences)
+    words = set(re.findall(r"[a-z]+", re.sub(r"<[^>]*>|\{[^}]*\}", " ", text)))
+    for rule in {*re.findall(r"<(\w+)>", text), *rules}:
+        words |= set(re.findall(r"[a-z]+", _alternatives(rule)))
+    return words
 
 
 def run_by_name(text: str, names: Collection[str]) -> bool:
     """Whether a normalised request says nothing but the names (of a scene or script, and its place) and the words
     Home Assistant's sentences for running one say around them ('Party Mode', 'change to Party Mode', 'activate the
     Movie Night scene'); not 'cancel movie night' or 'set a timer for movie night'."""
-    rest = text
-    for name in sorted(names, key=len, reverse=True):
-        rest = re.sub(rf"\b{re.escape(name)}\b", " ", rest) if name else rest
+    rest = without(text, names)
     return bool(rest != text) and set(rest.split()) <= _run_words()
+
+
+def without(text: str, phrases: Collection[str]) -> str:
+    """``text`` with each of ``phrases`` said as whole words blanked out, the longest first."""
+    for phrase in sorted(phrases, key=len, reverse=True):
+        text = re.sub(rf"\b{re.escape(phrase)}\b", " ", text) if phrase and phrase in text else text
+    return text
 
 
 @lru_cache(maxsize=1)
@@ -263,12 +266,8 @@ def _command_verbs() -> frozenset[str]:
 def _question_vocabulary() -> frozenset[str]:
     """The words Home Assistant's state questions say: their own words, those of the rules they use ('<in>', '<the>',
     '<light>', '<lockable>') and of the states they ask ('locked', 'open')."""
-    data = ha_intents_data("en")
-    text = " ".join(s for b in data.get("intents", {}).get("HassGetState", {}).get("data", []) for s in
-                    b.get("sentences", []))  # fmt: skip
-    words = set(re.findall(r"[a-z]+", re.sub(r"<[^>]*>|\{[^}]*\}", " ", text)))
-    for rule in {*re.findall(r"<(\w+)>", text), "light", "lockable"}:
-        words |= set(re.findall(r"[a-z]+", _alternatives(rule)))
+    blocks = ha_intents_data("en").get("intents", {}).get("HassGetState", {}).get("data", [])
+    words = _sentence_words((s for b in blocks for s in b.get("sentences", [])), ("light", "lockable"))
     for rx_value in state_words().values():
         words |= {w for rx, _v in rx_value for w in re.findall(r"[a-z]+", re.sub(r"\\[a-z]", " ", rx.pattern))}
     return frozenset(words)
@@ -292,20 +291,19 @@ def group_question(text: str) -> bool:
     tokens = text.split()
     if len(tokens) < 3 or tokens[0] not in _rule_words("any", "all") or _command_verbs() & set(tokens):
         return False
-    if tokens[0] in _rule_words("any"):
-        # its commands never open with 'some' or 'any': 'some lights on in the 2nd bedroom' still asks
-        return any(asked_state(text, domain) for domain in state_words())
-    if _value_said(text):
-        return False  # 'all lights on blue'
-
-    # a verb of its turn or close rules with 'on'/'off' right after the device ('all lights switch off', 'all lights
-    # shut off'); after a quantifier or a place 'switch' is the noun ('every switch off', 'the kitchen switch off'),
-    # and 'shut' alone a state ('all blinds shut')
-    verbs = set(_alternatives("turn").split("|")) | set(_alternatives("close").split("|"))
-    pairs = zip(tokens, tokens[1:], tokens[2:], strict=False)
-    if any(v in verbs and device_mentions(noun) and part in ("on", "off", "out") for noun, v, part in pairs):
-        return False
+    # its commands never open with 'some' or 'any': 'some lights on in the 2nd bedroom' still asks
+    if tokens[0] not in _rule_words("any") and (_value_said(text) or _verb_after_device(tokens)):
+        return False  # 'all lights on blue', 'all lights switch off'
     return any(asked_state(text, domain) for domain in state_words())
+
+
+def _verb_after_device(tokens: Sequence[str]) -> bool:
+    """A verb of Home Assistant's turn or close rules with 'on'/'off' right after the device ('all lights switch
+    off', 'all lights shut off'); after a quantifier or a place 'switch' is the noun ('every switch off', 'the kitchen
+    switch off'), and 'shut' alone a state ('all blinds shut')."""
+    verbs = set(_alternatives("turn").split("|")) | set(_alternatives("close").split("|"))
+    triples = zip(tokens, tokens[1:], tokens[2:], strict=False)
+    return any(v in verbs and device_mentions(noun) and part in ("on", "off", "out") for noun, v, part in triples)
 
 
 def _value_said(text: str) -> bool:
